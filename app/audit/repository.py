@@ -1,0 +1,133 @@
+"""SQL for the audit trail and for stored idempotent results."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.chain import GENESIS_HASH
+from app.kit.readmodel import ReadModel, registry
+from app.kit.scope import RowScope
+from app.models import AuditEvent, IdempotencyRecord
+from app.models.base import UTCDateTime
+
+AUDIT_EVENTS: sa.Table = AuditEvent.__table__  # type: ignore[attr-defined]
+IDEMPOTENCY: sa.Table = IdempotencyRecord.__table__  # type: ignore[attr-defined]
+
+# A fixed advisory lock id: writers of the chain queue here on PostgreSQL.
+CHAIN_LOCK_ID = 0x41444D4952414C  # "ADMIRAL"
+
+
+def _scope(scope: RowScope) -> sa.ColumnElement[bool] | None:
+    if scope.customer_ids is None:
+        return None
+    return AUDIT_EVENTS.c.customer_id.in_(sorted(scope.customer_ids))
+
+
+def _at_or_after(value: datetime) -> sa.ColumnElement[bool]:
+    return AUDIT_EVENTS.c.created_at >= sa.literal(value, UTCDateTime())
+
+
+def _before(value: datetime) -> sa.ColumnElement[bool]:
+    return AUDIT_EVENTS.c.created_at < sa.literal(value, UTCDateTime())
+
+
+AUDIT_EVENT_MODEL = registry.register(
+    ReadModel(
+        name="AuditEvent",
+        table=AUDIT_EVENTS,
+        prefix="aud",
+        fields={
+            "seq": "seq",
+            "createdAt": "created_at",
+            "actorType": "actor_type",
+            "actorId": "actor_id",
+            "impersonatorId": "impersonator_id",
+            "action": "action",
+            "targetType": "target_type",
+            "targetId": "target_id",
+            "customerId": "customer_id",
+            "diff": "diff",
+            "requestId": "request_id",
+            "clientAddr": "client_addr",
+            "prevHash": "prev_hash",
+            "hash": "hash",
+        },
+        scope=_scope,
+        filters={
+            "actor_id": lambda value: AUDIT_EVENTS.c.actor_id == value,
+            "action": lambda value: AUDIT_EVENTS.c.action == value,
+            "target_id": lambda value: AUDIT_EVENTS.c.target_id == value,
+            "subject_id": lambda value: sa.or_(
+                AUDIT_EVENTS.c.target_id == value, AUDIT_EVENTS.c.actor_id == value
+            ),
+            "from_": _at_or_after,
+            "to": _before,
+        },
+        orderings={"SEQ": AUDIT_EVENTS.c.seq},
+        default_ordering="SEQ",
+        master_only=frozenset({"clientAddr", "prevHash", "hash"}),
+    )
+)
+
+
+async def lock_chain(session: AsyncSession, dialect: str) -> None:
+    """Serialize chain writers until this transaction ends (SQLite: BEGIN IMMEDIATE already does)."""
+    if dialect == "postgresql":
+        await session.execute(sa.select(sa.func.pg_advisory_xact_lock(CHAIN_LOCK_ID)))
+
+
+async def chain_head(session: AsyncSession) -> tuple[int, str]:
+    row = (
+        await session.execute(
+            sa.select(AUDIT_EVENTS.c.seq, AUDIT_EVENTS.c.hash)
+            .order_by(AUDIT_EVENTS.c.seq.desc())
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return 0, GENESIS_HASH
+    return int(row.seq), str(row.hash)
+
+
+async def insert_events(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(sa.insert(AUDIT_EVENTS), list(rows))
+
+
+def chain_batch_statement(after_seq: int, limit: int) -> sa.Select[Any]:
+    return (
+        sa.select(AUDIT_EVENTS)
+        .where(AUDIT_EVENTS.c.seq > after_seq)
+        .order_by(AUDIT_EVENTS.c.seq)
+        .limit(limit)
+    )
+
+
+async def find_idempotent(
+    session: AsyncSession, owner: str, key: str, now: datetime
+) -> sa.Row[Any] | None:
+    return (
+        await session.execute(
+            sa.select(IDEMPOTENCY).where(
+                IDEMPOTENCY.c.owner == owner,
+                IDEMPOTENCY.c.key == key,
+                IDEMPOTENCY.c.expires_at > sa.literal(now, UTCDateTime()),
+            )
+        )
+    ).first()
+
+
+async def delete_expired_idempotency(session: AsyncSession, owner: str, key: str) -> None:
+    await session.execute(
+        sa.delete(IDEMPOTENCY).where(IDEMPOTENCY.c.owner == owner, IDEMPOTENCY.c.key == key)
+    )
+
+
+async def insert_idempotent(session: AsyncSession, record: IdempotencyRecord) -> None:
+    session.add(record)
+    await session.flush()

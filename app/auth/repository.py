@@ -1,0 +1,192 @@
+"""SQL for credentials: lookups by hash only, scope memberships, failed-login counts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import Reader
+from app.kit.readmodel import ReadModel, registry
+from app.kit.scope import RowScope
+from app.models import (
+    ADMIN_ROLES,
+    Customer,
+    CustomerStatus,
+    LoginFailure,
+    LoginSession,
+    MasterKey,
+    Membership,
+    User,
+)
+from app.models.base import UTCDateTime
+
+MASTER_KEYS: sa.Table = MasterKey.__table__  # type: ignore[attr-defined]
+SESSIONS: sa.Table = LoginSession.__table__  # type: ignore[attr-defined]
+FAILURES: sa.Table = LoginFailure.__table__  # type: ignore[attr-defined]
+USERS: sa.Table = User.__table__  # type: ignore[attr-defined]
+MEMBERSHIPS: sa.Table = Membership.__table__  # type: ignore[attr-defined]
+CUSTOMERS: sa.Table = Customer.__table__  # type: ignore[attr-defined]
+
+
+def _at(value: datetime) -> sa.BindParameter[datetime]:
+    return sa.literal(value, UTCDateTime())
+
+
+def _master_only(_: RowScope) -> sa.ColumnElement[bool] | None:
+    return None
+
+
+MASTER_KEY_MODEL = registry.register(
+    ReadModel(
+        name="MasterKey",
+        table=MASTER_KEYS,
+        prefix="mky",
+        fields={
+            "name": "name",
+            "prefix": "prefix",
+            "createdAt": "created_at",
+            "lastUsedAt": "last_used_at",
+            "revokedAt": "revoked_at",
+            "createdBy": "created_by",
+        },
+        # Master keys are reachable only through master-only fields; no row filter applies.
+        scope=_master_only,
+        filters={
+            "active": lambda active: (
+                MASTER_KEYS.c.revoked_at.is_(None) if active else MASTER_KEYS.c.revoked_at.isnot(None)
+            ),
+        },
+        orderings={"CREATED_AT": MASTER_KEYS.c.created_at},
+    )
+)
+
+
+async def master_key_by_hash(reader: Reader, key_hash: str) -> sa.Row[Any] | None:
+    rows = await reader.all(
+        sa.select(MASTER_KEYS.c.id, MASTER_KEYS.c.last_used_at).where(
+            MASTER_KEYS.c.key_hash == key_hash, MASTER_KEYS.c.revoked_at.is_(None)
+        )
+    )
+    return rows[0] if rows else None
+
+
+async def session_by_hash(reader: Reader, token_hash: str, now: datetime) -> sa.Row[Any] | None:
+    """A live session (not revoked, not past its absolute expiry) joined with its user."""
+    rows = await reader.all(
+        sa.select(
+            SESSIONS.c.id,
+            SESSIONS.c.user_id,
+            SESSIONS.c.kind,
+            SESSIONS.c.read_only,
+            SESSIONS.c.impersonator_id,
+            SESSIONS.c.impersonator_key_id,
+            SESSIONS.c.last_seen_at,
+            USERS.c.email,
+            USERS.c.is_staff,
+            USERS.c.status,
+            USERS.c.suspended_until,
+        )
+        .join(USERS, USERS.c.id == SESSIONS.c.user_id)
+        .where(
+            SESSIONS.c.token_hash == token_hash,
+            SESSIONS.c.revoked_at.is_(None),
+            SESSIONS.c.expires_at > _at(now),
+        )
+    )
+    return rows[0] if rows else None
+
+
+async def administered_customer_ids(reader: Reader, user_id: uuid.UUID) -> frozenset[uuid.UUID]:
+    """Active customers where the user is an OWNER or ADMIN: a session admin's row scope."""
+    rows = await reader.all(
+        sa.select(MEMBERSHIPS.c.customer_id)
+        .join(CUSTOMERS, CUSTOMERS.c.id == MEMBERSHIPS.c.customer_id)
+        .where(
+            MEMBERSHIPS.c.user_id == user_id,
+            MEMBERSHIPS.c.role.in_(sorted(ADMIN_ROLES)),
+            CUSTOMERS.c.status == CustomerStatus.ACTIVE,
+        )
+    )
+    return frozenset(row.customer_id for row in rows)
+
+
+async def touch_master_key(session: AsyncSession, key_id: uuid.UUID, now: datetime) -> None:
+    await session.execute(
+        sa.update(MASTER_KEYS).where(MASTER_KEYS.c.id == key_id).values(last_used_at=now)
+    )
+
+
+async def touch_session(session: AsyncSession, session_id: uuid.UUID, now: datetime) -> None:
+    await session.execute(
+        sa.update(SESSIONS).where(SESSIONS.c.id == session_id).values(last_seen_at=now)
+    )
+    await session.execute(
+        sa.update(USERS)
+        .where(USERS.c.id == sa.select(SESSIONS.c.user_id).where(SESSIONS.c.id == session_id)
+               .scalar_subquery())
+        .values(last_seen_at=now)
+    )
+
+
+async def user_by_email(session: AsyncSession, email: str) -> User | None:
+    result = await session.execute(sa.select(User).where(USERS.c.email == email))
+    return result.scalar_one_or_none()
+
+
+async def get_master_key(session: AsyncSession, key_id: uuid.UUID) -> MasterKey | None:
+    return await session.get(MasterKey, key_id)
+
+
+async def get_session(session: AsyncSession, session_id: uuid.UUID) -> LoginSession | None:
+    return await session.get(LoginSession, session_id)
+
+
+async def count_recent_failures(
+    session: AsyncSession, email: str, client_addr: str, since: datetime
+) -> tuple[int, int]:
+    """Failed logins since `since`: (for this email, from this client address)."""
+    by_email = (
+        sa.select(sa.func.count())
+        .select_from(FAILURES)
+        .where(FAILURES.c.email == email, FAILURES.c.created_at > _at(since))
+        .scalar_subquery()
+    )
+    by_client = (
+        sa.select(sa.func.count())
+        .select_from(FAILURES)
+        .where(FAILURES.c.client_addr == client_addr, FAILURES.c.created_at > _at(since))
+        .scalar_subquery()
+    )
+    row = (await session.execute(sa.select(by_email, by_client))).one()
+    return int(row[0]), int(row[1])
+
+
+async def add_failure(session: AsyncSession, email: str, client_addr: str, now: datetime) -> None:
+    session.add(LoginFailure(email=email, client_addr=client_addr, created_at=now))
+    await session.flush()
+
+
+async def revoke_user_sessions(
+    session: AsyncSession, user_id: uuid.UUID, now: datetime
+) -> int:
+    result = await session.execute(
+        sa.update(SESSIONS)
+        .where(SESSIONS.c.user_id == user_id, SESSIONS.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def session_row(reader: Reader, session_id: uuid.UUID) -> sa.Row[Any] | None:
+    rows = await reader.all(sa.select(SESSIONS).where(SESSIONS.c.id == session_id))
+    return rows[0] if rows else None
+
+
+async def user_row(reader: Reader, user_id: uuid.UUID) -> sa.Row[Any] | None:
+    """A user regardless of row scope: only for the caller's own identity (`me`)."""
+    rows = await reader.all(sa.select(USERS).where(USERS.c.id == user_id))
+    return rows[0] if rows else None

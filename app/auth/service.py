@@ -1,0 +1,257 @@
+"""Authentication and credentials: who a bearer token is, logins, master keys, revocation."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from app.audit.service import UnitOfWork
+from app.auth import repository
+from app.auth.passwords import Passwords
+from app.auth.principal import Principal, Scope, master_key_principal
+from app.auth.tokens import (
+    IMPERSONATION_PREFIX,
+    MASTER_KEY_PREFIX,
+    SESSION_PREFIX,
+    TOUCH_INTERVAL_SECONDS,
+)
+from app.db import Database, Reader
+from app.kit import clock
+from app.kit.actor import Actor, ActorType
+from app.kit.crypto import display_prefix, random_token, token_hash
+from app.kit.errors import ErrorCode, UserInputError, not_found
+from app.kit.ids import encode
+from app.kit.scope import EVERYTHING, RowScope
+from app.models import LoginSession, MasterKey, SessionKind, User, UserStatus
+from app.models.users import effective_status
+from app.settings import Settings
+
+MAX_KEY_NAME_LENGTH = 100
+MAX_EMAIL_LENGTH = 320
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+# ---------------------------------------------------------------- authentication
+
+
+async def authenticate(
+    token: str, reader: Reader, db: Database, settings: Settings
+) -> Principal | None:
+    """The principal a bearer token stands for, or None when it is unknown, revoked or expired."""
+    now = clock.now()
+    if token.startswith(MASTER_KEY_PREFIX):
+        key = await repository.master_key_by_hash(reader, token_hash(token))
+        if key is None:
+            return None
+        if _stale(key.last_used_at, now):
+            async with db.unit_of_work() as session:
+                await repository.touch_master_key(session, key.id, now)
+                await session.commit()
+        return master_key_principal(key.id)
+    if token.startswith((SESSION_PREFIX, IMPERSONATION_PREFIX)):
+        return await _session_principal(token, reader, db, settings, now)
+    return None
+
+
+async def _session_principal(
+    token: str, reader: Reader, db: Database, settings: Settings, now: datetime
+) -> Principal | None:
+    row = await repository.session_by_hash(reader, token_hash(token), now)
+    if row is None:
+        return None
+    if row.last_seen_at + timedelta(minutes=settings.session_idle_minutes) <= now:
+        return None
+    if effective_status(row.status, row.suspended_until, now) is not UserStatus.ACTIVE:
+        return None
+    if _stale(row.last_seen_at, now):
+        async with db.unit_of_work() as session:
+            await repository.touch_session(session, row.id, now)
+            await session.commit()
+    impersonating = row.kind is SessionKind.IMPERSONATION
+    if not impersonating and row.is_staff and row.email in settings.staff_emails:
+        scope, row_scope = Scope.MASTER, EVERYTHING
+    else:
+        customer_ids = await repository.administered_customer_ids(reader, row.user_id)
+        scope, row_scope = Scope.SESSION, RowScope(customer_ids)
+    return Principal(
+        scope,
+        row_scope,
+        user_id=row.user_id,
+        session_id=row.id,
+        read_only=bool(row.read_only),
+        impersonator_user_id=row.impersonator_id,
+        impersonator_key_id=row.impersonator_key_id,
+    )
+
+
+def _stale(last: datetime | None, now: datetime) -> bool:
+    return last is None or (now - last).total_seconds() >= TOUCH_INTERVAL_SECONDS
+
+
+# ---------------------------------------------------------------- logins
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedSession:
+    token: str
+    session: LoginSession
+    user: User
+
+
+async def login(
+    uow: UnitOfWork,
+    passwords: Passwords,
+    settings: Settings,
+    *,
+    email: str,
+    password: str,
+    client_addr: str,
+    user_agent: str | None,
+) -> IssuedSession:
+    email = normalize_email(email)
+    if not email or len(email) > MAX_EMAIL_LENGTH:
+        raise UserInputError("Enter a valid email address.", ErrorCode.INVALID, "email")
+    now = clock.now()
+    since = now - timedelta(minutes=settings.login_window_minutes)
+    by_email, by_client = await repository.count_recent_failures(
+        uow.session, email, client_addr, since
+    )
+    if max(by_email, by_client) >= settings.login_max_failures:
+        raise UserInputError(
+            "Too many failed logins; wait a few minutes and try again.",
+            ErrorCode.TOO_MANY_ATTEMPTS,
+        )
+    user = await repository.user_by_email(uow.session, email)
+    if not passwords.verify(user.password_hash if user else None, password) or user is None:
+
+        async def count_failure(later: UnitOfWork) -> None:
+            await repository.add_failure(later.session, email, client_addr, clock.now())
+
+        uow.on_failure.append(count_failure)
+        raise UserInputError("Wrong email or password.", ErrorCode.INVALID_CREDENTIALS)
+    status = effective_status(user.status, user.suspended_until, now)
+    if status is not UserStatus.ACTIVE:
+        raise UserInputError(*_refusal(status))
+
+    user_public_id = encode("usr", user.id)
+    uow.act_as(replace(uow.actor, type=ActorType.USER, id=user_public_id))
+    token = random_token(SESSION_PREFIX)
+    login_session = LoginSession(
+        user_id=user.id,
+        token_hash=token_hash(token),
+        kind=SessionKind.LOGIN,
+        client_addr=client_addr[:64],
+        user_agent=(user_agent or "")[:400] or None,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(hours=settings.session_ttl_hours),
+    )
+    uow.session.add(login_session)
+    user.last_seen_at = now
+    await uow.session.flush()
+    uow.record(
+        "session.create",
+        "User",
+        user_public_id,
+        after={"sessionId": encode("ses", login_session.id), "expiresAt": login_session.expires_at},
+    )
+    return IssuedSession(token, login_session, user)
+
+
+def _refusal(status: UserStatus) -> tuple[str, ErrorCode]:
+    if status is UserStatus.SUSPENDED:
+        return "This account is suspended.", ErrorCode.USER_SUSPENDED
+    if status is UserStatus.BLOCKED:
+        return "This account is blocked.", ErrorCode.USER_BLOCKED
+    return "This account was deleted.", ErrorCode.USER_DELETED
+
+
+async def revoke_session(
+    uow: UnitOfWork, principal: Principal, session_id: uuid.UUID | None
+) -> LoginSession:
+    """Revoke one session: the caller's own by default; a master may revoke anyone's."""
+    target_id = session_id or principal.session_id
+    if target_id is None:
+        raise UserInputError(
+            "Name the session to revoke: a master key has no session of its own.",
+            ErrorCode.REQUIRED,
+            "sessionId",
+        )
+    login_session = await repository.get_session(uow.session, target_id)
+    if login_session is None or not (
+        principal.is_master or login_session.user_id == principal.user_id
+    ):
+        raise not_found("Session", "sessionId")
+    if login_session.revoked_at is None:
+        login_session.revoked_at = clock.now()
+        await uow.session.flush()
+        uow.record(
+            "session.revoke",
+            "Session",
+            encode("ses", login_session.id),
+            before={"revokedAt": None},
+            after={"revokedAt": login_session.revoked_at},
+        )
+    return login_session
+
+
+# ---------------------------------------------------------------- master keys
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedMasterKey:
+    token: str
+    key: MasterKey
+
+
+async def create_master_key(uow: UnitOfWork, name: str) -> IssuedMasterKey:
+    name = name.strip()
+    if not name:
+        raise UserInputError("Give the key a name.", ErrorCode.REQUIRED, "name")
+    if len(name) > MAX_KEY_NAME_LENGTH:
+        raise UserInputError(
+            f"At most {MAX_KEY_NAME_LENGTH} characters.", ErrorCode.TOO_LONG, "name"
+        )
+    token = random_token(MASTER_KEY_PREFIX)
+    key = MasterKey(
+        name=name,
+        prefix=display_prefix(token),
+        key_hash=token_hash(token),
+        created_by=uow.actor.id,
+        created_at=clock.now(),
+    )
+    uow.session.add(key)
+    await uow.session.flush()
+    uow.record(
+        "master_key.create",
+        "MasterKey",
+        encode("mky", key.id),
+        after={"name": key.name, "prefix": key.prefix, "key": token},
+    )
+    return IssuedMasterKey(token, key)
+
+
+async def revoke_master_key(uow: UnitOfWork, key_id: uuid.UUID) -> MasterKey:
+    """Revoking is idempotent: an already revoked key is returned as it is."""
+    key = await repository.get_master_key(uow.session, key_id)
+    if key is None:
+        raise not_found("Master key", "masterKeyId")
+    if key.revoked_at is None:
+        key.revoked_at = clock.now()
+        await uow.session.flush()
+        uow.record(
+            "master_key.revoke",
+            "MasterKey",
+            encode("mky", key.id),
+            before={"revokedAt": None},
+            after={"revokedAt": key.revoked_at},
+        )
+    return key
+
+
+def cli_actor() -> Actor:
+    return Actor.system("cli")

@@ -1,0 +1,1 @@
+"""Plans, and later subscriptions, invoices, coupons and the billing gateways."""

@@ -1,0 +1,47 @@
+"""SQL for plans."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.kit.readmodel import ReadModel, registry
+from app.kit.scope import RowScope
+from app.models import Plan
+
+PLANS: sa.Table = Plan.__table__  # type: ignore[attr-defined]
+
+
+def _catalog(_: RowScope) -> sa.ColumnElement[bool] | None:
+    # The plan catalog is not tenant data: anyone who can see a customer may see its plan.
+    return None
+
+
+PLAN_MODEL = registry.register(
+    ReadModel(
+        name="Plan",
+        table=PLANS,
+        prefix="pln",
+        fields={
+            "code": "code",
+            "name": "name",
+            "description": "description",
+            "priceAmount": "price_amount",
+            "currency": "currency",
+            "interval": "interval",
+            "monthlyQuota": "monthly_quota",
+            "ratePerSecond": "rate_per_second",
+            "seats": "seats",
+            "sla": "sla",
+            "version": "version",
+            "archivedAt": "archived_at",
+            "createdAt": "created_at",
+        },
+        scope=_catalog,
+        filters={
+            "archived": lambda archived: (
+                PLANS.c.archived_at.isnot(None) if archived else PLANS.c.archived_at.is_(None)
+            ),
+        },
+        orderings={"CREATED_AT": PLANS.c.created_at, "CODE": PLANS.c.code},
+    )
+)

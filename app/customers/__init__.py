@@ -1,0 +1,1 @@
+"""Customers: the tenant accounts, their members, invitations and projects."""

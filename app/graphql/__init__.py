@@ -1,0 +1,1 @@
+"""The GraphQL API: one schema assembled from per-domain packages (DESIGN §5)."""

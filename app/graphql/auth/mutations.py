@@ -1,0 +1,153 @@
+"""Logins and master keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+import strawberry
+
+from app.audit.service import UnitOfWork
+from app.auth import service
+from app.graphql.auth.types import MasterKey, Session
+from app.graphql.context import Info
+from app.graphql.mutation import Payload, input_id, mutation_field
+from app.graphql.permissions import master_writer, open_writer, writer
+from app.graphql.users.types import User
+
+
+@strawberry.input
+class SessionCreateInput:
+    email: str
+    password: str
+
+
+@strawberry.type
+class SessionCreatePayload(Payload):
+    token: str | None = strawberry.field(
+        default=None, description="The bearer token, shown once: send it as `Authorization: Bearer …`."
+    )
+    expires_at: datetime | None = None
+    session: Session | None = None
+    viewer: User | None = None
+
+    secret_fields: ClassVar[frozenset[str]] = frozenset({"token"})
+
+
+async def _session_create(
+    info: Info, input: SessionCreateInput, uow: UnitOfWork
+) -> SessionCreatePayload:
+    context = info.context
+    issued = await service.login(
+        uow,
+        context.services.passwords,
+        context.settings,
+        email=input.email,
+        password=input.password,
+        client_addr=context.client_addr,
+        user_agent=context.request.headers.get("user-agent"),
+    )
+    return SessionCreatePayload(
+        token=issued.token,
+        expires_at=issued.session.expires_at,
+        session=Session.from_row(issued.session),
+        viewer=User.from_row(issued.user),
+    )
+
+
+@strawberry.input
+class SessionRevokeInput:
+    session_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Defaults to the caller's own session."
+    )
+
+
+@strawberry.type
+class SessionRevokePayload(Payload):
+    session: Session | None = None
+
+
+async def _session_revoke(
+    info: Info, input: SessionRevokeInput, uow: UnitOfWork
+) -> SessionRevokePayload:
+    session_id = (
+        input_id(input.session_id, "ses", "sessionId", "Session") if input.session_id else None
+    )
+    revoked = await service.revoke_session(uow, info.context.require_principal(), session_id)
+    return SessionRevokePayload(session=Session.from_row(revoked))
+
+
+@strawberry.input
+class MasterKeyCreateInput:
+    name: str = strawberry.field(description="What the key is for (1–100 characters).")
+
+
+@strawberry.type
+class MasterKeyCreatePayload(Payload):
+    master_key: MasterKey | None = None
+    key: str | None = strawberry.field(
+        default=None, description="The secret, shown this once: store it now."
+    )
+
+    secret_fields: ClassVar[frozenset[str]] = frozenset({"key"})
+
+
+async def _master_key_create(
+    info: Info, input: MasterKeyCreateInput, uow: UnitOfWork
+) -> MasterKeyCreatePayload:
+    issued = await service.create_master_key(uow, input.name)
+    return MasterKeyCreatePayload(master_key=MasterKey.from_row(issued.key), key=issued.token)
+
+
+@strawberry.input
+class MasterKeyRevokeInput:
+    master_key_id: strawberry.ID
+
+
+@strawberry.type
+class MasterKeyRevokePayload(Payload):
+    master_key: MasterKey | None = None
+
+
+async def _master_key_revoke(
+    info: Info, input: MasterKeyRevokeInput, uow: UnitOfWork
+) -> MasterKeyRevokePayload:
+    key_id = input_id(input.master_key_id, "mky", "masterKeyId", "Master key")
+    key = await service.revoke_master_key(uow, key_id)
+    return MasterKeyRevokePayload(master_key=MasterKey.from_row(key))
+
+
+@strawberry.type
+class AuthMutation:
+    session_create = mutation_field(
+        operation="sessionCreate",
+        input_type=SessionCreateInput,
+        payload_type=SessionCreatePayload,
+        perform=_session_create,
+        extensions=open_writer(),
+        description="Log in with email and password; the one operation open without credentials.",
+    )
+    session_revoke = mutation_field(
+        operation="sessionRevoke",
+        input_type=SessionRevokeInput,
+        payload_type=SessionRevokePayload,
+        perform=_session_revoke,
+        extensions=writer(),
+        description="Log out: revoke the caller's session, or (master) any session.",
+    )
+    master_key_create = mutation_field(
+        operation="masterKeyCreate",
+        input_type=MasterKeyCreateInput,
+        payload_type=MasterKeyCreatePayload,
+        perform=_master_key_create,
+        extensions=master_writer(),
+        description="Create a master API key; the secret is returned once.",
+    )
+    master_key_revoke = mutation_field(
+        operation="masterKeyRevoke",
+        input_type=MasterKeyRevokeInput,
+        payload_type=MasterKeyRevokePayload,
+        perform=_master_key_revoke,
+        extensions=master_writer(),
+        description="Revoke a master API key (idempotent).",
+    )

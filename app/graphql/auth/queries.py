@@ -1,0 +1,122 @@
+"""Who am I, and the master keys."""
+
+from __future__ import annotations
+
+import uuid
+
+import strawberry
+
+from app.auth import repository
+from app.auth.principal import Principal, Scope
+from app.graphql.auth.types import MasterKey, Session
+from app.graphql.context import Info
+from app.graphql.customers.types import Customer
+from app.graphql.node import register_node
+from app.graphql.pagination import Connection, paginate
+from app.graphql.permissions import authenticated, master_only
+from app.graphql.users.types import User
+
+
+@strawberry.type(description="The caller: scope, identity, and whom they act for.")
+class Me:
+    principal: strawberry.Private[Principal]
+    scope: Scope
+    read_only: bool = strawberry.field(description="True for read-only impersonation.")
+    impersonator_id: strawberry.ID | None = strawberry.field(
+        description="Public id of the user or master key impersonating, if any."
+    )
+
+    @strawberry.field(description="The signed-in user; null for a master key.")
+    async def user(self, info: Info) -> User | None:
+        return await _own_user(info, self.principal.user_id)
+
+    @strawberry.field(description="Customers the caller administers (OWNER or ADMIN).")
+    async def customers(self, info: Info) -> list[Customer]:
+        ids = self.principal.row_scope.customer_ids
+        if not ids:
+            return []
+        loader = info.context.loaders.customer_by_id
+        found = await loader.load_many(sorted(ids))
+        return sorted((c for c in found if c is not None), key=lambda c: c.slug)
+
+    @strawberry.field(description="The user impersonating the caller, if any.")
+    async def impersonator(self, info: Info) -> User | None:
+        return await _own_user(info, self.principal.impersonator_user_id)
+
+    @strawberry.field(extensions=master_only(), description="The master key in use, if any.")
+    async def master_key(self, info: Info) -> MasterKey | None:
+        if self.principal.master_key_id is None:
+            return None
+        found: MasterKey | None = await info.context.loaders.master_key_by_id.load(
+            self.principal.master_key_id
+        )
+        return found
+
+
+async def _own_user(info: Info, user_id: uuid.UUID | None) -> User | None:
+    if user_id is None:
+        return None
+    row = await repository.user_row(info.context.reader, user_id)
+    return User.from_row(row) if row is not None else None
+
+
+@strawberry.input
+class MasterKeyFilter:
+    active: bool | None = None
+
+
+@strawberry.type
+class AuthQuery:
+    @strawberry.field(extensions=authenticated(), description="The caller.")
+    def me(self, info: Info) -> Me:
+        principal = info.context.require_principal()
+        return Me(
+            principal=principal,
+            scope=principal.scope,
+            read_only=principal.read_only,
+            impersonator_id=(
+                strawberry.ID(principal.impersonator_public_id)
+                if principal.impersonator_public_id
+                else None
+            ),
+        )
+
+    @strawberry.field(extensions=master_only(), description="Master API keys (never the secrets).")
+    async def master_keys(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: MasterKeyFilter | None = None,
+    ) -> Connection[MasterKey] | None:
+        given = filter or MasterKeyFilter()
+        return await paginate(
+            info,
+            repository.MASTER_KEY_MODEL,
+            MasterKey.from_row,
+            first=first,
+            after=after,
+            filters={"active": given.active},
+        )
+
+
+async def _fetch_master_key(info: Info, pk: uuid.UUID) -> MasterKey | None:
+    principal = info.context.principal
+    if principal is None or principal.scope is not Scope.MASTER:
+        return None
+    found: MasterKey | None = await info.context.loaders.master_key_by_id.load(pk)
+    return found
+
+
+async def _fetch_session(info: Info, pk: uuid.UUID) -> Session | None:
+    principal = info.context.principal
+    row = await repository.session_row(info.context.reader, pk)
+    if row is None or principal is None:
+        return None
+    if not principal.is_master and row.user_id != principal.user_id:
+        return None
+    return Session.from_row(row)
+
+
+register_node("mky", _fetch_master_key)
+register_node("ses", _fetch_session)

@@ -1,0 +1,68 @@
+"""Every DataLoader of a request, created on first use and dropped with the request."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from app.db import Reader
+from app.graphql.auth.dataloaders import MasterKeyByIdLoader
+from app.graphql.billing.dataloaders import PlanByIdLoader
+from app.graphql.customers.dataloaders import (
+    CustomerByIdLoader,
+    MembersCountByCustomerIdLoader,
+    MembersFirstPageByCustomerIdLoader,
+    MembershipByIdLoader,
+    MembershipsByUserIdLoader,
+)
+from app.graphql.users.dataloaders import (
+    NotesCountByUserIdLoader,
+    NotesFirstPageByUserIdLoader,
+    UserByIdLoader,
+)
+from app.kit.scope import RowScope
+
+
+class Loaders:
+    def __init__(self, reader: Reader, scope: RowScope) -> None:
+        self.reader = reader
+        self.scope = scope
+
+    @cached_property
+    def user_by_id(self) -> UserByIdLoader:
+        return UserByIdLoader(self.reader, self.scope)
+
+    @cached_property
+    def notes_count_by_user_id(self) -> NotesCountByUserIdLoader:
+        return NotesCountByUserIdLoader(self.reader, self.scope)
+
+    @cached_property
+    def notes_first_page_by_user_id(self) -> NotesFirstPageByUserIdLoader:
+        return NotesFirstPageByUserIdLoader(self.reader, self.scope)
+
+    @cached_property
+    def customer_by_id(self) -> CustomerByIdLoader:
+        return CustomerByIdLoader(self.reader, self.scope)
+
+    @cached_property
+    def membership_by_id(self) -> MembershipByIdLoader:
+        return MembershipByIdLoader(self.reader, self.scope)
+
+    @cached_property
+    def memberships_by_user_id(self) -> MembershipsByUserIdLoader:
+        return MembershipsByUserIdLoader(self.reader, self.scope)
+
+    @cached_property
+    def members_first_page_by_customer_id(self) -> MembersFirstPageByCustomerIdLoader:
+        return MembersFirstPageByCustomerIdLoader(self.reader, self.scope)
+
+    @cached_property
+    def members_count_by_customer_id(self) -> MembersCountByCustomerIdLoader:
+        return MembersCountByCustomerIdLoader(self.reader, self.scope)
+
+    @cached_property
+    def plan_by_id(self) -> PlanByIdLoader:
+        return PlanByIdLoader(self.reader, self.scope)
+
+    @cached_property
+    def master_key_by_id(self) -> MasterKeyByIdLoader:
+        return MasterKeyByIdLoader(self.reader, self.scope)

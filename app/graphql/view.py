@@ -1,0 +1,189 @@
+"""`/graphql` over HTTP: Strawberry's ASGI view with Admiral's front door.
+
+Before Strawberry sees a request, this view answers what must not reach execution: the GraphiQL
+page (no credentials needed), wrong methods and content types, bodies over the size limit (413,
+without reading past the limit), and bad credentials (401). Errors always come back as JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from cross_web import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
+
+from app.auth.service import authenticate
+from app.graphql.context import Context, Services
+from app.graphql.errors import format_error
+from app.graphql.ide import graphiql_html
+from app.graphql.schema import AdmiralSchema
+from app.kit.errors import ErrorCode, ServiceUnavailable
+from app.kit.http import client_address, error_response, request_id_of
+
+STATUS_BY_CODE = {
+    ErrorCode.UNAUTHENTICATED.value: 401,
+    ErrorCode.SERVICE_UNAVAILABLE.value: 503,
+}
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def unauthenticated(request: Request, message: str) -> Response:
+    response = error_response(request, 401, ErrorCode.UNAUTHENTICATED, message)
+    response.headers["WWW-Authenticate"] = 'Bearer realm="admiral"'
+    return response
+
+
+class AdmiralGraphQL(GraphQL[Context, None]):
+    def __init__(self, schema: AdmiralSchema, services: Services) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql",
+            allow_queries_via_get=True,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        )
+        self.services = services
+        self._ide_html = graphiql_html()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        response = await self.handle(request)
+        await response(scope, receive, send)
+
+    async def handle(self, request: Request) -> Response:
+        if request.method not in ("GET", "POST"):
+            return error_response(
+                request, 405, ErrorCode.METHOD_NOT_ALLOWED, "Use GET for queries or POST."
+            )
+        if request.method == "GET" and self.should_render_graphql_ide(request):
+            return await self.render_graphql_ide(request)
+        if request.method == "POST":
+            content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if content_type != "application/json":
+                return error_response(
+                    request,
+                    415,
+                    ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+                    "Send the operation as JSON with `Content-Type: application/json`.",
+                )
+            try:
+                request._body = await read_body(request, self.services.settings.max_body_bytes)
+            except BodyTooLarge:
+                return error_response(
+                    request,
+                    413,
+                    ErrorCode.PAYLOAD_TOO_LARGE,
+                    f"The body exceeds {self.services.settings.max_body_bytes} bytes.",
+                )
+        reader = self.services.db.reader()
+        try:
+            principal = None
+            header = request.headers.get("authorization")
+            if header is not None:
+                scheme, _, token = header.partition(" ")
+                if scheme.lower() != "bearer" or not token.strip():
+                    return unauthenticated(request, "Use `Authorization: Bearer <token>`.")
+                principal = await authenticate(
+                    token.strip(), reader, self.services.db, self.services.settings
+                )
+                if principal is None:
+                    return unauthenticated(request, "The token is unknown, revoked or expired.")
+            request.state.principal = principal
+            request.state.reader = reader
+            try:
+                return await self.run(request)
+            except HTTPException as error:
+                return error_response(request, error.status_code, _code_for(error), error.reason)
+        except ServiceUnavailable as error:
+            return error_response(request, 503, ErrorCode.SERVICE_UNAVAILABLE, error.message)
+        finally:
+            await reader.close()
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        principal = request.state.principal
+        request_id = request_id_of(request)
+        return Context(
+            request=request,
+            response=response,
+            services=self.services,
+            reader=request.state.reader,
+            principal=principal.for_request(request_id, client_address(request, self.services.settings.trust_proxy_headers))
+            if principal is not None
+            else None,
+            request_id=request_id,
+            client_addr=client_address(request, self.services.settings.trust_proxy_headers),
+        )
+
+    async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().execute_operation(*args, **kwargs)
+        except HTTPException as error:
+            if isinstance(error.__cause__, InvalidOperationTypeError):
+                raise HTTPException(405, "Mutations are only accepted by POST.") from error
+            raise
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(self._ide_html)
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        data: GraphQLHTTPResponse = {"data": result.data}
+        if result.errors:
+            anonymous = getattr(request.state, "principal", None) is None
+            request_id = request_id_of(request)
+            data["errors"] = [
+                format_error(item, request_id, anonymous=anonymous) for item in result.errors
+            ]
+        if result.extensions:
+            data["extensions"] = result.extensions
+        return data
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    def create_response(
+        self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if isinstance(response_data, dict) and response_data.get("data") is None:
+            for item in response_data.get("errors") or []:
+                status = STATUS_BY_CODE.get(item.get("extensions", {}).get("code"))
+                if status is not None:
+                    response.status_code = status
+                    if status == 401:
+                        response.headers["WWW-Authenticate"] = 'Bearer realm="admiral"'
+                    break
+        return response
+
+
+def _code_for(error: HTTPException) -> ErrorCode:
+    if error.status_code == 405:
+        return ErrorCode.METHOD_NOT_ALLOWED
+    return ErrorCode.BAD_REQUEST
+

@@ -1,0 +1,113 @@
+"""Error codes and the exceptions that carry them.
+
+    AdmiralError                 base: every expected failure has a stable `ErrorCode`
+    ├── UserInputError           a mutation's business failure → payload `userErrors`
+    │   └── UserInputErrors      several of them at once (all validation failures of one input)
+    ├── RequestError             the request itself is unusable (bad cursor, `first: 500`)
+    │                            → top-level GraphQL error, `extensions.code`
+    ├── PermissionDenied         the caller may not do this → top-level FORBIDDEN
+    └── ServiceUnavailable       a dependency (the database) is down or saturated → 503
+
+Anything else that escapes is a bug: it is logged with its stack and shown to the client only as
+"Internal server error" with the request id.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+
+
+class ErrorCode(enum.StrEnum):
+    # input and state
+    INVALID = "INVALID"
+    REQUIRED = "REQUIRED"
+    TOO_LONG = "TOO_LONG"
+    NOT_FOUND = "NOT_FOUND"
+    CONFLICT = "CONFLICT"
+    INVALID_STATE = "INVALID_STATE"
+    CONFIRMATION_REQUIRED = "CONFIRMATION_REQUIRED"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    EMAIL_TAKEN = "EMAIL_TAKEN"
+    SLUG_TAKEN = "SLUG_TAKEN"
+    LAST_OWNER = "LAST_OWNER"
+    PROJECT_NOT_EMPTY = "PROJECT_NOT_EMPTY"
+    WEAK_PASSWORD = "WEAK_PASSWORD"
+    TOKEN_INVALID = "TOKEN_INVALID"
+    TOKEN_EXPIRED = "TOKEN_EXPIRED"
+    TOKEN_USED = "TOKEN_USED"
+    # authentication
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
+    USER_SUSPENDED = "USER_SUSPENDED"
+    USER_BLOCKED = "USER_BLOCKED"
+    USER_DELETED = "USER_DELETED"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    READ_ONLY_SESSION = "READ_ONLY_SESSION"
+    # request level
+    BAD_REQUEST = "BAD_REQUEST"
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    INVALID_CURSOR = "INVALID_CURSOR"
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+    INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+
+
+class AdmiralError(Exception):
+    code: ErrorCode = ErrorCode.INTERNAL_SERVER_ERROR
+
+    def __init__(self, message: str, code: ErrorCode | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class UserInputError(AdmiralError):
+    """An expected failure reported in a mutation payload; the unit of work is rolled back."""
+
+    code = ErrorCode.INVALID
+
+    def __init__(
+        self,
+        message: str,
+        code: ErrorCode | None = None,
+        field: Sequence[str] | str | None = None,
+    ) -> None:
+        super().__init__(message, code)
+        if isinstance(field, str):
+            field = [field]
+        self.field: list[str] | None = list(field) if field is not None else None
+
+
+class UserInputErrors(UserInputError):
+    def __init__(self, errors: Sequence[UserInputError]) -> None:
+        super().__init__("; ".join(error.message for error in errors), errors[0].code)
+        self.errors = list(errors)
+
+
+class RequestError(AdmiralError):
+    code = ErrorCode.BAD_USER_INPUT
+
+
+class PermissionDenied(AdmiralError):
+    code = ErrorCode.FORBIDDEN
+
+
+class ServiceUnavailable(AdmiralError):
+    code = ErrorCode.SERVICE_UNAVAILABLE
+
+
+def not_found(kind: str, field: str | Sequence[str] = "id") -> UserInputError:
+    """The same answer whether the object does not exist or lies outside the caller's scope."""
+    return UserInputError(f"{kind} not found.", ErrorCode.NOT_FOUND, field)
+
+
+def too_long(field: str | Sequence[str], limit: int) -> UserInputError:
+    return UserInputError(f"At most {limit} characters.", ErrorCode.TOO_LONG, field)

@@ -1,0 +1,181 @@
+"""A domain's read model described as data.
+
+Each domain says, once, what its GraphQL type reads: the table, the column behind each field,
+its relations and their join keys, who may see which rows (the scope filter), which filters and
+orderings exist, and which fields only a master may read. Repositories and DataLoaders build their
+SQL from this description with SQLAlchemy Core; a later query planner can compile a whole
+selection set from the same description.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.kit.pagination import Cursor
+from app.kit.scope import RowScope
+
+ScopeFilter = Callable[[RowScope], ColumnElement[bool] | None]
+FilterBuilder = Callable[[Any], ColumnElement[bool]]
+
+SORT_LABEL = "_sort"
+RANK_LABEL = "_rank"
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """`field` on this model holds rows of `target` whose `remote_key` equals our `local_key`."""
+
+    field: str
+    target: str
+    local_key: str
+    remote_key: str
+    many: bool
+
+
+@dataclass(frozen=True)
+class ReadModel:
+    name: str
+    table: sa.Table
+    prefix: str
+    fields: Mapping[str, str]
+    scope: ScopeFilter
+    relations: tuple[Relation, ...] = ()
+    filters: Mapping[str, FilterBuilder] = field(default_factory=dict)
+    orderings: Mapping[str, ColumnElement[Any]] = field(default_factory=dict)
+    default_ordering: str = "CREATED_AT"
+    master_only: frozenset[str] = frozenset()
+
+    @property
+    def pk(self) -> sa.Column[Any]:
+        return self.table.c.id
+
+    def columns(self) -> list[sa.Column[Any]]:
+        names = dict.fromkeys(["id", *self.fields.values()])
+        names.update(dict.fromkeys(relation.local_key for relation in self.relations))
+        return [self.table.c[name] for name in names]
+
+    def relation(self, field_name: str) -> Relation:
+        for relation in self.relations:
+            if relation.field == field_name:
+                return relation
+        raise KeyError(f"{self.name} has no relation {field_name!r}")
+
+    def conditions(
+        self, scope: RowScope, filter_values: Mapping[str, Any] | None = None
+    ) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        scoped = self.scope(scope)
+        if scoped is not None:
+            conditions.append(scoped)
+        for name, value in (filter_values or {}).items():
+            if value is not None:
+                conditions.append(self.filters[name](value))
+        return conditions
+
+    def cursor_kind(self, ordering: str, descending: bool) -> str:
+        return f"{self.name}:{ordering}:{'desc' if descending else 'asc'}"
+
+    def page_statement(
+        self,
+        scope: RowScope,
+        filter_values: Mapping[str, Any] | None,
+        ordering: str,
+        descending: bool,
+        first: int,
+        after: Cursor | None,
+    ) -> sa.Select[Any]:
+        """One page plus one row (to tell whether another page follows), in keyset order."""
+        sort = self.orderings[ordering]
+        conditions = self.conditions(scope, filter_values)
+        if after is not None:
+            key = sa.tuple_(sort, self.pk)
+            bound = sa.tuple_(sa.literal(after.value, sort.type), sa.literal(after.id, self.pk.type))
+            conditions.append(key < bound if descending else key > bound)
+        order = (sort.desc(), self.pk.desc()) if descending else (sort.asc(), self.pk.asc())
+        return (
+            sa.select(*self.columns(), sort.label(SORT_LABEL))
+            .where(*conditions)
+            .order_by(*order)
+            .limit(first + 1)
+        )
+
+    def count_statement(
+        self, scope: RowScope, filter_values: Mapping[str, Any] | None = None
+    ) -> sa.Select[Any]:
+        return sa.select(sa.func.count()).select_from(self.table).where(
+            *self.conditions(scope, filter_values)
+        )
+
+    def by_keys_statement(
+        self, column: str, keys: Iterable[Any], scope: RowScope
+    ) -> sa.Select[Any]:
+        """Every row whose `column` is one of `keys`, within the caller's scope."""
+        return sa.select(*self.columns()).where(
+            self.table.c[column].in_(list(keys)), *self.conditions(scope)
+        )
+
+    def count_by_keys_statement(
+        self, column: str, keys: Iterable[uuid.UUID], scope: RowScope
+    ) -> sa.Select[Any]:
+        key = self.table.c[column]
+        return (
+            sa.select(key, sa.func.count().label("count"))
+            .where(key.in_(list(keys)), *self.conditions(scope))
+            .group_by(key)
+        )
+
+    def first_pages_statement(
+        self,
+        column: str,
+        keys: Iterable[uuid.UUID],
+        scope: RowScope,
+        first: int,
+        ordering: str | None = None,
+        descending: bool = True,
+    ) -> sa.Select[Any]:
+        """The first page (+1 row) of every key's list at once, ranked by a window function."""
+        sort = self.orderings[ordering or self.default_ordering]
+        order = (sort.desc(), self.pk.desc()) if descending else (sort.asc(), self.pk.asc())
+        key = self.table.c[column]
+        rank = sa.func.row_number().over(partition_by=key, order_by=order).label(RANK_LABEL)
+        ranked = (
+            sa.select(*self.columns(), sort.label(SORT_LABEL), rank)
+            .where(key.in_(list(keys)), *self.conditions(scope))
+            .subquery()
+        )
+        return (
+            sa.select(ranked)
+            .where(ranked.c[RANK_LABEL] <= first + 1)
+            .order_by(ranked.c[column], ranked.c[RANK_LABEL])
+        )
+
+
+class ReadModels:
+    """The registry of every domain's read model, by GraphQL type name and by id prefix."""
+
+    def __init__(self) -> None:
+        self._by_name: dict[str, ReadModel] = {}
+
+    def register(self, model: ReadModel) -> ReadModel:
+        if model.name in self._by_name:
+            raise ValueError(f"read model {model.name} registered twice")
+        self._by_name[model.name] = model
+        return model
+
+    def __getitem__(self, name: str) -> ReadModel:
+        return self._by_name[name]
+
+    def by_prefix(self, prefix: str) -> ReadModel | None:
+        return next((m for m in self._by_name.values() if m.prefix == prefix), None)
+
+    def __iter__(self) -> Any:
+        return iter(self._by_name.values())
+
+
+registry = ReadModels()

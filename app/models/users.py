@@ -1,0 +1,81 @@
+"""People: end users, their admin notes."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field
+
+from app.models.base import (
+    JSONType,
+    SQLModel,
+    created_field,
+    enum_column,
+    foreign_key,
+    id_field,
+    time_field,
+)
+
+
+class UserStatus(enum.StrEnum):
+    ACTIVE = "ACTIVE"
+    SUSPENDED = "SUSPENDED"
+    BLOCKED = "BLOCKED"
+    DELETED = "DELETED"
+
+
+class NoteCategory(enum.StrEnum):
+    GENERAL = "GENERAL"
+    SUPPORT = "SUPPORT"
+    TIER_CHANGE = "TIER_CHANGE"
+    SUSPENSION = "SUSPENSION"
+    PASSWORD_RESET = "PASSWORD_RESET"
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: uuid.UUID = id_field()
+    email: str = Field(sa_type=sa.String(320), unique=True, index=True)
+    name: str = Field(default="", sa_type=sa.String(200))
+    password_hash: str | None = Field(default=None, sa_type=sa.String(255))
+    status: UserStatus = Field(
+        default=UserStatus.ACTIVE, sa_type=enum_column(UserStatus), index=True
+    )
+    suspended_until: datetime | None = time_field()
+    suspension_reason: str | None = Field(default=None, sa_type=sa.String(500))
+    suspended_by: str | None = Field(default=None, sa_type=sa.String(64))
+    is_staff: bool = Field(default=False)
+    profile: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    created_at: datetime = created_field()
+    updated_at: datetime = created_field()
+    last_seen_at: datetime | None = time_field()
+    deleted_at: datetime | None = time_field()
+
+    __table_args__ = (sa.Index("ix_users_created_at_id", "created_at", "id"),)
+
+
+class UserNote(SQLModel, table=True):
+    __tablename__ = "user_notes"
+
+    id: uuid.UUID = id_field()
+    user_id: uuid.UUID = foreign_key("users.id")
+    author_id: str | None = Field(default=None, sa_type=sa.String(64))
+    category: NoteCategory = Field(sa_type=enum_column(NoteCategory))
+    body: str = Field(sa_type=sa.Text)
+    created_at: datetime = created_field()
+
+    __table_args__ = (sa.Index("ix_user_notes_user_id_created_at", "user_id", "created_at"),)
+
+
+def effective_status(
+    status: UserStatus, suspended_until: datetime | None, now: datetime
+) -> UserStatus:
+    """A suspension whose end has passed no longer counts: the user is ACTIVE again."""
+    if status is UserStatus.SUSPENDED and suspended_until is not None and suspended_until <= now:
+        return UserStatus.ACTIVE
+    return status

@@ -1,0 +1,1 @@
+"""Small REST endpoints beside the GraphQL API."""

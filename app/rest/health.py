@@ -1,0 +1,79 @@
+"""Liveness, readiness and component health."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import sqlalchemy as sa
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from app.db import Database
+from app.settings import Settings
+
+
+async def live(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def _database(db: Database) -> dict[str, Any]:
+    started = time.perf_counter()
+    try:
+        await db.ping()
+    except Exception as error:  # any failure means "down"; the reason is reported, not raised
+        return {"status": "down", "error": type(error).__name__}
+    return {"status": "up", "latencyMs": round((time.perf_counter() - started) * 1000, 2)}
+
+
+async def _redis(url: str) -> dict[str, Any]:
+    from redis.asyncio import Redis
+
+    started = time.perf_counter()
+    client = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        await client.ping()
+    except Exception as error:  # any failure means "down"
+        return {"status": "down", "error": type(error).__name__}
+    finally:
+        await client.aclose()
+    return {"status": "up", "latencyMs": round((time.perf_counter() - started) * 1000, 2)}
+
+
+async def _migrations_at_head(db: Database, head: str | None) -> bool:
+    try:
+        async with db.read_engine.connect() as connection:
+            current = (
+                await connection.execute(sa.text("SELECT version_num FROM alembic_version"))
+            ).scalar()
+    except Exception:  # no table yet, or no database: not ready either way
+        return False
+    return current is not None and current == head
+
+
+async def ready(request: Request) -> JSONResponse:
+    db: Database = request.app.state.db
+    head: str | None = request.app.state.migration_head
+    database = await _database(db)
+    if database["status"] != "up":
+        return JSONResponse({"status": "unavailable", "reason": "database down"}, status_code=503)
+    if not await _migrations_at_head(db, head):
+        return JSONResponse(
+            {"status": "unavailable", "reason": "migrations not at head"}, status_code=503
+        )
+    return JSONResponse({"status": "ready"})
+
+
+async def health(request: Request) -> JSONResponse:
+    db: Database = request.app.state.db
+    settings: Settings = request.app.state.settings
+    components: dict[str, Any] = {"database": {**await _database(db), "required": True}}
+    if settings.redis_url:
+        components["redis"] = {**await _redis(settings.redis_url), "required": False}
+    healthy = all(
+        item["status"] == "up" for item in components.values() if item.get("required")
+    )
+    return JSONResponse(
+        {"status": "ok" if healthy else "degraded", "components": components},
+        status_code=200 if healthy else 503,
+    )

@@ -1,0 +1,130 @@
+"""Runtime configuration, read once from `ADMIRAL_*` environment variables.
+
+Every setting is documented in the README's configuration table; `Settings.describe()` is the
+source that table is checked against.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ADMIRAL_", extra="ignore")
+
+    # Storage
+    database_url: str = Field(
+        "sqlite+aiosqlite:///admiral.db",
+        description="Primary database (SQLite file by default; postgresql+asyncpg://… at scale).",
+    )
+    database_read_url: str | None = Field(
+        None, description="Optional read replica used by read-only queries."
+    )
+    database_pool_size: int = Field(10, description="Connections kept per process (PostgreSQL).")
+    database_pool_timeout: float = Field(
+        5.0, description="Seconds to wait for a pooled connection before SERVICE_UNAVAILABLE."
+    )
+    sqlite_busy_timeout_ms: int = Field(5000, description="SQLite busy timeout in milliseconds.")
+    redis_url: str | None = Field(
+        None, description="Optional Redis for shared rate limits and pub/sub between processes."
+    )
+
+    # Identity and secrets
+    staff_emails: CommaList = Field(
+        default_factory=list,
+        description="Comma-separated emails whose staff sessions get MASTER scope.",
+    )
+    secret_key: str | None = Field(
+        None,
+        description="Key for encrypting secrets at rest; generated into ADMIRAL_SECRET_FILE if unset.",
+    )
+    secret_file: str = Field(
+        ".admiral-secret", description="Where the generated secret key is kept (git-ignored)."
+    )
+    app_url: str = Field(
+        "http://127.0.0.1:8000", description="Public base URL used in links sent to people."
+    )
+    cors_origins: CommaList = Field(
+        default_factory=list, description="Comma-separated origins allowed by CORS."
+    )
+    trust_proxy_headers: bool = Field(
+        False, description="Take the client address from X-Forwarded-For (behind a proxy only)."
+    )
+
+    # Sessions and logins
+    session_ttl_hours: float = Field(12.0, description="Absolute lifetime of a login session.")
+    session_idle_minutes: float = Field(60.0, description="A session unused this long expires.")
+    login_max_failures: int = Field(
+        5, description="Failed logins allowed per email and per client address in the window."
+    )
+    login_window_minutes: float = Field(15.0, description="Window for counting failed logins.")
+    argon2_time_cost: int = Field(3, description="argon2id iterations for password hashes.")
+    argon2_memory_cost: int = Field(65536, description="argon2id memory in KiB.")
+    idempotency_ttl_hours: float = Field(24.0, description="How long idempotency keys are kept.")
+
+    # GraphQL protection
+    max_query_depth: int = Field(10, description="Deepest selection allowed.")
+    max_aliases: int = Field(30, description="Aliases allowed in one operation.")
+    max_tokens: int = Field(2000, description="Lexical tokens allowed in one document.")
+    max_query_cost: int = Field(
+        50000, description="Cost limit; a connection multiplies its selection by `first`."
+    )
+    max_body_bytes: int = Field(1_048_576, description="Largest request body accepted (413).")
+
+    # Serving
+    host: str = Field("127.0.0.1", description="Address `admiral serve` binds.")
+    port: int = Field(8000, description="Port `admiral serve` binds.")
+    seed: bool = Field(True, description="Seed demo data on the first `scripts/serve` run.")
+    log_level: str = Field("INFO", description="Log level of the JSON logs on stdout.")
+
+    @field_validator("staff_emails", "cors_origins", mode="before")
+    @classmethod
+    def _split_commas(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("staff_emails")
+    @classmethod
+    def _normalize_emails(cls, value: list[str]) -> list[str]:
+        return [email.lower() for email in value]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, or one generated once into `secret_file`."""
+        if self.secret_key:
+            return self.secret_key
+        path = Path(self.secret_file)
+        if path.exists():
+            return path.read_text().strip()
+        key = secrets.token_urlsafe(32)
+        path.write_text(key + "\n")
+        path.chmod(0o600)
+        return key
+
+    @classmethod
+    def describe(cls) -> list[tuple[str, str, str]]:
+        """(environment variable, default, meaning) for every setting."""
+        rows = []
+        for name, field in cls.model_fields.items():
+            default = field.get_default(call_default_factory=True)
+            if isinstance(default, list):
+                default = ",".join(default)
+            rows.append((f"ADMIRAL_{name.upper()}", str(default), field.description or ""))
+        return rows
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Users: the people, their status, notes, sessions and activity."""
