@@ -190,3 +190,15 @@ async def user_row(reader: Reader, user_id: uuid.UUID) -> sa.Row[Any] | None:
     """A user regardless of row scope: only for the caller's own identity (`me`)."""
     rows = await reader.all(sa.select(USERS).where(USERS.c.id == user_id))
     return rows[0] if rows else None
+
+
+async def count_active_master_keys(session: AsyncSession) -> int:
+    result = await session.execute(
+        sa.select(sa.func.count()).select_from(MASTER_KEYS).where(MASTER_KEYS.c.revoked_at.is_(None))
+    )
+    return int(result.scalar_one())
+
+
+async def list_master_keys(session: AsyncSession) -> list[MasterKey]:
+    result = await session.execute(sa.select(MasterKey).order_by(MASTER_KEYS.c.created_at))
+    return list(result.scalars())

@@ -1,0 +1,191 @@
+"""The `admiral` command: database, demo data, master keys, serving."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+
+from app import migrate
+from app.audit.service import UnitOfWork
+from app.auth import repository as auth_repository
+from app.auth import service as auth_service
+from app.auth.passwords import Passwords
+from app.db import Database
+from app.kit.actor import Actor
+from app.kit.ids import encode
+from app.kit.scope import EVERYTHING
+from app.ops import seed as demo
+from app.settings import Settings
+
+app = typer.Typer(help="Admiral: a GraphQL admin API for SaaS businesses.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+keys_app = typer.Typer(help="Master API keys.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+
+T = TypeVar("T")
+
+
+def _run(work: Callable[[Database, Settings], Awaitable[T]]) -> T:
+    settings = Settings()
+
+    async def main() -> T:
+        database = Database(settings)
+        try:
+            return await work(database, settings)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(main())
+
+
+async def _in_unit_of_work(
+    database: Database, work: Callable[[UnitOfWork], Awaitable[T]]
+) -> T:
+    async with database.unit_of_work() as session:
+        uow = UnitOfWork(session, Actor.system("cli"), database.dialect, EVERYTHING)
+        result = await work(uow)
+        await uow.finish()
+        await session.commit()
+        return result
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    migrate.upgrade(Settings().database_url, revision)
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION (`base` removes every table)."""
+    migrate.downgrade(Settings().database_url, revision)
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Fail when the models and the migrations disagree."""
+    migrate.check(Settings().database_url)
+
+
+@app.command("seed")
+def seed_command(
+    users: Annotated[int, typer.Option(help="How many users to create.")] = 300,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same data.")] = 1,
+    if_empty: Annotated[bool, typer.Option(help="Do nothing when users already exist.")] = False,
+) -> None:
+    """Insert the deterministic demo data set."""
+
+    async def work(database: Database, settings: Settings) -> None:
+        async with database.unit_of_work() as session:
+            if if_empty and await demo.has_users(session):
+                typer.echo("Demo data already present; nothing seeded.", err=True)
+                return
+            hasher = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost)
+            report = await demo.seed(
+                session, users=users, seed=seed, demo_password_hash=hasher.hash(demo.DEMO_PASSWORD)
+            )
+            await session.commit()
+        typer.echo(
+            f"Seeded {report.users} users, {report.customers} customers, "
+            f"{report.memberships} memberships, {report.notes} notes, {report.plans} plans.",
+            err=True,
+        )
+        typer.echo(
+            f"Demo customer owner: {demo.DEMO_OWNER_EMAIL} / {demo.DEMO_PASSWORD}", err=True
+        )
+
+    _run(work)
+
+
+@keys_app.command("create-master")
+def keys_create_master(
+    name: Annotated[str, typer.Option(help="What the key is for.")],
+    if_none: Annotated[
+        bool, typer.Option(help="Only create one when no active master key exists.")
+    ] = False,
+) -> None:
+    """Create a master key and print it (only the key, on stdout)."""
+
+    async def work(database: Database, _: Settings) -> str | None:
+        if if_none:
+            async with database.unit_of_work() as session:
+                if await auth_repository.count_active_master_keys(session) > 0:
+                    return None
+
+        async def create(uow: UnitOfWork) -> str:
+            issued = await auth_service.create_master_key(uow, name)
+            return issued.token
+
+        return await _in_unit_of_work(database, create)
+
+    token = _run(work)
+    if token is None:
+        typer.echo(
+            "A master key already exists; make another with "
+            "`admiral keys create-master --name NAME`.",
+            err=True,
+        )
+        return
+    typer.echo(token)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List master keys (never the secrets)."""
+
+    async def work(database: Database, _: Settings) -> None:
+        async with database.unit_of_work() as session:
+            keys = await auth_repository.list_master_keys(session)
+        for key in keys:
+            state = "revoked" if key.revoked_at else "active"
+            used = key.last_used_at.isoformat() if key.last_used_at else "never"
+            typer.echo(
+                f"{encode('mky', key.id)}  {key.prefix}…  {state:7}  last used {used}  {key.name}"
+            )
+
+    _run(work)
+
+
+@app.command("export-schema")
+def export_schema() -> None:
+    """Print the GraphQL SDL (what `schema.graphql` holds)."""
+    from app.graphql.schema import sdl
+
+    sys.stdout.write(sdl())
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option(help="Defaults to ADMIRAL_HOST.")] = None,
+    port: Annotated[int | None, typer.Option(help="Defaults to ADMIRAL_PORT.")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the API with uvicorn."""
+    import uvicorn
+
+    from app.logging import configure
+
+    settings = Settings()
+    configure(settings.log_level)
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_config=None,
+        proxy_headers=settings.trust_proxy_headers,
+    )
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

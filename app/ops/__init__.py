@@ -1,0 +1,1 @@
+"""Operations: demo data, health, logs and runtime settings."""

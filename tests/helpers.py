@@ -1,0 +1,271 @@
+"""Test helpers: a GraphQL client over real HTTP, factories writing real rows, a statement counter."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+from app.audit.service import UnitOfWork
+from app.auth import service as auth_service
+from app.auth.passwords import Passwords
+from app.auth.tokens import IMPERSONATION_PREFIX, SESSION_PREFIX
+from app.db import Database
+from app.kit import clock
+from app.kit.actor import Actor
+from app.kit.crypto import random_token, token_hash
+from app.kit.ids import encode
+from app.kit.scope import EVERYTHING
+from app.models import (
+    Customer,
+    CustomerStatus,
+    LoginSession,
+    MemberRole,
+    Membership,
+    NoteCategory,
+    Plan,
+    SessionKind,
+    User,
+    UserNote,
+    UserStatus,
+)
+from app.settings import Settings
+
+DEFAULT_PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Response:
+    status: int
+    body: dict[str, Any]
+    headers: httpx.Headers
+
+    @property
+    def data(self) -> Any:
+        return self.body.get("data")
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        return list(self.body.get("errors") or [])
+
+    @property
+    def codes(self) -> list[str | None]:
+        return [error.get("extensions", {}).get("code") for error in self.errors]
+
+
+class GraphQL:
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def __call__(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        sent = dict(headers or {})
+        if token is not None:
+            sent["Authorization"] = f"Bearer {token}"
+        payload: dict[str, Any] = {"query": query}
+        if variables is not None:
+            payload["variables"] = variables
+        response = await self.client.post("/graphql", json=payload, headers=sent)
+        return Response(response.status_code, response.json(), response.headers)
+
+    async def ok(self, query: str, variables: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        """The data of a response that must have no top-level errors."""
+        response = await self(query, variables, **kwargs)
+        assert response.status == 200, response.body
+        assert not response.errors, response.errors
+        return response.data
+
+
+class StatementCounter:
+    """How many SQL statements the app sent inside a block."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.count = 0
+
+    @contextmanager
+    def measure(self) -> Iterator[StatementCounter]:
+        start = self.db.statements.total
+        yield self
+        self.count = self.db.statements.total - start
+
+
+class Factory:
+    """Writes real rows through the same engine the app uses."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+        self.passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost)
+        self._counter = 0
+
+    def _next(self) -> int:
+        self._counter += 1
+        return self._counter
+
+    async def _add(self, *rows: Any) -> None:
+        async with self.db.unit_of_work() as session:
+            session.add_all(rows)
+            await session.commit()
+
+    async def plan(self, code: str | None = None, **fields: Any) -> Plan:
+        n = self._next()
+        plan = Plan(code=code or f"plan-{n}", name=fields.pop("name", f"Plan {n}"), **fields)
+        await self._add(plan)
+        return plan
+
+    async def user(
+        self,
+        email: str | None = None,
+        *,
+        password: str | None = DEFAULT_PASSWORD,
+        status: UserStatus = UserStatus.ACTIVE,
+        **fields: Any,
+    ) -> User:
+        n = self._next()
+        user = User(
+            email=(email or f"user{n}@example.com").lower(),
+            name=fields.pop("name", f"User {n}"),
+            password_hash=self.passwords.hash(password) if password else None,
+            status=status,
+            **fields,
+        )
+        await self._add(user)
+        return user
+
+    async def customer(self, slug: str | None = None, *, plan: Plan | None = None, **fields: Any) -> Customer:
+        n = self._next()
+        customer = Customer(
+            slug=slug or f"customer-{n}",
+            name=fields.pop("name", f"Customer {n}"),
+            billing_email=fields.pop("billing_email", f"billing{n}@example.com"),
+            plan_id=plan.id if plan else None,
+            status=fields.pop("status", CustomerStatus.ACTIVE),
+            **fields,
+        )
+        await self._add(customer)
+        return customer
+
+    async def member(self, customer: Customer, user: User, role: MemberRole = MemberRole.MEMBER) -> Membership:
+        membership = Membership(customer_id=customer.id, user_id=user.id, role=role)
+        await self._add(membership)
+        return membership
+
+    async def note(self, user: User, body: str = "A note", category: NoteCategory = NoteCategory.GENERAL, **fields: Any) -> UserNote:
+        note = UserNote(user_id=user.id, body=body, category=category, author_id="test", **fields)
+        await self._add(note)
+        return note
+
+    async def master_key(self, name: str = "test") -> str:
+        async with self.db.unit_of_work() as session:
+            uow = UnitOfWork(session, Actor.system("test"), self.db.dialect, EVERYTHING)
+            issued = await auth_service.create_master_key(uow, name)
+            await uow.finish()
+            await session.commit()
+        return issued.token
+
+    async def session_token(
+        self,
+        user: User,
+        *,
+        impersonator: User | None = None,
+        read_only: bool = False,
+        expires_in: timedelta = timedelta(hours=1),
+        created_at: datetime | None = None,
+        revoked: bool = False,
+    ) -> str:
+        now = created_at or clock.now()
+        impersonating = impersonator is not None or read_only
+        token = random_token(IMPERSONATION_PREFIX if impersonating else SESSION_PREFIX)
+        row = LoginSession(
+            user_id=user.id,
+            token_hash=token_hash(token),
+            kind=SessionKind.IMPERSONATION if impersonating else SessionKind.LOGIN,
+            impersonator_id=impersonator.id if impersonator else None,
+            read_only=read_only,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + expires_in,
+            revoked_at=clock.now() if revoked else None,
+        )
+        await self._add(row)
+        return token
+
+    async def count(self, model: Any, *where: Any) -> int:
+        async with self.db.unit_of_work() as session:
+            statement = sa.select(sa.func.count()).select_from(model.__table__)
+            if where:
+                statement = statement.where(*where)
+            return int((await session.execute(statement)).scalar_one())
+
+    async def get(self, model: Any, pk: uuid.UUID) -> Any:
+        async with self.db.unit_of_work() as session:
+            return await session.get(model, pk)
+
+
+def gid(prefix: str, row: Any) -> str:
+    return encode(prefix, row.id)
+
+
+@dataclass
+class World:
+    """A small, typical set of callers and rows for permission tests."""
+
+    master: str
+    plan: Plan
+    own: Customer
+    other: Customer
+    owner: User
+    admin: User
+    member: User
+    outsider: User
+    staff: User
+    owner_token: str
+    admin_token: str
+    member_token: str
+    staff_token: str
+    read_only_token: str
+
+
+async def build_world(factory: Factory, staff_email: str) -> World:
+    master = await factory.master_key()
+    plan = await factory.plan("pro", name="Pro", price_amount=9900)
+    own = await factory.customer("own-co", plan=plan)
+    other = await factory.customer("other-co", plan=plan)
+    owner = await factory.user("owner@own.test")
+    admin = await factory.user("admin@own.test")
+    member = await factory.user("member@own.test")
+    outsider = await factory.user("outsider@other.test")
+    staff = await factory.user(staff_email, is_staff=True)
+    await factory.member(own, owner, MemberRole.OWNER)
+    await factory.member(own, admin, MemberRole.ADMIN)
+    await factory.member(own, member, MemberRole.MEMBER)
+    await factory.member(other, outsider, MemberRole.OWNER)
+    return World(
+        master=master,
+        plan=plan,
+        own=own,
+        other=other,
+        owner=owner,
+        admin=admin,
+        member=member,
+        outsider=outsider,
+        staff=staff,
+        owner_token=await factory.session_token(owner),
+        admin_token=await factory.session_token(admin),
+        member_token=await factory.session_token(member),
+        staff_token=await factory.session_token(staff),
+        read_only_token=await factory.session_token(owner, impersonator=staff, read_only=True),
+    )
