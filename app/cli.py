@@ -43,9 +43,7 @@ def _run(work: Callable[[Database, Settings], Awaitable[T]]) -> T:
     return asyncio.run(main())
 
 
-async def _in_unit_of_work(
-    database: Database, work: Callable[[UnitOfWork], Awaitable[T]]
-) -> T:
+async def _in_unit_of_work(database: Database, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
     async with database.unit_of_work() as session:
         uow = UnitOfWork(session, Actor.system("cli"), database.dialect, EVERYTHING)
         result = await work(uow)
@@ -95,9 +93,7 @@ def seed_command(
             f"{report.memberships} memberships, {report.notes} notes, {report.plans} plans.",
             err=True,
         )
-        typer.echo(
-            f"Demo customer owner: {demo.DEMO_OWNER_EMAIL} / {demo.DEMO_PASSWORD}", err=True
-        )
+        typer.echo(f"Demo customer owner: {demo.DEMO_OWNER_EMAIL} / {demo.DEMO_PASSWORD}", err=True)
 
     _run(work)
 
@@ -149,6 +145,58 @@ def keys_list() -> None:
             )
 
     _run(work)
+
+
+@app.command("setup")
+def setup() -> None:
+    """First-run preparation: migrate, seed demo data once, print a master key once."""
+    settings = Settings()
+    migrate.upgrade(settings.database_url)
+
+    async def work(database: Database, settings: Settings) -> str | None:
+        async with database.unit_of_work() as session:
+            seeding = settings.seed and not await demo.has_users(session)
+            if seeding:
+                hasher = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost)
+                report = await demo.seed(
+                    session,
+                    users=300,
+                    seed=1,
+                    demo_password_hash=hasher.hash(demo.DEMO_PASSWORD),
+                )
+                await session.commit()
+                typer.echo(
+                    f"Seeded demo data: {report.users} users in {report.customers} customers.",
+                    err=True,
+                )
+                typer.echo(
+                    f"Demo customer owner: {demo.DEMO_OWNER_EMAIL} / {demo.DEMO_PASSWORD}",
+                    err=True,
+                )
+            if await auth_repository.count_active_master_keys(session) > 0:
+                return None
+
+        async def create(uow: UnitOfWork) -> str:
+            return (await auth_service.create_master_key(uow, "first master key")).token
+
+        return await _in_unit_of_work(database, create)
+
+    token = _run(work)
+    url = f"http://{settings.host}:{settings.port}/graphql"
+    if token is None:
+        typer.echo(
+            f"GraphiQL: {url}  (make another master key: "
+            "`.venv/bin/admiral keys create-master --name NAME`)",
+            err=True,
+        )
+        return
+    typer.echo(
+        "\n  Master key (shown once, store it now):\n\n"
+        f"    {token}\n\n"
+        f"  Open {url} and add the header\n"
+        f'    {{"Authorization": "Bearer {token}"}}\n',
+        err=True,
+    )
 
 
 @app.command("export-schema")

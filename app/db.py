@@ -61,7 +61,9 @@ class StatementCounter:
 
 
 def _sqlite_engine(url: str, settings: Settings, begin: str) -> AsyncEngine:
-    engine = create_async_engine(url, connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000})
+    engine = create_async_engine(
+        url, connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000}
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -125,7 +127,9 @@ class Database:
         except BaseException as error:
             await session.rollback()
             if is_unavailable(error):
-                raise ServiceUnavailable("The database is unavailable; try again shortly.") from error
+                raise ServiceUnavailable(
+                    "The database is unavailable; try again shortly."
+                ) from error
             raise
         finally:
             await session.close()
@@ -144,7 +148,7 @@ class Database:
 
 
 class Reader:
-    """One connection per request for reads, opened on first use, used by one statement at a time."""
+    """One connection per request for reads: opened on first use, one statement at a time."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine

@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     )
     secret_key: str | None = Field(
         None,
-        description="Key for encrypting secrets at rest; generated into ADMIRAL_SECRET_FILE if unset.",
+        description="Key encrypting secrets at rest; generated into ADMIRAL_SECRET_FILE if unset.",
     )
     secret_file: str = Field(
         ".admiral-secret", description="Where the generated secret key is kept (git-ignored)."

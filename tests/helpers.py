@@ -1,4 +1,4 @@
-"""Test helpers: a GraphQL client over real HTTP, factories writing real rows, a statement counter."""
+"""Test helpers: a GraphQL client over HTTP, factories writing real rows, a statement counter."""
 
 from __future__ import annotations
 
@@ -145,7 +145,9 @@ class Factory:
         await self._add(user)
         return user
 
-    async def customer(self, slug: str | None = None, *, plan: Plan | None = None, **fields: Any) -> Customer:
+    async def customer(
+        self, slug: str | None = None, *, plan: Plan | None = None, **fields: Any
+    ) -> Customer:
         n = self._next()
         customer = Customer(
             slug=slug or f"customer-{n}",
@@ -158,12 +160,20 @@ class Factory:
         await self._add(customer)
         return customer
 
-    async def member(self, customer: Customer, user: User, role: MemberRole = MemberRole.MEMBER) -> Membership:
+    async def member(
+        self, customer: Customer, user: User, role: MemberRole = MemberRole.MEMBER
+    ) -> Membership:
         membership = Membership(customer_id=customer.id, user_id=user.id, role=role)
         await self._add(membership)
         return membership
 
-    async def note(self, user: User, body: str = "A note", category: NoteCategory = NoteCategory.GENERAL, **fields: Any) -> UserNote:
+    async def note(
+        self,
+        user: User,
+        body: str = "A note",
+        category: NoteCategory = NoteCategory.GENERAL,
+        **fields: Any,
+    ) -> UserNote:
         note = UserNote(user_id=user.id, body=body, category=category, author_id="test", **fields)
         await self._add(note)
         return note

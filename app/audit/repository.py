@@ -12,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.chain import GENESIS_HASH
 from app.kit.readmodel import ReadModel, registry
 from app.kit.scope import RowScope
-from app.models import AuditEvent, IdempotencyRecord
+from app.models import IdempotencyRecord
 from app.models.base import UTCDateTime
+from app.models.tables import AUDIT_EVENTS, IDEMPOTENCY_RECORDS
 
-AUDIT_EVENTS: sa.Table = AuditEvent.__table__  # type: ignore[attr-defined]
-IDEMPOTENCY: sa.Table = IdempotencyRecord.__table__  # type: ignore[attr-defined]
+IDEMPOTENCY = IDEMPOTENCY_RECORDS
 
 # A fixed advisory lock id: writers of the chain queue here on PostgreSQL.
 CHAIN_LOCK_ID = 0x41444D4952414C  # "ADMIRAL"
@@ -76,7 +76,7 @@ AUDIT_EVENT_MODEL = registry.register(
 
 
 async def lock_chain(session: AsyncSession, dialect: str) -> None:
-    """Serialize chain writers until this transaction ends (SQLite: BEGIN IMMEDIATE already does)."""
+    """Serialize chain writers until the transaction ends (SQLite: BEGIN IMMEDIATE does)."""
     if dialect == "postgresql":
         await session.execute(sa.select(sa.func.pg_advisory_xact_lock(CHAIN_LOCK_ID)))
 

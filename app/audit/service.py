@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import repository
-from app.audit.chain import diff, event_hash
+from app.audit.chain import GENESIS_HASH, diff, event_hash
 from app.kit import clock
 from app.kit.actor import Actor
 from app.kit.ids import uuid7
@@ -124,7 +124,7 @@ class ChainVerification:
 async def verify_chain(session: AsyncSession, batch_size: int = 1000) -> ChainVerification:
     """Recompute every hash in order; the first event whose hash or link is wrong is reported."""
     checked = 0
-    prev_hash = repository.GENESIS_HASH
+    prev_hash = GENESIS_HASH
     last_seq = 0
     while True:
         rows = (await session.execute(repository.chain_batch_statement(last_seq, batch_size))).all()

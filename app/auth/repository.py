@@ -14,22 +14,24 @@ from app.kit.readmodel import ReadModel, registry
 from app.kit.scope import RowScope
 from app.models import (
     ADMIN_ROLES,
-    Customer,
     CustomerStatus,
     LoginFailure,
     LoginSession,
     MasterKey,
-    Membership,
     User,
 )
 from app.models.base import UTCDateTime
+from app.models.tables import (
+    CUSTOMERS,
+    LOGIN_FAILURES,
+    LOGIN_SESSIONS,
+    MASTER_KEYS,
+    MEMBERSHIPS,
+    USERS,
+)
 
-MASTER_KEYS: sa.Table = MasterKey.__table__  # type: ignore[attr-defined]
-SESSIONS: sa.Table = LoginSession.__table__  # type: ignore[attr-defined]
-FAILURES: sa.Table = LoginFailure.__table__  # type: ignore[attr-defined]
-USERS: sa.Table = User.__table__  # type: ignore[attr-defined]
-MEMBERSHIPS: sa.Table = Membership.__table__  # type: ignore[attr-defined]
-CUSTOMERS: sa.Table = Customer.__table__  # type: ignore[attr-defined]
+SESSIONS = LOGIN_SESSIONS
+FAILURES = LOGIN_FAILURES
 
 
 def _at(value: datetime) -> sa.BindParameter[datetime]:
@@ -57,7 +59,9 @@ MASTER_KEY_MODEL = registry.register(
         scope=_master_only,
         filters={
             "active": lambda active: (
-                MASTER_KEYS.c.revoked_at.is_(None) if active else MASTER_KEYS.c.revoked_at.isnot(None)
+                MASTER_KEYS.c.revoked_at.is_(None)
+                if active
+                else MASTER_KEYS.c.revoked_at.isnot(None)
             ),
         },
         orderings={"CREATED_AT": MASTER_KEYS.c.created_at},
@@ -126,8 +130,10 @@ async def touch_session(session: AsyncSession, session_id: uuid.UUID, now: datet
     )
     await session.execute(
         sa.update(USERS)
-        .where(USERS.c.id == sa.select(SESSIONS.c.user_id).where(SESSIONS.c.id == session_id)
-               .scalar_subquery())
+        .where(
+            USERS.c.id
+            == sa.select(SESSIONS.c.user_id).where(SESSIONS.c.id == session_id).scalar_subquery()
+        )
         .values(last_seen_at=now)
     )
 
@@ -170,9 +176,7 @@ async def add_failure(session: AsyncSession, email: str, client_addr: str, now: 
     await session.flush()
 
 
-async def revoke_user_sessions(
-    session: AsyncSession, user_id: uuid.UUID, now: datetime
-) -> int:
+async def revoke_user_sessions(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> int:
     result = await session.execute(
         sa.update(SESSIONS)
         .where(SESSIONS.c.user_id == user_id, SESSIONS.c.revoked_at.is_(None))
@@ -194,7 +198,9 @@ async def user_row(reader: Reader, user_id: uuid.UUID) -> sa.Row[Any] | None:
 
 async def count_active_master_keys(session: AsyncSession) -> int:
     result = await session.execute(
-        sa.select(sa.func.count()).select_from(MASTER_KEYS).where(MASTER_KEYS.c.revoked_at.is_(None))
+        sa.select(sa.func.count())
+        .select_from(MASTER_KEYS)
+        .where(MASTER_KEYS.c.revoked_at.is_(None))
     )
     return int(result.scalar_one())
 

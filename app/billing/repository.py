@@ -6,9 +6,7 @@ import sqlalchemy as sa
 
 from app.kit.readmodel import ReadModel, registry
 from app.kit.scope import RowScope
-from app.models import Plan
-
-PLANS: sa.Table = Plan.__table__  # type: ignore[attr-defined]
+from app.models.tables import PLANS
 
 
 def _catalog(_: RowScope) -> sa.ColumnElement[bool] | None:

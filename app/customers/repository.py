@@ -6,14 +6,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from app.billing.repository import PLANS
 from app.kit.readmodel import ReadModel, Relation, registry
 from app.kit.scope import RowScope
-from app.models import Customer, Membership
 from app.models.base import UTCDateTime
-
-CUSTOMERS: sa.Table = Customer.__table__  # type: ignore[attr-defined]
-MEMBERSHIPS: sa.Table = Membership.__table__  # type: ignore[attr-defined]
+from app.models.tables import CUSTOMERS, MEMBERSHIPS, PLANS
 
 
 def _customer_scope(scope: RowScope) -> sa.ColumnElement[bool] | None:

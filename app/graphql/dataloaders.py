@@ -20,7 +20,7 @@ from app.kit.scope import RowScope
 ResultT = TypeVar("ResultT")
 
 
-class _ScopedLoader(DataLoader[uuid.UUID, ResultT]):  # type: ignore[misc]
+class _ScopedLoader(DataLoader[uuid.UUID, ResultT]):
     def __init__(self, reader: Reader, scope: RowScope) -> None:
         super().__init__()
         self.reader = reader
@@ -28,7 +28,7 @@ class _ScopedLoader(DataLoader[uuid.UUID, ResultT]):  # type: ignore[misc]
 
 
 class OneByKeyLoader(_ScopedLoader[ResultT | None], Generic[ResultT]):
-    """The row of `model` whose `column` equals the key, converted; None if absent or out of scope."""
+    """The row of `model` whose `column` equals the key; None if absent or out of scope."""
 
     model: ClassVar[ReadModel]
     column: ClassVar[str] = "id"
@@ -71,14 +71,14 @@ class CountByKeyLoader(_ScopedLoader[int]):
         rows = await self.reader.all(
             self.model.count_by_keys_statement(self.column, keys, self.scope)
         )
-        counts = {row[0]: int(row[1]) for row in rows}
+        counts = {row._mapping[self.column]: int(row._mapping["count"]) for row in rows}
         return [counts.get(key, 0) for key in keys]
 
 
 PageKey = tuple[uuid.UUID, int]
 
 
-class FirstPageByKeyLoader(DataLoader[PageKey, list[Row[Any]]]):  # type: ignore[misc]
+class FirstPageByKeyLoader(DataLoader[PageKey, list[Row[Any]]]):
     """The first `first` (+1) rows of each key's list, one statement per distinct page size."""
 
     model: ClassVar[ReadModel]

@@ -13,7 +13,9 @@ from app.kit.errors import AdmiralError, ErrorCode, UserInputError, UserInputErr
 
 log = logging.getLogger("app.errors")
 
-ErrorCodeEnum = strawberry.enum(ErrorCode, name="ErrorCode", description="Stable, machine-readable error codes.")
+ErrorCodeEnum = strawberry.enum(
+    ErrorCode, name="ErrorCode", description="Stable, machine-readable error codes."
+)
 
 INTERNAL_MESSAGE = "Internal server error"
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
@@ -22,7 +24,7 @@ _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 @strawberry.type(description="A business failure of a mutation: nothing was changed.")
 class UserError:
     field: list[str] | None = strawberry.field(
-        description="Path to the input field at fault, e.g. [\"input\", \"email\"]."
+        description='Path to the input field at fault, e.g. ["input", "email"].'
     )
     message: str
     code: ErrorCode

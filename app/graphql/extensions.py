@@ -195,12 +195,15 @@ class RequestGuard(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         query = context.query
-        assert document is not None and query is not None
+        assert document is not None
+        assert query is not None
         principal = context.context.principal
         if principal is None and not anonymous_allowed(document, context.operation_name):
             context.pre_execution_errors = [
-                error("Authentication required: send `Authorization: Bearer <token>`.",
-                      ErrorCode.UNAUTHENTICATED)
+                error(
+                    "Authentication required: send `Authorization: Bearer <token>`.",
+                    ErrorCode.UNAUTHENTICATED,
+                )
             ]
             yield
             return

@@ -10,6 +10,7 @@ shared, so no mutation can forget its audit event, its dry run or its idempotenc
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import enum
 import importlib
@@ -155,7 +156,10 @@ def _conflict() -> UserError:
 def _without_secrets(payload: PayloadT) -> PayloadT:
     if not payload.secret_fields:
         return payload
-    return dataclasses.replace(payload, **dict.fromkeys(payload.secret_fields))  # type: ignore[type-var]
+    blanked = copy.copy(payload)
+    for name in payload.secret_fields:
+        setattr(blanked, name, None)
+    return blanked
 
 
 # ---------------------------------------------------------------- stored results
@@ -180,7 +184,7 @@ def fingerprint(value: Any) -> Any:
 
 def record_of(payload: Payload) -> dict[str, Any]:
     record: dict[str, Any] = {}
-    for field in dataclasses.fields(payload):  # type: ignore[arg-type]
+    for field in dataclasses.fields(payload):
         if field.name == "user_errors":
             continue
         value = None if field.name in payload.secret_fields else getattr(payload, field.name)

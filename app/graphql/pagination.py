@@ -96,7 +96,9 @@ async def paginate(
     cursor = decode_cursor(after, kind) if after else None
     reader = info.context.reader
     scope = info.context.scope
-    rows = await reader.all(model.page_statement(scope, filters, ordering, descending, size, cursor))
+    rows = await reader.all(
+        model.page_statement(scope, filters, ordering, descending, size, cursor)
+    )
 
     async def count() -> int:
         return int(await reader.scalar(model.count_statement(scope, filters)))
@@ -122,9 +124,7 @@ async def nested_page(
     is one keyset query for that parent alone.
     """
     if after is not None:
-        return await paginate(
-            info, model, convert, first=first, after=after, filters={column: key}
-        )
+        return await paginate(info, model, convert, first=first, after=after, filters={column: key})
     size = check_page_size(first)
     rows = await first_pages.load((key, size))
     kind = model.cursor_kind(model.default_ordering, True)

@@ -28,7 +28,7 @@ def _parse_money(value: Any) -> Money:
 SCALARS: dict[object, ScalarDefinition] = {
     Money: strawberry.scalar(
         name="Money",
-        description='An amount in minor units with its currency: {"amount": 1999, "currency": "USD"}.',
+        description='Minor units and currency: {"amount": 1999, "currency": "USD"}.',
         serialize=_serialize_money,
         parse_value=_parse_money,
     ),

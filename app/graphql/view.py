@@ -82,7 +82,9 @@ class AdmiralGraphQL(GraphQL[Context, None]):
             return error_response(
                 request, 405, ErrorCode.METHOD_NOT_ALLOWED, "Use GET for queries or POST."
             )
-        if request.method == "GET" and self.should_render_graphql_ide(request):
+        if request.method == "GET" and self.should_render_graphql_ide(
+            self.request_adapter_class(request)
+        ):
             return await self.render_graphql_ide(request)
         if request.method == "POST":
             content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -134,7 +136,9 @@ class AdmiralGraphQL(GraphQL[Context, None]):
             response=response,
             services=self.services,
             reader=request.state.reader,
-            principal=principal.for_request(request_id, client_address(request, self.services.settings.trust_proxy_headers))
+            principal=principal.for_request(
+                request_id, client_address(request, self.services.settings.trust_proxy_headers)
+            )
             if principal is not None
             else None,
             request_id=request_id,
@@ -152,7 +156,9 @@ class AdmiralGraphQL(GraphQL[Context, None]):
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(self._ide_html)
 
-    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
         data: GraphQLHTTPResponse = {"data": result.data}
         if result.errors:
             anonymous = getattr(request.state, "principal", None) is None
@@ -172,7 +178,8 @@ class AdmiralGraphQL(GraphQL[Context, None]):
     ) -> Response:
         response = super().create_response(response_data, sub_response)
         if isinstance(response_data, dict) and response_data.get("data") is None:
-            for item in response_data.get("errors") or []:
+            errors: list[dict[str, Any]] = list(response_data.get("errors") or [])  # type: ignore[arg-type]
+            for item in errors:
                 status = STATUS_BY_CODE.get(item.get("extensions", {}).get("code"))
                 if status is not None:
                     response.status_code = status
@@ -186,4 +193,3 @@ def _code_for(error: HTTPException) -> ErrorCode:
     if error.status_code == 405:
         return ErrorCode.METHOD_NOT_ALLOWED
     return ErrorCode.BAD_REQUEST
-

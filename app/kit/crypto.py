@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import secrets
 import string
+
 from cryptography.fernet import Fernet
 
 _BASE62 = string.digits + string.ascii_letters

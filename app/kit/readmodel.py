@@ -95,7 +95,9 @@ class ReadModel:
         conditions = self.conditions(scope, filter_values)
         if after is not None:
             key = sa.tuple_(sort, self.pk)
-            bound = sa.tuple_(sa.literal(after.value, sort.type), sa.literal(after.id, self.pk.type))
+            bound = sa.tuple_(
+                sa.literal(after.value, sort.type), sa.literal(after.id, self.pk.type)
+            )
             conditions.append(key < bound if descending else key > bound)
         order = (sort.desc(), self.pk.desc()) if descending else (sort.asc(), self.pk.asc())
         return (
@@ -108,8 +110,10 @@ class ReadModel:
     def count_statement(
         self, scope: RowScope, filter_values: Mapping[str, Any] | None = None
     ) -> sa.Select[Any]:
-        return sa.select(sa.func.count()).select_from(self.table).where(
-            *self.conditions(scope, filter_values)
+        return (
+            sa.select(sa.func.count())
+            .select_from(self.table)
+            .where(*self.conditions(scope, filter_values))
         )
 
     def by_keys_statement(

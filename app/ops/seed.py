@@ -198,7 +198,9 @@ async def seed(
                 "id": _uuid7_at(created, rng),
                 "slug": slug,
                 "name": slug.rsplit("-", 1)[0].replace("-", " ").title() + f" {index}",
-                "status": CustomerStatus.DEACTIVATED if rng.random() < 0.03 else CustomerStatus.ACTIVE,
+                "status": CustomerStatus.DEACTIVATED
+                if rng.random() < 0.03
+                else CustomerStatus.ACTIVE,
                 "billing_email": f"billing@{slug}.test",
                 "plan_id": rng.choices(plans, weights)[0]["id"],
                 "created_at": created,
@@ -288,4 +290,6 @@ def _notes(rng: random.Random, users: list[dict[str, Any]]) -> list[dict[str, An
 
 
 async def has_users(session: AsyncSession) -> bool:
-    return (await session.execute(sa.select(sa.func.count()).select_from(_table(User)))).scalar_one() > 0
+    return (
+        await session.execute(sa.select(sa.func.count()).select_from(_table(User)))
+    ).scalar_one() > 0

@@ -70,9 +70,7 @@ async def health(request: Request) -> JSONResponse:
     components: dict[str, Any] = {"database": {**await _database(db), "required": True}}
     if settings.redis_url:
         components["redis"] = {**await _redis(settings.redis_url), "required": False}
-    healthy = all(
-        item["status"] == "up" for item in components.values() if item.get("required")
-    )
+    healthy = all(item["status"] == "up" for item in components.values() if item.get("required"))
     return JSONResponse(
         {"status": "ok" if healthy else "degraded", "components": components},
         status_code=200 if healthy else 503,

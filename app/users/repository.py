@@ -7,16 +7,14 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from app.billing.repository import PLANS
-from app.customers.repository import CUSTOMERS, MEMBERSHIPS
 from app.kit import clock
 from app.kit.readmodel import ReadModel, Relation, registry
 from app.kit.scope import RowScope
-from app.models import User, UserNote, UserStatus
+from app.models import UserStatus
 from app.models.base import UTCDateTime
+from app.models.tables import CUSTOMERS, MEMBERSHIPS, PLANS, USER_NOTES, USERS
 
-USERS: sa.Table = User.__table__  # type: ignore[attr-defined]
-NOTES: sa.Table = UserNote.__table__  # type: ignore[attr-defined]
+NOTES = USER_NOTES
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

@@ -28,7 +28,7 @@ class AuditEventFilter:
 class AuditQuery:
     @strawberry.field(
         extensions=authenticated(),
-        description="Audit events, newest first; a session admin sees events about their customers.",
+        description="Audit events, newest first; session admins see events of their customers.",
     )
     async def audit_events(
         self,

@@ -25,7 +25,8 @@ class SessionCreateInput:
 @strawberry.type
 class SessionCreatePayload(Payload):
     token: str | None = strawberry.field(
-        default=None, description="The bearer token, shown once: send it as `Authorization: Bearer …`."
+        default=None,
+        description="The bearer token, shown once: send it as `Authorization: Bearer …`.",
     )
     expires_at: datetime | None = None
     session: Session | None = None

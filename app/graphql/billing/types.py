@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
-from sqlalchemy.engine import Row
 
 from app.graphql.node import Node, register_node
 from app.kit.ids import encode
@@ -34,7 +33,7 @@ class Plan(Node):
     created_at: datetime
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> Plan:
+    def from_row(cls, row: Any) -> Plan:
         return cls(
             id=strawberry.ID(encode("pln", row.id)),
             pk=row.id,

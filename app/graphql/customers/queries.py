@@ -77,7 +77,7 @@ class CustomersQuery:
 
     @strawberry.field(
         extensions=authenticated(),
-        description="One customer by id or by slug; null when absent or outside the caller's scope.",
+        description="One customer by id or slug; null when absent or outside the caller's scope.",
     )
     async def customer(
         self, info: Info, id: strawberry.ID | None = None, slug: str | None = None

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from sqlalchemy.engine import Row
 
 from app.customers.repository import MEMBERSHIP_MODEL
 from app.graphql.billing.types import Plan
@@ -37,7 +36,7 @@ class Customer(Node):
     deactivated_at: datetime | None
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> Customer:
+    def from_row(cls, row: Any) -> Customer:
         return cls(
             id=strawberry.ID(encode("cus", row.id)),
             pk=row.id,
@@ -85,7 +84,7 @@ class Membership(Node):
     created_at: datetime
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> Membership:
+    def from_row(cls, row: Any) -> Membership:
         return cls(
             id=strawberry.ID(encode("mem", row.id)),
             pk=row.id,
@@ -97,9 +96,7 @@ class Membership(Node):
 
     @strawberry.field
     async def customer(self, info: Info) -> Customer | None:
-        customer: Customer | None = await info.context.loaders.customer_by_id.load(
-            self.customer_pk
-        )
+        customer: Customer | None = await info.context.loaders.customer_by_id.load(self.customer_pk)
         return customer
 
     @strawberry.field

@@ -48,7 +48,7 @@ class UserOrder:
 class UsersQuery:
     @strawberry.field(
         extensions=authenticated(),
-        description="Users in the caller's scope (a session admin sees members of their customers).",
+        description="Users in the caller's scope (session admins: members of their customers).",
     )
     async def users(
         self,

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
-from sqlalchemy.engine import Row
 
 from app.graphql.context import Info
 from app.graphql.customers.types import Membership
@@ -37,7 +36,7 @@ class User(Node):
     is_staff: bool | None = strawberry.field(extensions=master_only())
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> User:
+    def from_row(cls, row: Any) -> User:
         return cls(
             id=strawberry.ID(encode("usr", row.id)),
             pk=row.id,
@@ -82,11 +81,13 @@ class UserNote(Node):
     pk: strawberry.Private[uuid.UUID]
     category: NoteCategory
     body: str
-    author_id: str | None = strawberry.field(description="Public id of the key or user who wrote it.")
+    author_id: str | None = strawberry.field(
+        description="Public id of the key or user who wrote it."
+    )
     created_at: datetime
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> UserNote:
+    def from_row(cls, row: Any) -> UserNote:
         return cls(
             id=strawberry.ID(encode("not", row.id)),
             pk=row.id,
