@@ -4,23 +4,48 @@ from app.models.audit import AuditEvent, IdempotencyRecord
 from app.models.auth import LoginFailure, LoginSession, MasterKey, SessionKind
 from app.models.base import metadata
 from app.models.billing import Plan, PlanInterval
-from app.models.customers import ADMIN_ROLES, Customer, CustomerStatus, MemberRole, Membership
-from app.models.users import NoteCategory, User, UserNote, UserStatus
+from app.models.customers import (
+    ADMIN_ROLES,
+    Customer,
+    CustomerNote,
+    CustomerStatus,
+    Invitation,
+    InvitationStatus,
+    MemberRole,
+    Membership,
+    Project,
+)
+from app.models.users import (
+    Feedback,
+    FeedbackKind,
+    NoteCategory,
+    PasswordResetToken,
+    User,
+    UserNote,
+    UserStatus,
+)
 
 __all__ = [
     "ADMIN_ROLES",
     "AuditEvent",
     "Customer",
+    "CustomerNote",
     "CustomerStatus",
+    "Feedback",
+    "FeedbackKind",
     "IdempotencyRecord",
+    "Invitation",
+    "InvitationStatus",
     "LoginFailure",
     "LoginSession",
     "MasterKey",
     "MemberRole",
     "Membership",
     "NoteCategory",
+    "PasswordResetToken",
     "Plan",
     "PlanInterval",
+    "Project",
     "SessionKind",
     "User",
     "UserNote",

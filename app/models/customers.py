@@ -11,6 +11,7 @@ from sqlmodel import Field
 
 from app.models.base import (
     SQLModel,
+    UTCDateTime,
     created_field,
     enum_column,
     foreign_key,
@@ -64,3 +65,58 @@ class Membership(SQLModel, table=True):
     created_at: datetime = created_field()
 
     __table_args__ = (sa.UniqueConstraint("customer_id", "user_id"),)
+
+
+class InvitationStatus(enum.StrEnum):
+    PENDING = "PENDING"
+    ACCEPTED = "ACCEPTED"
+    REVOKED = "REVOKED"
+    EXPIRED = "EXPIRED"
+
+
+class Invitation(SQLModel, table=True):
+    __tablename__ = "invitations"
+
+    id: uuid.UUID = id_field()
+    customer_id: uuid.UUID = foreign_key("customers.id")
+    email: str = Field(sa_type=sa.String(320), index=True)
+    role: MemberRole = Field(sa_type=enum_column(MemberRole))
+    token_hash: str = Field(sa_type=sa.String(64), unique=True)
+    invited_by_user_id: uuid.UUID | None = Field(
+        default=None, foreign_key="users.id", ondelete="CASCADE", index=True
+    )
+    invited_by: str | None = Field(default=None, sa_type=sa.String(64))
+    created_at: datetime = created_field()
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    accepted_at: datetime | None = time_field()
+    accepted_by_user_id: uuid.UUID | None = Field(
+        default=None, foreign_key="users.id", ondelete="SET NULL"
+    )
+    revoked_at: datetime | None = time_field()
+
+
+class Project(SQLModel, table=True):
+    __tablename__ = "projects"
+
+    id: uuid.UUID = id_field()
+    customer_id: uuid.UUID = foreign_key("customers.id")
+    name: str = Field(sa_type=sa.String(200))
+    slug: str = Field(sa_type=sa.String(64))
+    created_at: datetime = created_field()
+    updated_at: datetime = created_field()
+
+    __table_args__ = (sa.UniqueConstraint("customer_id", "slug"),)
+
+
+class CustomerNote(SQLModel, table=True):
+    __tablename__ = "customer_notes"
+
+    id: uuid.UUID = id_field()
+    customer_id: uuid.UUID = foreign_key("customers.id")
+    author_id: str | None = Field(default=None, sa_type=sa.String(64))
+    body: str = Field(sa_type=sa.Text)
+    created_at: datetime = created_field()
+
+    __table_args__ = (
+        sa.Index("ix_customer_notes_customer_id_created_at", "customer_id", "created_at"),
+    )

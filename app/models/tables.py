@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from app.models.audit import AuditEvent, IdempotencyRecord
 from app.models.auth import LoginFailure, LoginSession, MasterKey
 from app.models.billing import Plan
-from app.models.customers import Customer, Membership
-from app.models.users import User, UserNote
+from app.models.customers import Customer, CustomerNote, Invitation, Membership, Project
+from app.models.users import Feedback, PasswordResetToken, User, UserNote
 
 
 def table_of(model: Any) -> sa.Table:
@@ -32,3 +32,8 @@ CUSTOMERS = table_of(Customer)
 MEMBERSHIPS = table_of(Membership)
 USERS = table_of(User)
 USER_NOTES = table_of(UserNote)
+CUSTOMER_NOTES = table_of(CustomerNote)
+INVITATIONS = table_of(Invitation)
+PROJECTS = table_of(Project)
+FEEDBACK = table_of(Feedback)
+PASSWORD_RESET_TOKENS = table_of(PasswordResetToken)

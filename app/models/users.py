@@ -13,6 +13,7 @@ from sqlmodel import Field
 from app.models.base import (
     JSONType,
     SQLModel,
+    UTCDateTime,
     created_field,
     enum_column,
     foreign_key,
@@ -49,6 +50,8 @@ class User(SQLModel, table=True):
     suspended_until: datetime | None = time_field()
     suspension_reason: str | None = Field(default=None, sa_type=sa.String(500))
     suspended_by: str | None = Field(default=None, sa_type=sa.String(64))
+    blocked_at: datetime | None = time_field()
+    block_reason: str | None = Field(default=None, sa_type=sa.String(500))
     is_staff: bool = Field(default=False)
     profile: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
     created_at: datetime = created_field()
@@ -70,6 +73,42 @@ class UserNote(SQLModel, table=True):
     created_at: datetime = created_field()
 
     __table_args__ = (sa.Index("ix_user_notes_user_id_created_at", "user_id", "created_at"),)
+
+
+class FeedbackKind(enum.StrEnum):
+    BUG = "BUG"
+    IDEA = "IDEA"
+    PRAISE = "PRAISE"
+    OTHER = "OTHER"
+
+
+class Feedback(SQLModel, table=True):
+    __tablename__ = "user_feedback"
+
+    id: uuid.UUID = id_field()
+    user_id: uuid.UUID = foreign_key("users.id")
+    kind: FeedbackKind = Field(sa_type=enum_column(FeedbackKind), index=True)
+    message: str = Field(sa_type=sa.Text)
+    rating: int | None = Field(default=None)
+    page: str | None = Field(default=None, sa_type=sa.String(500))
+    created_at: datetime = created_field()
+
+    __table_args__ = (
+        sa.Index("ix_user_feedback_created_at", "created_at"),
+        sa.CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5)", name="rating_range"),
+    )
+
+
+class PasswordResetToken(SQLModel, table=True):
+    __tablename__ = "password_reset_tokens"
+
+    id: uuid.UUID = id_field()
+    user_id: uuid.UUID = foreign_key("users.id")
+    token_hash: str = Field(sa_type=sa.String(64), unique=True)
+    created_by: str | None = Field(default=None, sa_type=sa.String(64))
+    created_at: datetime = created_field()
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    used_at: datetime | None = time_field()
 
 
 def effective_status(
