@@ -11,28 +11,21 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from app.auth.passwords import Passwords
-from app.db import Database
-from app.graphql.context import Services
 from app.graphql.ide import STATIC_DIR, STATIC_URL
 from app.graphql.schema import build_schema
 from app.graphql.view import AdmiralGraphQL
 from app.migrate import head_revision
-from app.rest import health
+from app.rest import health, users
 from app.rest.metrics import Metrics, metrics_endpoint
 from app.rest.middleware import RequestContextMiddleware
+from app.runtime import Services
 from app.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
-    db = Database(settings)
-    services = Services(
-        settings=settings,
-        db=db,
-        passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_cost),
-        secret_key=settings.resolved_secret_key(),
-    )
+    services = Services.create(settings)
+    db = services.db
     metrics = Metrics(db)
     graphql = AdmiralGraphQL(build_schema(settings), services)
 
@@ -47,6 +40,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/ready", health.ready),
         Route("/health", health.health),
         Route("/metrics", metrics_endpoint),
+        Route("/v1/password-reset", users.password_reset, methods=["POST"]),
+        Route("/v1/feedback", users.feedback, methods=["POST"]),
         Mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     middleware = [Middleware(RequestContextMiddleware, metrics=metrics)]

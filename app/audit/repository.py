@@ -131,3 +131,52 @@ async def delete_expired_idempotency(session: AsyncSession, owner: str, key: str
 async def insert_idempotent(session: AsyncSession, record: IdempotencyRecord) -> None:
     session.add(record)
     await session.flush()
+
+
+def activity_first_pages_statement(subject_ids: Sequence[str], first: int) -> sa.Select[Any]:
+    """For each subject (a public user id), its newest `first` (+1) events as target or actor.
+
+    One statement for any number of users: the two roles are unioned, tagged with the subject,
+    and ranked per subject by a window function.
+    """
+    ids = list(subject_ids)
+    columns = [AUDIT_EVENTS.c[name] for name in AUDIT_EVENT_MODEL_COLUMNS]
+    as_target = sa.select(*columns, AUDIT_EVENTS.c.target_id.label("subject")).where(
+        AUDIT_EVENTS.c.target_id.in_(ids)
+    )
+    as_actor = sa.select(*columns, AUDIT_EVENTS.c.actor_id.label("subject")).where(
+        AUDIT_EVENTS.c.actor_id.in_(ids),
+        sa.or_(
+            AUDIT_EVENTS.c.target_id.is_(None), AUDIT_EVENTS.c.target_id != AUDIT_EVENTS.c.actor_id
+        ),
+    )
+    tagged = sa.union_all(as_target, as_actor).subquery()
+    rank = (
+        sa.func.row_number()
+        .over(partition_by=tagged.c.subject, order_by=tagged.c.seq.desc())
+        .label("_rank")
+    )
+    ranked = sa.select(tagged, tagged.c.seq.label("_sort"), rank).subquery()
+    return (
+        sa.select(ranked)
+        .where(ranked.c._rank <= first + 1)
+        .order_by(ranked.c.subject, ranked.c._rank)
+    )
+
+
+AUDIT_EVENT_MODEL_COLUMNS = tuple(column.name for column in AUDIT_EVENT_MODEL.columns())
+
+
+def activity_counts_statement(subject_ids: Sequence[str]) -> sa.Select[Any]:
+    ids = list(subject_ids)
+    as_target = sa.select(AUDIT_EVENTS.c.target_id.label("subject")).where(
+        AUDIT_EVENTS.c.target_id.in_(ids)
+    )
+    as_actor = sa.select(AUDIT_EVENTS.c.actor_id.label("subject")).where(
+        AUDIT_EVENTS.c.actor_id.in_(ids),
+        sa.or_(
+            AUDIT_EVENTS.c.target_id.is_(None), AUDIT_EVENTS.c.target_id != AUDIT_EVENTS.c.actor_id
+        ),
+    )
+    tagged = sa.union_all(as_target, as_actor).subquery()
+    return sa.select(tagged.c.subject, sa.func.count().label("count")).group_by(tagged.c.subject)

@@ -69,6 +69,36 @@ MASTER_KEY_MODEL = registry.register(
 )
 
 
+def _staff_only(scope: RowScope) -> sa.ColumnElement[bool] | None:
+    return None if scope.customer_ids is None else sa.false()
+
+
+SESSION_MODEL = registry.register(
+    ReadModel(
+        name="Session",
+        table=LOGIN_SESSIONS,
+        prefix="ses",
+        fields={
+            "kind": "kind",
+            "readOnly": "read_only",
+            "createdAt": "created_at",
+            "lastSeenAt": "last_seen_at",
+            "expiresAt": "expires_at",
+            "revokedAt": "revoked_at",
+            "clientAddr": "client_addr",
+            "userAgent": "user_agent",
+        },
+        scope=_staff_only,
+        filters={"user_id": lambda user_id: LOGIN_SESSIONS.c.user_id == user_id},
+        orderings={"CREATED_AT": LOGIN_SESSIONS.c.created_at},
+    )
+)
+
+
+def live_session_condition(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(SESSIONS.c.revoked_at.is_(None), SESSIONS.c.expires_at > _at(now))
+
+
 async def master_key_by_hash(reader: Reader, key_hash: str) -> sa.Row[Any] | None:
     rows = await reader.all(
         sa.select(MASTER_KEYS.c.id, MASTER_KEYS.c.last_used_at).where(

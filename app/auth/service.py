@@ -23,16 +23,12 @@ from app.kit.crypto import display_prefix, random_token, token_hash
 from app.kit.errors import ErrorCode, UserInputError, not_found
 from app.kit.ids import encode
 from app.kit.scope import EVERYTHING, RowScope
+from app.kit.validation import checked_email
 from app.models import LoginSession, MasterKey, SessionKind, User, UserStatus
 from app.models.users import effective_status
 from app.settings import Settings
 
 MAX_KEY_NAME_LENGTH = 100
-MAX_EMAIL_LENGTH = 320
-
-
-def normalize_email(email: str) -> str:
-    return email.strip().lower()
 
 
 # ---------------------------------------------------------------- authentication
@@ -65,13 +61,16 @@ async def _session_principal(
         return None
     if row.last_seen_at + timedelta(minutes=settings.session_idle_minutes) <= now:
         return None
-    if effective_status(row.status, row.suspended_until, now) is not UserStatus.ACTIVE:
+    impersonating = row.kind is SessionKind.IMPERSONATION
+    status = effective_status(row.status, row.suspended_until, now)
+    # Staff may look at a suspended or blocked account through impersonation; nobody acts
+    # as a deleted one, and the people themselves need an ACTIVE account.
+    if status is UserStatus.DELETED or (status is not UserStatus.ACTIVE and not impersonating):
         return None
     if _stale(row.last_seen_at, now):
         async with db.unit_of_work() as session:
             await repository.touch_session(session, row.id, now)
             await session.commit()
-    impersonating = row.kind is SessionKind.IMPERSONATION
     if not impersonating and row.is_staff and row.email in settings.staff_emails:
         scope, row_scope = Scope.MASTER, EVERYTHING
     else:
@@ -86,6 +85,18 @@ async def _session_principal(
         impersonator_user_id=row.impersonator_id,
         impersonator_key_id=row.impersonator_key_id,
     )
+
+
+async def record_impersonated_request(
+    db: Database, principal: Principal, details: dict[str, str | None]
+) -> None:
+    """Every request made with an impersonation token leaves an audit event naming both people."""
+    assert principal.user_id is not None
+    async with db.unit_of_work() as session:
+        uow = UnitOfWork(session, principal.actor, db.dialect, principal.row_scope)
+        uow.record("impersonation.request", "User", encode("usr", principal.user_id), after=details)
+        await uow.finish()
+        await session.commit()
 
 
 def _stale(last: datetime | None, now: datetime) -> bool:
@@ -112,9 +123,7 @@ async def login(
     client_addr: str,
     user_agent: str | None,
 ) -> IssuedSession:
-    email = normalize_email(email)
-    if not email or len(email) > MAX_EMAIL_LENGTH:
-        raise UserInputError("Enter a valid email address.", ErrorCode.INVALID, "email")
+    email = checked_email(email)
     now = clock.now()
     since = now - timedelta(minutes=settings.login_window_minutes)
     by_email, by_client = await repository.count_recent_failures(

@@ -9,24 +9,14 @@ import strawberry
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.auth.passwords import Passwords
 from app.auth.principal import Principal
 from app.db import Database, Reader
 from app.kit.scope import NOTHING, RowScope
+from app.runtime import Services
 from app.settings import Settings
 
 if TYPE_CHECKING:
     from app.graphql.loaders import Loaders
-
-
-@dataclass
-class Services:
-    """What lives for the whole process and is shared by every request."""
-
-    settings: Settings
-    db: Database
-    passwords: Passwords
-    secret_key: str
 
 
 @dataclass

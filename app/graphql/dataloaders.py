@@ -51,9 +51,15 @@ class ManyByKeyLoader(_ScopedLoader[list[ResultT]], Generic[ResultT]):
     def convert(self, row: Row[Any]) -> ResultT:
         raise NotImplementedError
 
+    def extra_conditions(self) -> list[Any]:
+        """Conditions a loader adds to its model's scope (e.g. only live sessions)."""
+        return []
+
     async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[list[ResultT]]:
-        statement = self.model.by_keys_statement(self.column, keys, self.scope).order_by(
-            self.model.pk
+        statement = (
+            self.model.by_keys_statement(self.column, keys, self.scope)
+            .where(*self.extra_conditions())
+            .order_by(self.model.pk)
         )
         grouped: dict[uuid.UUID, list[ResultT]] = defaultdict(list)
         for row in await self.reader.all(statement):

@@ -5,6 +5,10 @@ from __future__ import annotations
 from functools import cached_property
 
 from app.db import Reader
+from app.graphql.audit.dataloaders import (
+    ActivityCountByUserIdLoader,
+    ActivityFirstPageByUserIdLoader,
+)
 from app.graphql.auth.dataloaders import MasterKeyByIdLoader
 from app.graphql.billing.dataloaders import PlanByIdLoader
 from app.graphql.customers.dataloaders import (
@@ -15,6 +19,9 @@ from app.graphql.customers.dataloaders import (
     MembershipsByUserIdLoader,
 )
 from app.graphql.users.dataloaders import (
+    FeedbackCountByUserIdLoader,
+    FeedbackFirstPageByUserIdLoader,
+    LiveSessionsByUserIdLoader,
     NotesCountByUserIdLoader,
     NotesFirstPageByUserIdLoader,
     UserByIdLoader,
@@ -66,3 +73,23 @@ class Loaders:
     @cached_property
     def master_key_by_id(self) -> MasterKeyByIdLoader:
         return MasterKeyByIdLoader(self.reader, self.scope)
+
+    @cached_property
+    def live_sessions_by_user_id(self) -> LiveSessionsByUserIdLoader:
+        return LiveSessionsByUserIdLoader(self.reader, self.scope)
+
+    @cached_property
+    def feedback_first_page_by_user_id(self) -> FeedbackFirstPageByUserIdLoader:
+        return FeedbackFirstPageByUserIdLoader(self.reader, self.scope)
+
+    @cached_property
+    def feedback_count_by_user_id(self) -> FeedbackCountByUserIdLoader:
+        return FeedbackCountByUserIdLoader(self.reader, self.scope)
+
+    @cached_property
+    def activity_first_page_by_user_id(self) -> ActivityFirstPageByUserIdLoader:
+        return ActivityFirstPageByUserIdLoader(self.reader)
+
+    @cached_property
+    def activity_count_by_user_id(self) -> ActivityCountByUserIdLoader:
+        return ActivityCountByUserIdLoader(self.reader)

@@ -200,10 +200,14 @@ def _encode(value: Any) -> Any:
     if isinstance(value, datetime):
         return {"$datetime": value.isoformat()}
     if isinstance(value, enum.Enum):
-        cls = type(value)
-        return {"$enum": f"{cls.__module__}:{cls.__qualname__}", "value": value.value}
+        return {"$enum": _path(type(value)), "value": value.value}
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            "$object": _path(type(value)),
+            "fields": {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)},
+        }
     raise TypeError(f"payload field of type {type(value).__name__} cannot be stored")
 
 
@@ -216,9 +220,20 @@ async def _decode(info: Info, value: Any) -> Any:
         if "$datetime" in value:
             return datetime.fromisoformat(value["$datetime"])
         if "$enum" in value:
-            module, _, name = value["$enum"].partition(":")
-            return getattr(importlib.import_module(module), name)(value["value"])
+            return _named(value["$enum"])(value["value"])
+        if "$object" in value:
+            fields = {name: await _decode(info, item) for name, item in value["fields"].items()}
+            return _named(value["$object"])(**fields)
     return value
+
+
+def _path(cls: type) -> str:
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def _named(path: str) -> Any:
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 async def _replay(info: Info, payload_type: type[PayloadT], stored: dict[str, Any]) -> PayloadT:

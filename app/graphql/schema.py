@@ -21,6 +21,7 @@ from app.graphql.extensions import Limits, RequestGuard
 from app.graphql.node import Node, resolve_node
 from app.graphql.permissions import authenticated
 from app.graphql.scalars import SCALARS
+from app.graphql.users.mutations import UsersMutation
 from app.graphql.users.queries import UsersQuery
 from app.settings import Settings
 
@@ -38,7 +39,7 @@ class NodeQuery:
 
 
 Query = merge_types("Query", (NodeQuery, AuthQuery, UsersQuery, CustomersQuery, AuditQuery))
-Mutation = merge_types("Mutation", (AuthMutation,))
+Mutation = merge_types("Mutation", (AuthMutation, UsersMutation))
 
 
 class AdmiralSchema(strawberry.Schema):

@@ -20,36 +20,25 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
-from app.auth.service import authenticate
-from app.graphql.context import Context, Services
+from app.auth.service import authenticate, record_impersonated_request
+from app.graphql.context import Context
 from app.graphql.errors import format_error
 from app.graphql.ide import graphiql_html
 from app.graphql.schema import AdmiralSchema
 from app.kit.errors import ErrorCode, ServiceUnavailable
-from app.kit.http import client_address, error_response, request_id_of
+from app.kit.http import (
+    BodyTooLarge,
+    client_address,
+    error_response,
+    read_body,
+    request_id_of,
+)
+from app.runtime import Services
 
 STATUS_BY_CODE = {
     ErrorCode.UNAUTHENTICATED.value: 401,
     ErrorCode.SERVICE_UNAVAILABLE.value: 503,
 }
-
-
-class BodyTooLarge(Exception):
-    pass
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def unauthenticated(request: Request, message: str) -> Response:
@@ -117,6 +106,14 @@ class AdmiralGraphQL(GraphQL[Context, None]):
                 )
                 if principal is None:
                     return unauthenticated(request, "The token is unknown, revoked or expired.")
+            if principal is not None and principal.is_impersonation:
+                principal = principal.for_request(
+                    request_id_of(request),
+                    client_address(request, self.services.settings.trust_proxy_headers),
+                )
+                await record_impersonated_request(
+                    self.services.db, principal, _operation_details(request)
+                )
             request.state.principal = principal
             request.state.reader = reader
             try:
@@ -193,3 +190,26 @@ def _code_for(error: HTTPException) -> ErrorCode:
     if error.status_code == 405:
         return ErrorCode.METHOD_NOT_ALLOWED
     return ErrorCode.BAD_REQUEST
+
+
+def _operation_details(request: Request) -> dict[str, str | None]:
+    """What an impersonated request asked for, for its audit event (the document, shortened)."""
+    query: str | None = None
+    operation: str | None = None
+    if request.method == "GET":
+        query = request.query_params.get("query")
+        operation = request.query_params.get("operationName")
+    else:
+        try:
+            body = orjson.loads(getattr(request, "_body", b"") or b"{}")
+        except orjson.JSONDecodeError:
+            body = {}
+        if isinstance(body, dict):
+            query = body.get("query") if isinstance(body.get("query"), str) else None
+            name = body.get("operationName")
+            operation = name if isinstance(name, str) else None
+    return {
+        "channel": "graphql",
+        "operationName": operation,
+        "query": " ".join(query.split())[:500] if query else None,
+    }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from starlette.requests import HTTPConnection
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse
 
 from app.kit.errors import ErrorCode
@@ -23,17 +23,34 @@ def client_address(request: HTTPConnection, trust_proxy_headers: bool) -> str:
 
 
 def error_response(
-    request: HTTPConnection, status: int, code: ErrorCode, message: str
+    request: HTTPConnection,
+    status: int,
+    code: ErrorCode,
+    message: str,
+    field: list[str] | None = None,
 ) -> JSONResponse:
     """The JSON shape of every HTTP-level error: a GraphQL-style error list with a code."""
+    extensions: dict[str, object] = {"code": code.value, "requestId": request_id_of(request)}
+    if field is not None:
+        extensions["field"] = field
     return JSONResponse(
-        {
-            "errors": [
-                {
-                    "message": message,
-                    "extensions": {"code": code.value, "requestId": request_id_of(request)},
-                }
-            ]
-        },
-        status_code=status,
+        {"errors": [{"message": message, "extensions": extensions}]}, status_code=status
     )
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit import clock
 from app.kit.readmodel import ReadModel, Relation, registry
 from app.kit.scope import RowScope
-from app.models import UserStatus
+from app.models import MemberRole, PasswordResetToken, User, UserNote, UserStatus
 from app.models.base import UTCDateTime
-from app.models.tables import CUSTOMERS, MEMBERSHIPS, PLANS, USER_NOTES, USERS
+from app.models.tables import (
+    CUSTOMERS,
+    FEEDBACK,
+    MEMBERSHIPS,
+    PASSWORD_RESET_TOKENS,
+    PLANS,
+    USER_NOTES,
+    USERS,
+)
 
 NOTES = USER_NOTES
 
@@ -33,9 +43,13 @@ def _user_scope(scope: RowScope) -> sa.ColumnElement[bool] | None:
     )
 
 
+def _staff_only(scope: RowScope) -> sa.ColumnElement[bool] | None:
+    return None if scope.customer_ids is None else sa.false()
+
+
 def _notes_scope(scope: RowScope) -> sa.ColumnElement[bool] | None:
     # Admin notes are staff-only: no session admin sees any.
-    return None if scope.customer_ids is None else sa.false()
+    return _staff_only(scope)
 
 
 def status_condition(status: UserStatus) -> sa.ColumnElement[bool]:
@@ -86,6 +100,11 @@ USER_MODEL = registry.register(
             "name": "name",
             "status": "status",
             "suspendedUntil": "suspended_until",
+            "suspensionReason": "suspension_reason",
+            "suspendedBy": "suspended_by",
+            "blockedAt": "blocked_at",
+            "blockReason": "block_reason",
+            "metadata": "profile",
             "isStaff": "is_staff",
             "createdAt": "created_at",
             "updatedAt": "updated_at",
@@ -109,7 +128,20 @@ USER_MODEL = registry.register(
             "EMAIL": USERS.c.email,
             "LAST_SEEN_AT": sa.func.coalesce(USERS.c.last_seen_at, _at(EPOCH)),
         },
-        master_only=frozenset({"notes", "notesCount", "isStaff", "suspendedUntil"}),
+        master_only=frozenset(
+            {
+                "notes",
+                "notesCount",
+                "isStaff",
+                "lastSeenAt",
+                "suspension",
+                "block",
+                "metadata",
+                "sessions",
+                "activity",
+                "feedback",
+            }
+        ),
     )
 )
 
@@ -133,3 +165,112 @@ NOTE_MODEL = registry.register(
         orderings={"CREATED_AT": NOTES.c.created_at},
     )
 )
+
+
+FEEDBACK_MODEL = registry.register(
+    ReadModel(
+        name="Feedback",
+        table=FEEDBACK,
+        prefix="fbk",
+        fields={
+            "kind": "kind",
+            "message": "message",
+            "rating": "rating",
+            "page": "page",
+            "createdAt": "created_at",
+        },
+        scope=_staff_only,
+        relations=(Relation("user", "User", local_key="user_id", remote_key="id", many=False),),
+        filters={
+            "user_id": lambda user_id: FEEDBACK.c.user_id == user_id,
+            "kind": lambda kind: FEEDBACK.c.kind == kind,
+            "from_": lambda value: FEEDBACK.c.created_at >= _at(value),
+            "to": lambda value: FEEDBACK.c.created_at < _at(value),
+        },
+        orderings={"CREATED_AT": FEEDBACK.c.created_at},
+    )
+)
+
+
+async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def email_taken(
+    session: AsyncSession, email: str, except_id: uuid.UUID | None = None
+) -> bool:
+    statement = sa.select(USERS.c.id).where(USERS.c.email == email)
+    if except_id is not None:
+        statement = statement.where(USERS.c.id != except_id)
+    return (await session.execute(statement.limit(1))).first() is not None
+
+
+async def sole_owner_customer_ids(session: AsyncSession, user_id: uuid.UUID) -> list[uuid.UUID]:
+    """Customers where this user is the only OWNER (removing them would orphan the account)."""
+    other = MEMBERSHIPS.alias("other")
+    statement = sa.select(MEMBERSHIPS.c.customer_id).where(
+        MEMBERSHIPS.c.user_id == user_id,
+        MEMBERSHIPS.c.role == MemberRole.OWNER,
+        ~sa.exists().where(
+            other.c.customer_id == MEMBERSHIPS.c.customer_id,
+            other.c.role == MemberRole.OWNER,
+            other.c.user_id != user_id,
+        ),
+    )
+    return [row.customer_id for row in (await session.execute(statement)).all()]
+
+
+async def delete_rows(
+    session: AsyncSession, table: sa.Table, *where: sa.ColumnElement[bool]
+) -> int:
+    result = await session.execute(sa.delete(table).where(*where))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def count_rows(session: AsyncSession, table: sa.Table, *where: sa.ColumnElement[bool]) -> int:
+    result = await session.execute(sa.select(sa.func.count()).select_from(table).where(*where))
+    return int(result.scalar_one())
+
+
+async def get_note(session: AsyncSession, note_id: uuid.UUID) -> UserNote | None:
+    return await session.get(UserNote, note_id)
+
+
+async def reset_token_by_hash(session: AsyncSession, token_hash: str) -> PasswordResetToken | None:
+    result = await session.execute(
+        sa.select(PasswordResetToken).where(PASSWORD_RESET_TOKENS.c.token_hash == token_hash)
+    )
+    return result.scalar_one_or_none()
+
+
+async def retire_reset_tokens(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
+    await session.execute(
+        sa.update(PASSWORD_RESET_TOKENS)
+        .where(
+            PASSWORD_RESET_TOKENS.c.user_id == user_id, PASSWORD_RESET_TOKENS.c.used_at.is_(None)
+        )
+        .values(used_at=now)
+    )
+
+
+def stats_statements(now: datetime) -> tuple[sa.Select[Any], sa.Select[Any], sa.Select[Any]]:
+    """Users by effective status; users by plan code (a user counts once per plan); new users."""
+    lapsed = sa.and_(
+        USERS.c.status == UserStatus.SUSPENDED,
+        USERS.c.suspended_until.isnot(None),
+        USERS.c.suspended_until <= _at(now),
+    )
+    status = sa.case((lapsed, sa.literal(UserStatus.ACTIVE.value)), else_=USERS.c.status)
+    by_status = sa.select(status.label("status"), sa.func.count().label("count")).group_by(status)
+    by_plan = (
+        sa.select(PLANS.c.code, sa.func.count(sa.distinct(MEMBERSHIPS.c.user_id)).label("count"))
+        .select_from(
+            MEMBERSHIPS.join(CUSTOMERS, CUSTOMERS.c.id == MEMBERSHIPS.c.customer_id).join(
+                PLANS, PLANS.c.id == CUSTOMERS.c.plan_id
+            )
+        )
+        .group_by(PLANS.c.code)
+        .order_by(PLANS.c.code)
+    )
+    recent = sa.select(sa.func.count()).where(USERS.c.created_at >= _at(now - timedelta(days=30)))
+    return by_status, by_plan, recent

@@ -10,11 +10,12 @@ import strawberry
 from app.graphql.context import Info
 from app.graphql.node import parse_id
 from app.graphql.pagination import Connection, OrderDirection, paginate
-from app.graphql.permissions import authenticated
-from app.graphql.users.types import User
+from app.graphql.permissions import authenticated, master_only
+from app.graphql.users.types import Feedback, User
+from app.kit import clock
 from app.kit.pagination import check_search
-from app.models import UserStatus
-from app.users.repository import USER_MODEL
+from app.models import FeedbackKind, UserStatus
+from app.users.repository import FEEDBACK_MODEL, USER_MODEL, stats_statements
 
 
 @strawberry.input
@@ -42,6 +43,36 @@ class UserOrderField(enum.Enum):
 class UserOrder:
     field: UserOrderField = UserOrderField.CREATED_AT
     direction: OrderDirection = OrderDirection.DESC
+
+
+@strawberry.type
+class StatusCount:
+    status: UserStatus
+    count: int
+
+
+@strawberry.type
+class PlanCount:
+    plan_code: str
+    count: int
+
+
+@strawberry.type(description="How many users there are, by status and by plan.")
+class UserStats:
+    total: int
+    by_status: list[StatusCount]
+    by_plan: list[PlanCount] = strawberry.field(
+        description="Users belonging to a customer on each plan (a user counts once per plan)."
+    )
+    new_last_30_days: int
+
+
+@strawberry.input
+class FeedbackFilter:
+    user_id: strawberry.ID | None = None
+    kind: FeedbackKind | None = None
+    from_: datetime | None = strawberry.field(default=None, name="from", description="Inclusive.")
+    to: datetime | None = strawberry.field(default=None, description="Exclusive.")
 
 
 @strawberry.type
@@ -89,3 +120,47 @@ class UsersQuery:
     async def user(self, info: Info, id: strawberry.ID) -> User | None:
         found: User | None = await info.context.loaders.user_by_id.load(parse_id(id, "usr"))
         return found
+
+    @strawberry.field(extensions=master_only(), description="Counts of users for dashboards.")
+    async def user_stats(self, info: Info) -> UserStats | None:
+        reader = info.context.reader
+        by_status_statement, by_plan_statement, recent_statement = stats_statements(clock.now())
+        rows = await reader.all(by_status_statement)
+        by_status = {row.status: int(row._mapping["count"]) for row in rows}
+        by_plan = await reader.all(by_plan_statement)
+        return UserStats(
+            total=sum(by_status.values()),
+            by_status=[
+                StatusCount(status=status, count=by_status.get(status.value, 0))
+                for status in UserStatus
+            ],
+            by_plan=[
+                PlanCount(plan_code=row.code, count=int(row._mapping["count"])) for row in by_plan
+            ],
+            new_last_30_days=int(await reader.scalar(recent_statement)),
+        )
+
+    @strawberry.field(extensions=master_only(), description="Feedback from users, newest first.")
+    async def feedback(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: FeedbackFilter | None = None,
+    ) -> Connection[Feedback] | None:
+        given = filter or FeedbackFilter()
+        return await paginate(
+            info,
+            FEEDBACK_MODEL,
+            Feedback.from_row,
+            first=first,
+            after=after,
+            filters={
+                "user_id": parse_id(given.user_id, "usr", "filter.userId")
+                if given.user_id is not None
+                else None,
+                "kind": given.kind,
+                "from_": given.from_,
+                "to": given.to,
+            },
+        )

@@ -8,19 +8,38 @@ from typing import Any
 
 import strawberry
 
+from app.audit.repository import AUDIT_EVENT_MODEL
+from app.graphql.audit.types import AuditEvent
+from app.graphql.auth.types import Session
 from app.graphql.context import Info
 from app.graphql.customers.types import Membership
 from app.graphql.node import Node, register_node
-from app.graphql.pagination import Connection, nested_page
+from app.graphql.pagination import Connection, connection_from_rows, nested_page, paginate
 from app.graphql.permissions import master_only
+from app.graphql.scalars import JSON
 from app.kit import clock
 from app.kit.ids import encode
-from app.models import NoteCategory, UserStatus
+from app.kit.pagination import check_page_size
+from app.models import FeedbackKind, NoteCategory, UserStatus
 from app.models.users import effective_status
-from app.users.repository import NOTE_MODEL
+from app.users.repository import FEEDBACK_MODEL, NOTE_MODEL
 
 UserStatusEnum = strawberry.enum(UserStatus, name="UserStatus")
 NoteCategoryEnum = strawberry.enum(NoteCategory, name="NoteCategory")
+FeedbackKindEnum = strawberry.enum(FeedbackKind, name="FeedbackKind")
+
+
+@strawberry.type(description="Why and until when a user is suspended.")
+class UserSuspension:
+    reason: str | None
+    until: datetime | None = strawberry.field(description="Null: indefinitely.")
+    by: str | None = strawberry.field(description="Public id of the key or user who did it.")
+
+
+@strawberry.type(description="When and why a user was blocked.")
+class UserBlock:
+    reason: str | None
+    at: datetime | None
 
 
 @strawberry.type(description="A person who uses the product.")
@@ -34,18 +53,37 @@ class User(Node):
     created_at: datetime
     last_seen_at: datetime | None = strawberry.field(extensions=master_only())
     is_staff: bool | None = strawberry.field(extensions=master_only())
+    metadata: JSON | None = strawberry.field(
+        extensions=master_only(), description="Free-form JSON kept by operators."
+    )
+    suspension: UserSuspension | None = strawberry.field(
+        extensions=master_only(), description="Set while the user is suspended."
+    )
+    block: UserBlock | None = strawberry.field(
+        extensions=master_only(), description="Set while the user is blocked."
+    )
 
     @classmethod
     def from_row(cls, row: Any) -> User:
+        status = effective_status(row.status, row.suspended_until, clock.now())
         return cls(
             id=strawberry.ID(encode("usr", row.id)),
             pk=row.id,
             email=row.email,
             name=row.name,
-            status=effective_status(row.status, row.suspended_until, clock.now()),
+            status=status,
             created_at=row.created_at,
             last_seen_at=row.last_seen_at,
             is_staff=row.is_staff,
+            metadata=row.profile,
+            suspension=UserSuspension(
+                reason=row.suspension_reason, until=row.suspended_until, by=row.suspended_by
+            )
+            if status is UserStatus.SUSPENDED
+            else None,
+            block=UserBlock(reason=row.block_reason, at=row.blocked_at)
+            if status is UserStatus.BLOCKED
+            else None,
         )
 
     @strawberry.field(description="The customers this user belongs to, with the role in each.")
@@ -74,6 +112,87 @@ class User(Node):
             first_pages=loaders.notes_first_page_by_user_id,
             counts=loaders.notes_count_by_user_id,
         )
+
+    @strawberry.field(
+        extensions=master_only(), description="Live login and impersonation sessions."
+    )
+    async def sessions(self, info: Info) -> list[Session] | None:
+        found: list[Session] = await info.context.loaders.live_sessions_by_user_id.load(self.pk)
+        return found
+
+    @strawberry.field(
+        extensions=master_only(),
+        description="Audit events where this user is the target or the actor, newest first.",
+    )
+    async def activity(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[AuditEvent] | None:
+        subject = str(self.id)
+        if after is not None:
+            return await paginate(
+                info,
+                AUDIT_EVENT_MODEL,
+                AuditEvent.from_row,
+                first=first,
+                after=after,
+                filters={"subject_id": subject},
+            )
+        size = check_page_size(first)
+        loaders = info.context.loaders
+        rows = await loaders.activity_first_page_by_user_id.load((subject, size))
+
+        async def count() -> int:
+            total: int = await loaders.activity_count_by_user_id.load(subject)
+            return total
+
+        kind = AUDIT_EVENT_MODEL.cursor_kind("SEQ", True)
+        return connection_from_rows(rows, size, kind, AuditEvent.from_row, count)
+
+    @strawberry.field(extensions=master_only(), description="Feedback the user sent, newest first.")
+    async def feedback(
+        self, info: Info, first: int | None = 10, after: str | None = None
+    ) -> Connection[Feedback] | None:
+        loaders = info.context.loaders
+        return await nested_page(
+            info,
+            FEEDBACK_MODEL,
+            "user_id",
+            self.pk,
+            Feedback.from_row,
+            first=first,
+            after=after,
+            first_pages=loaders.feedback_first_page_by_user_id,
+            counts=loaders.feedback_count_by_user_id,
+        )
+
+
+@strawberry.type(description="Something a user told us: a bug, an idea, praise.")
+class Feedback(Node):
+    pk: strawberry.Private[uuid.UUID]
+    user_pk: strawberry.Private[uuid.UUID]
+    kind: FeedbackKind
+    message: str
+    rating: int | None = strawberry.field(description="1–5, if given.")
+    page: str | None = strawberry.field(description="Where in the product it was sent from.")
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Any) -> Feedback:
+        return cls(
+            id=strawberry.ID(encode("fbk", row.id)),
+            pk=row.id,
+            user_pk=row.user_id,
+            kind=row.kind,
+            message=row.message,
+            rating=row.rating,
+            page=row.page,
+            created_at=row.created_at,
+        )
+
+    @strawberry.field
+    async def user(self, info: Info) -> User | None:
+        found: User | None = await info.context.loaders.user_by_id.load(self.user_pk)
+        return found
 
 
 @strawberry.type(description="A note staff wrote about a user.")

@@ -1,0 +1,456 @@
+"""User lifecycle mutations (master scope)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, ClassVar
+
+import strawberry
+
+from app.audit.service import UnitOfWork
+from app.graphql.auth.types import Session
+from app.graphql.context import Info
+from app.graphql.mutation import Payload, input_id, mutation_field
+from app.graphql.permissions import master_writer
+from app.graphql.scalars import JSON
+from app.graphql.users.types import User, UserNote
+from app.kit.errors import ErrorCode, UserInputError
+from app.models import NoteCategory
+from app.users import service
+
+
+def _user_id(value: strawberry.ID) -> uuid.UUID:
+    user_id: uuid.UUID = input_id(value, "usr", "userId", "User")
+    return user_id
+
+
+@strawberry.type(description="How many rows of one kind a hard delete removed.")
+class RemovedCount:
+    kind: str
+    count: int
+
+
+# ---------------------------------------------------------------- create / update
+
+
+@strawberry.input
+class UserCreateInput:
+    email: str
+    name: str = ""
+    password: str | None = strawberry.field(
+        default=None, description="At least 12 characters, not the email. Omit to invite later."
+    )
+    is_staff: bool = False
+
+
+@strawberry.type
+class UserCreatePayload(Payload):
+    user: User | None = None
+
+
+async def _create(info: Info, input: UserCreateInput, uow: UnitOfWork) -> UserCreatePayload:
+    user = await service.create_user(
+        uow,
+        info.context.services.passwords,
+        email=input.email,
+        name=input.name,
+        password=input.password,
+        is_staff=input.is_staff,
+    )
+    return UserCreatePayload(user=User.from_row(user))
+
+
+@strawberry.input
+class UserUpdateInput:
+    user_id: strawberry.ID
+    name: str | None = None
+    email: str | None = None
+    is_staff: bool | None = None
+    metadata: JSON | None = strawberry.field(default=None, description="Replaces the metadata.")
+
+
+@strawberry.type
+class UserUpdatePayload(Payload):
+    user: User | None = None
+
+
+async def _update(info: Info, input: UserUpdateInput, uow: UnitOfWork) -> UserUpdatePayload:
+    metadata = input.metadata
+    if metadata is not None and not isinstance(metadata, dict):
+        raise UserInputError("Metadata is a JSON object.", ErrorCode.INVALID, "metadata")
+    user = await service.update_user(
+        uow,
+        user_id=_user_id(input.user_id),
+        name=input.name,
+        email=input.email,
+        is_staff=input.is_staff,
+        metadata=metadata,
+    )
+    return UserUpdatePayload(user=User.from_row(user))
+
+
+# ---------------------------------------------------------------- suspension and blocking
+
+
+@strawberry.input
+class UserSuspendInput:
+    user_id: strawberry.ID
+    reason: str = strawberry.field(description="Why (1–500 characters); kept in a note.")
+    until: datetime | None = strawberry.field(default=None, description="When it ends.")
+    duration_hours: float | None = strawberry.field(
+        default=None, description="Or: how long. Without either, it is indefinite."
+    )
+
+
+@strawberry.type
+class UserSuspendPayload(Payload):
+    user: User | None = None
+    revoked_sessions: int | None = None
+
+
+async def _suspend(info: Info, input: UserSuspendInput, uow: UnitOfWork) -> UserSuspendPayload:
+    user, revoked = await service.suspend_user(
+        uow,
+        user_id=_user_id(input.user_id),
+        reason=input.reason,
+        until=input.until,
+        duration_hours=input.duration_hours,
+    )
+    return UserSuspendPayload(user=User.from_row(user), revoked_sessions=revoked)
+
+
+@strawberry.input
+class UserUnsuspendInput:
+    user_id: strawberry.ID
+    reason: str | None = None
+
+
+@strawberry.type
+class UserUnsuspendPayload(Payload):
+    user: User | None = None
+
+
+async def _unsuspend(
+    info: Info, input: UserUnsuspendInput, uow: UnitOfWork
+) -> UserUnsuspendPayload:
+    user = await service.unsuspend_user(
+        uow,
+        user_id=_user_id(input.user_id),
+        reason=input.reason,
+    )
+    return UserUnsuspendPayload(user=User.from_row(user))
+
+
+@strawberry.input
+class UserBlockInput:
+    user_id: strawberry.ID
+    reason: str = strawberry.field(description="Why (1–500 characters); kept in a note.")
+
+
+@strawberry.type
+class UserBlockPayload(Payload):
+    user: User | None = None
+    revoked_sessions: int | None = None
+
+
+async def _block(info: Info, input: UserBlockInput, uow: UnitOfWork) -> UserBlockPayload:
+    user, revoked = await service.block_user(
+        uow,
+        user_id=_user_id(input.user_id),
+        reason=input.reason,
+    )
+    return UserBlockPayload(user=User.from_row(user), revoked_sessions=revoked)
+
+
+@strawberry.input
+class UserUnblockInput:
+    user_id: strawberry.ID
+    reason: str | None = None
+
+
+@strawberry.type
+class UserUnblockPayload(Payload):
+    user: User | None = None
+
+
+async def _unblock(info: Info, input: UserUnblockInput, uow: UnitOfWork) -> UserUnblockPayload:
+    user = await service.unblock_user(
+        uow,
+        user_id=_user_id(input.user_id),
+        reason=input.reason,
+    )
+    return UserUnblockPayload(user=User.from_row(user))
+
+
+# ---------------------------------------------------------------- deletion
+
+
+@strawberry.input
+class UserDeleteInput:
+    user_id: strawberry.ID
+    confirm: bool = strawberry.field(default=False, description="Must be true.")
+    hard: bool = strawberry.field(
+        default=False,
+        description="Remove the user and everything that hangs off them, instead of scrubbing.",
+    )
+
+
+@strawberry.type
+class UserDeletePayload(Payload):
+    user: User | None = strawberry.field(
+        default=None, description="The scrubbed record after a soft delete; null after a hard one."
+    )
+    deleted_user_id: strawberry.ID | None = None
+    removed: list[RemovedCount] | None = None
+
+
+async def _delete(info: Info, input: UserDeleteInput, uow: UnitOfWork) -> UserDeletePayload:
+    deletion = await service.delete_user(
+        uow,
+        user_id=_user_id(input.user_id),
+        confirm=input.confirm,
+        hard=input.hard,
+    )
+    return UserDeletePayload(
+        user=User.from_row(deletion.user) if deletion.user is not None else None,
+        deleted_user_id=strawberry.ID(deletion.user_public_id),
+        removed=[RemovedCount(kind=k, count=v) for k, v in deletion.removed.items()],
+    )
+
+
+# ---------------------------------------------------------------- credentials
+
+
+@strawberry.input
+class UserPasswordResetInput:
+    user_id: strawberry.ID
+
+
+@strawberry.type
+class UserPasswordResetPayload(Payload):
+    user: User | None = None
+    reset_url: str | None = strawberry.field(
+        default=None, description="A one-time link (1 hour), shown once: send it to the user."
+    )
+    expires_at: datetime | None = None
+
+    secret_fields: ClassVar[frozenset[str]] = frozenset({"reset_url"})
+
+
+async def _password_reset(
+    info: Info, input: UserPasswordResetInput, uow: UnitOfWork
+) -> UserPasswordResetPayload:
+    issued = await service.create_password_reset(
+        uow,
+        user_id=_user_id(input.user_id),
+        app_url=info.context.settings.app_url,
+    )
+    return UserPasswordResetPayload(
+        user=User.from_row(issued.user), reset_url=issued.url, expires_at=issued.expires_at
+    )
+
+
+@strawberry.input
+class UserSignOutInput:
+    user_id: strawberry.ID
+
+
+@strawberry.type
+class UserSignOutPayload(Payload):
+    user: User | None = None
+    revoked_count: int | None = None
+
+
+async def _sign_out(info: Info, input: UserSignOutInput, uow: UnitOfWork) -> UserSignOutPayload:
+    user, revoked = await service.sign_out_user(
+        uow,
+        user_id=_user_id(input.user_id),
+    )
+    return UserSignOutPayload(user=User.from_row(user), revoked_count=revoked)
+
+
+@strawberry.input
+class UserImpersonateInput:
+    user_id: strawberry.ID
+    read_only: bool = strawberry.field(
+        default=True, description="A read-only token is refused on every mutation."
+    )
+    minutes: int = strawberry.field(default=15, description="Lifetime, 1–60 minutes.")
+
+
+@strawberry.type
+class UserImpersonatePayload(Payload):
+    token: str | None = strawberry.field(
+        default=None, description="Acts in the user's session scope; shown once."
+    )
+    expires_at: datetime | None = None
+    read_only: bool | None = None
+    session: Session | None = None
+    user: User | None = None
+
+    secret_fields: ClassVar[frozenset[str]] = frozenset({"token"})
+
+
+async def _impersonate(
+    info: Info, input: UserImpersonateInput, uow: UnitOfWork
+) -> UserImpersonatePayload:
+    issued = await service.impersonate(
+        uow,
+        info.context.require_principal(),
+        user_id=_user_id(input.user_id),
+        read_only=input.read_only,
+        minutes=input.minutes,
+        client_addr=info.context.client_addr,
+    )
+    return UserImpersonatePayload(
+        token=issued.token,
+        expires_at=issued.session.expires_at,
+        read_only=issued.session.read_only,
+        session=Session.from_row(issued.session),
+        user=User.from_row(issued.user),
+    )
+
+
+# ---------------------------------------------------------------- notes
+
+
+@strawberry.input
+class UserNoteCreateInput:
+    user_id: strawberry.ID
+    category: NoteCategory = NoteCategory.GENERAL
+    body: str = strawberry.field(description="1–5,000 characters.")
+
+
+@strawberry.type
+class UserNoteCreatePayload(Payload):
+    note: UserNote | None = None
+
+
+async def _note_create(
+    info: Info, input: UserNoteCreateInput, uow: UnitOfWork
+) -> UserNoteCreatePayload:
+    note = await service.add_note(
+        uow,
+        user_id=_user_id(input.user_id),
+        category=input.category,
+        body=input.body,
+    )
+    return UserNoteCreatePayload(note=UserNote.from_row(note))
+
+
+@strawberry.input
+class UserNoteDeleteInput:
+    note_id: strawberry.ID
+
+
+@strawberry.type
+class UserNoteDeletePayload(Payload):
+    deleted_note_id: strawberry.ID | None = None
+
+
+async def _note_delete(
+    info: Info, input: UserNoteDeleteInput, uow: UnitOfWork
+) -> UserNoteDeletePayload:
+    note = await service.delete_note(
+        uow,
+        note_id=input_id(input.note_id, "not", "noteId", "Note"),
+    )
+    return UserNoteDeletePayload(deleted_note_id=strawberry.ID(UserNote.from_row(note).id))
+
+
+def _master(
+    operation: str, input_type: type, payload_type: type[Payload], perform: Any, text: str
+) -> Any:
+    return mutation_field(
+        operation=operation,
+        input_type=input_type,
+        payload_type=payload_type,
+        perform=perform,
+        extensions=master_writer(),
+        description=text,
+    )
+
+
+@strawberry.type
+class UsersMutation:
+    user_create = _master(
+        "userCreate",
+        UserCreateInput,
+        UserCreatePayload,
+        _create,
+        "Create a user; the email is normalized and must be unique.",
+    )
+    user_update = _master(
+        "userUpdate",
+        UserUpdateInput,
+        UserUpdatePayload,
+        _update,
+        "Change name, email, staff flag or metadata; each change leaves a GENERAL note.",
+    )
+    user_suspend = _master(
+        "userSuspend",
+        UserSuspendInput,
+        UserSuspendPayload,
+        _suspend,
+        "Suspend until a time, for a duration, or indefinitely; signs the user out.",
+    )
+    user_unsuspend = _master(
+        "userUnsuspend",
+        UserUnsuspendInput,
+        UserUnsuspendPayload,
+        _unsuspend,
+        "Lift a suspension.",
+    )
+    user_block = _master(
+        "userBlock",
+        UserBlockInput,
+        UserBlockPayload,
+        _block,
+        "Block indefinitely (abuse); login is refused with USER_BLOCKED.",
+    )
+    user_unblock = _master(
+        "userUnblock", UserUnblockInput, UserUnblockPayload, _unblock, "Lift a block."
+    )
+    user_delete = _master(
+        "userDelete",
+        UserDeleteInput,
+        UserDeletePayload,
+        _delete,
+        "Soft delete (scrub personal data, keep the record) or, with `hard`, remove everything.",
+    )
+    user_password_reset = _master(
+        "userPasswordReset",
+        UserPasswordResetInput,
+        UserPasswordResetPayload,
+        _password_reset,
+        "Issue a one-time password reset link (1 hour).",
+    )
+    user_sign_out = _master(
+        "userSignOut",
+        UserSignOutInput,
+        UserSignOutPayload,
+        _sign_out,
+        "Force sign-out: revoke every session of the user.",
+    )
+    user_impersonate = _master(
+        "userImpersonate",
+        UserImpersonateInput,
+        UserImpersonatePayload,
+        _impersonate,
+        "A short-lived token acting in the user's session scope; every use is audited.",
+    )
+    user_note_create = _master(
+        "userNoteCreate",
+        UserNoteCreateInput,
+        UserNoteCreatePayload,
+        _note_create,
+        "Add an admin note to a user.",
+    )
+    user_note_delete = _master(
+        "userNoteDelete",
+        UserNoteDeleteInput,
+        UserNoteDeletePayload,
+        _note_delete,
+        "Delete an admin note.",
+    )

@@ -1,0 +1,113 @@
+"""Plumbing shared by the REST endpoints: JSON bodies, bearer principals, units of work."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from app.audit.service import UnitOfWork
+from app.auth.principal import Principal
+from app.auth.service import authenticate, record_impersonated_request
+from app.kit.actor import Actor
+from app.kit.errors import ErrorCode, ServiceUnavailable, UserInputError
+from app.kit.http import BodyTooLarge, client_address, error_response, read_body, request_id_of
+from app.kit.scope import NOTHING
+from app.runtime import Services
+
+T = TypeVar("T")
+MAX_REST_BODY = 64 * 1024
+
+
+class RestError(Exception):
+    def __init__(self, status: int, code: ErrorCode, message: str, field: list[str] | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+
+def services_of(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+async def json_object(request: Request) -> dict[str, Any]:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise RestError(415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Send a JSON body.")
+    try:
+        body = await read_body(request, MAX_REST_BODY)
+    except BodyTooLarge:
+        raise RestError(413, ErrorCode.PAYLOAD_TOO_LARGE, "The body is too large.") from None
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise RestError(400, ErrorCode.BAD_REQUEST, "The body is not valid JSON.") from None
+    if not isinstance(value, dict):
+        raise RestError(400, ErrorCode.BAD_REQUEST, "The body must be a JSON object.")
+    return value
+
+
+def string_field(body: dict[str, Any], name: str, *, required: bool = True) -> str | None:
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise RestError(400, ErrorCode.INVALID, f"`{name}` must be a string.", [name])
+    return value
+
+
+async def bearer_principal(request: Request, services: Services) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise RestError(401, ErrorCode.UNAUTHENTICATED, "Use `Authorization: Bearer <token>`.")
+    reader = services.db.reader()
+    try:
+        principal = await authenticate(token.strip(), reader, services.db, services.settings)
+    finally:
+        await reader.close()
+    if principal is None:
+        raise RestError(401, ErrorCode.UNAUTHENTICATED, "The token is unknown, revoked or expired.")
+    principal = principal.for_request(
+        request_id_of(request), client_address(request, services.settings.trust_proxy_headers)
+    )
+    if principal.is_impersonation:
+        details: dict[str, str | None] = {"channel": "rest", "path": request.url.path}
+        await record_impersonated_request(services.db, principal, details)
+    return principal
+
+
+async def in_unit_of_work(
+    services: Services, actor: Actor, work: Callable[[UnitOfWork], Awaitable[T]]
+) -> T:
+    """Run `work` in one transaction with its audit events; a UserInputError rolls it back."""
+    async with services.db.unit_of_work() as session:
+        uow = UnitOfWork(session, actor, services.db.dialect, NOTHING)
+        result = await work(uow)
+        await uow.finish()
+        await session.commit()
+        return result
+
+
+def endpoint(
+    handler: Callable[[Request, Services], Awaitable[JSONResponse]],
+) -> Callable[[Request], Awaitable[JSONResponse]]:
+    """Turns the expected failures of a REST handler into JSON error responses."""
+
+    async def run(request: Request) -> JSONResponse:
+        try:
+            return await handler(request, services_of(request))
+        except RestError as error:
+            response = error_response(request, error.status, error.code, error.message, error.field)
+            if error.status == 401:
+                response.headers["WWW-Authenticate"] = 'Bearer realm="admiral"'
+            return response
+        except UserInputError as error:
+            return error_response(request, 400, error.code, error.message, error.field)
+        except ServiceUnavailable as error:
+            return error_response(request, 503, ErrorCode.SERVICE_UNAVAILABLE, error.message)
+
+    return run
