@@ -30,7 +30,9 @@ mutation($id: ID!) {
 }"""
 
 
-async def test_suspend_impersonate_unsuspend(gql: GraphQL, world: World, client: httpx.AsyncClient) -> None:
+async def test_suspend_impersonate_unsuspend(
+    gql: GraphQL, world: World, client: httpx.AsyncClient
+) -> None:
     owner = gid("usr", world.owner)
     suspended = await gql.ok(SUSPEND, {"id": owner}, token=world.master)
     payload = suspended["userSuspend"]
@@ -47,11 +49,15 @@ async def test_suspend_impersonate_unsuspend(gql: GraphQL, world: World, client:
     issued = (await gql.ok(IMPERSONATE, {"id": owner}, token=world.master))["userImpersonate"]
     assert issued["readOnly"] is True
     token = issued["token"]
-    me = await gql.ok("{ me { scope readOnly user { email } customers { slug } impersonatorId } }", token=token)
+    me = await gql.ok(
+        "{ me { scope readOnly user { email } customers { slug } impersonatorId } }", token=token
+    )
     assert me["me"]["scope"] == "SESSION"
     assert me["me"]["readOnly"] is True
     assert me["me"]["customers"] == [{"slug": "own-co"}]
-    refused = await gql('mutation { sessionRevoke(input: {}) { userErrors { code } } }', token=token)
+    refused = await gql(
+        "mutation { sessionRevoke(input: {}) { userErrors { code } } }", token=token
+    )
     assert refused.codes == ["READ_ONLY_SESSION"]
 
     events = await gql.ok(
@@ -75,7 +81,9 @@ async def test_suspend_impersonate_unsuspend(gql: GraphQL, world: World, client:
     assert notes["user"]["activity"]["totalCount"] >= 3
 
 
-async def test_password_reset_and_feedback(gql: GraphQL, world: World, client: httpx.AsyncClient) -> None:
+async def test_password_reset_and_feedback(
+    gql: GraphQL, world: World, client: httpx.AsyncClient
+) -> None:
     owner = gid("usr", world.owner)
     issued = await gql.ok(
         "mutation($id: ID!) { userPasswordReset(input: {userId: $id}) { resetUrl expiresAt userErrors { code } } }",
@@ -87,9 +95,13 @@ async def test_password_reset_and_feedback(gql: GraphQL, world: World, client: h
     weak = await client.post("/v1/password-reset", json={"token": token, "password": "short"})
     assert weak.status_code == 400
     assert weak.json()["errors"][0]["extensions"]["code"] == "WEAK_PASSWORD"
-    done = await client.post("/v1/password-reset", json={"token": token, "password": "a much better password"})
+    done = await client.post(
+        "/v1/password-reset", json={"token": token, "password": "a much better password"}
+    )
     assert done.status_code == 200, done.text
-    again = await client.post("/v1/password-reset", json={"token": token, "password": "a much better password"})
+    again = await client.post(
+        "/v1/password-reset", json={"token": token, "password": "a much better password"}
+    )
     assert again.status_code == 400
     assert again.json()["errors"][0]["extensions"]["code"] == "TOKEN_USED"
 
@@ -103,23 +115,53 @@ async def test_password_reset_and_feedback(gql: GraphQL, world: World, client: h
         headers={"Authorization": f"Bearer {session_token}"},
     )
     assert sent.status_code == 201, sent.text
-    listed = await gql.ok("{ feedback { totalCount edges { node { kind message rating user { email } } } } }", token=world.master)
-    assert listed["feedback"]["edges"][0]["node"] == {"kind": "IDEA", "message": "Dark mode please", "rating": 5, "user": {"email": "owner@own.test"}}
+    listed = await gql.ok(
+        "{ feedback { totalCount edges { node { kind message rating user { email } } } } }",
+        token=world.master,
+    )
+    assert listed["feedback"]["edges"][0]["node"] == {
+        "kind": "IDEA",
+        "message": "Dark mode please",
+        "rating": 5,
+        "user": {"email": "owner@own.test"},
+    }
 
 
 async def test_delete_soft_and_hard(gql: GraphQL, world: World) -> None:
     member = gid("usr", world.member)
-    unconfirmed = await gql.ok("mutation($id: ID!) { userDelete(input: {userId: $id}) { userErrors { code field } } }", {"id": member}, token=world.master)
-    assert unconfirmed["userDelete"]["userErrors"] == [{"code": "CONFIRMATION_REQUIRED", "field": ["input", "confirm"]}]
-    owner_delete = await gql.ok("mutation($id: ID!) { userDelete(input: {userId: $id, confirm: true}) { userErrors { code } } }", {"id": gid("usr", world.owner)}, token=world.master)
+    unconfirmed = await gql.ok(
+        "mutation($id: ID!) { userDelete(input: {userId: $id}) { userErrors { code field } } }",
+        {"id": member},
+        token=world.master,
+    )
+    assert unconfirmed["userDelete"]["userErrors"] == [
+        {"code": "CONFIRMATION_REQUIRED", "field": ["input", "confirm"]}
+    ]
+    owner_delete = await gql.ok(
+        "mutation($id: ID!) { userDelete(input: {userId: $id, confirm: true}) { userErrors { code } } }",
+        {"id": gid("usr", world.owner)},
+        token=world.master,
+    )
     assert owner_delete["userDelete"]["userErrors"] == [{"code": "LAST_OWNER"}]
-    soft = await gql.ok("mutation($id: ID!) { userDelete(input: {userId: $id, confirm: true}) { user { status email name } removed { kind count } userErrors { code } } }", {"id": member}, token=world.master)
+    soft = await gql.ok(
+        "mutation($id: ID!) { userDelete(input: {userId: $id, confirm: true}) { user { status email name } removed { kind count } userErrors { code } } }",
+        {"id": member},
+        token=world.master,
+    )
     assert soft["userDelete"]["user"]["status"] == "DELETED"
     assert soft["userDelete"]["user"]["name"] == ""
-    hard = await gql.ok("mutation($id: ID!) { userDelete(input: {userId: $id, confirm: true, hard: true}, idempotencyKey: \"k1\") { user { id } deletedUserId removed { kind count } userErrors { code } } }", {"id": member}, token=world.master)
+    hard = await gql.ok(
+        'mutation($id: ID!) { userDelete(input: {userId: $id, confirm: true, hard: true}, idempotencyKey: "k1") { user { id } deletedUserId removed { kind count } userErrors { code } } }',
+        {"id": member},
+        token=world.master,
+    )
     removed = {r["kind"]: r["count"] for r in hard["userDelete"]["removed"]}
     assert removed["users"] == 1
     assert removed["sessions"] == 1
-    replay = await gql("mutation($id: ID!) { userDelete(input: {userId: $id, confirm: true, hard: true}, idempotencyKey: \"k1\") { user { id } deletedUserId removed { kind count } userErrors { code } } }", {"id": member}, token=world.master)
+    replay = await gql(
+        'mutation($id: ID!) { userDelete(input: {userId: $id, confirm: true, hard: true}, idempotencyKey: "k1") { user { id } deletedUserId removed { kind count } userErrors { code } } }',
+        {"id": member},
+        token=world.master,
+    )
     assert replay.headers.get("idempotent-replayed") == "true"
     assert replay.data["userDelete"]["removed"] == hard["userDelete"]["removed"]
