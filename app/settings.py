@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     )
     sqlite_busy_timeout_ms: int = Field(5000, description="SQLite busy timeout in milliseconds.")
     redis_url: str | None = Field(
-        None, description="Optional Redis for shared rate limits and pub/sub between processes."
+        None, description="Optional Redis shared by processes (counters, pub/sub); checked by /health."
     )
 
     # Identity and secrets
