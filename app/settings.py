@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     )
     sqlite_busy_timeout_ms: int = Field(5000, description="SQLite busy timeout in milliseconds.")
     redis_url: str | None = Field(
-        None, description="Optional Redis shared by processes (counters, pub/sub); checked by /health."
+        None, description="Optional Redis shared by processes (counters, pub/sub); see /health."
     )
 
     # Identity and secrets

@@ -106,14 +106,11 @@ async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     if "db" not in request.fixturenames:
         return
     database: Database = request.getfixturevalue("db")
-    tables = [table for table in reversed(metadata.sorted_tables)]
+    # DELETE, children first, on both engines: for the few rows a test writes it is about
+    # twenty times faster than PostgreSQL's TRUNCATE, which pays a fixed cost per table.
     async with database.write_engine.begin() as connection:
-        if database.is_sqlite:
-            for table in tables:
-                await connection.execute(sa.delete(table))
-        else:
-            names = ", ".join(f'"{table.name}"' for table in tables)
-            await connection.execute(sa.text(f"TRUNCATE {names}"))
+        for table in reversed(metadata.sorted_tables):
+            await connection.execute(sa.delete(table))
 
 
 @pytest.fixture

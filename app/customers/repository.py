@@ -1,18 +1,38 @@
-"""SQL for customers and memberships."""
+"""SQL for customers, their members, invitations, projects and notes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit import clock
 from app.kit.readmodel import ReadModel, Relation, registry
 from app.kit.scope import RowScope
-from app.models import InvitationStatus
+from app.models import (
+    Customer,
+    Invitation,
+    InvitationStatus,
+    MemberRole,
+    Membership,
+    Project,
+    User,
+    UserStatus,
+)
 from app.models.base import UTCDateTime
-from app.models.tables import CUSTOMER_NOTES, CUSTOMERS, INVITATIONS, MEMBERSHIPS, PLANS, PROJECTS
+from app.models.tables import (
+    CUSTOMER_NOTES,
+    CUSTOMERS,
+    INVITATIONS,
+    MEMBERSHIPS,
+    PLANS,
+    PROJECTS,
+    USERS,
+)
 
 
 def _customer_scope(scope: RowScope) -> sa.ColumnElement[bool] | None:
@@ -67,6 +87,11 @@ CUSTOMER_MODEL = registry.register(
         relations=(
             Relation("plan", "Plan", local_key="plan_id", remote_key="id", many=False),
             Relation("members", "Membership", local_key="id", remote_key="customer_id", many=True),
+            Relation(
+                "invitations", "Invitation", local_key="id", remote_key="customer_id", many=True
+            ),
+            Relation("projects", "Project", local_key="id", remote_key="customer_id", many=True),
+            Relation("notes", "CustomerNote", local_key="id", remote_key="customer_id", many=True),
         ),
         filters={
             "status": lambda status: CUSTOMERS.c.status == status,
@@ -80,6 +105,7 @@ CUSTOMER_MODEL = registry.register(
             "NAME": CUSTOMERS.c.name,
             "SLUG": CUSTOMERS.c.slug,
         },
+        master_only=frozenset({"notes", "deactivationReason"}),
     )
 )
 
@@ -124,6 +150,17 @@ def invitation_status_condition(status: InvitationStatus) -> sa.ColumnElement[bo
     if status is InvitationStatus.EXPIRED:
         return sa.and_(open_, INVITATIONS.c.expires_at <= now)
     return sa.and_(open_, INVITATIONS.c.expires_at > now)
+
+
+def invitation_status(invitation: Any, now: datetime) -> InvitationStatus:
+    """The same rule as `invitation_status_condition`, for one row already loaded."""
+    if invitation.accepted_at is not None:
+        return InvitationStatus.ACCEPTED
+    if invitation.revoked_at is not None:
+        return InvitationStatus.REVOKED
+    if invitation.expires_at <= now:
+        return InvitationStatus.EXPIRED
+    return InvitationStatus.PENDING
 
 
 def _customer_notes_scope(row_scope: RowScope) -> sa.ColumnElement[bool] | None:
@@ -191,7 +228,186 @@ CUSTOMER_NOTE_MODEL = registry.register(
         prefix="cno",
         fields={"body": "body", "authorId": "author_id", "createdAt": "created_at"},
         scope=_customer_notes_scope,
+        relations=(
+            Relation("customer", "Customer", local_key="customer_id", remote_key="id", many=False),
+        ),
         filters={"customer_id": lambda customer_id: CUSTOMER_NOTES.c.customer_id == customer_id},
         orderings={"CREATED_AT": CUSTOMER_NOTES.c.created_at},
     )
 )
+
+
+# ---------------------------------------------------------------- writes' lookups
+#
+# Every lookup of a mutation's target takes the caller's row scope, so a target outside it is
+# indistinguishable from an absent one (both NOT_FOUND).
+
+
+async def customer_for_update(
+    session: AsyncSession, customer_id: uuid.UUID, scope: RowScope
+) -> Customer | None:
+    """The customer in scope, row-locked: changes to one account's members and invitations
+    queue behind each other, so two requests cannot both remove "the other" OWNER."""
+    statement = (
+        sa.select(Customer)
+        .where(CUSTOMERS.c.id == customer_id, *CUSTOMER_MODEL.conditions(scope))
+        .with_for_update()
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def slug_taken(session: AsyncSession, slug: str, except_id: uuid.UUID | None = None) -> bool:
+    statement = sa.select(CUSTOMERS.c.id).where(CUSTOMERS.c.slug == slug)
+    if except_id is not None:
+        statement = statement.where(CUSTOMERS.c.id != except_id)
+    return (await session.execute(statement.limit(1))).first() is not None
+
+
+async def plan_id_by_code(session: AsyncSession, code: str) -> uuid.UUID | None:
+    found: uuid.UUID | None = await session.scalar(
+        sa.select(PLANS.c.id).where(PLANS.c.code == code)
+    )
+    return found
+
+
+async def plan_code(session: AsyncSession, plan_id: uuid.UUID | None) -> str | None:
+    if plan_id is None:
+        return None
+    found: str | None = await session.scalar(sa.select(PLANS.c.code).where(PLANS.c.id == plan_id))
+    return found
+
+
+async def membership_of(
+    session: AsyncSession, customer_id: uuid.UUID, user_id: uuid.UUID
+) -> Membership | None:
+    statement = sa.select(Membership).where(
+        MEMBERSHIPS.c.customer_id == customer_id, MEMBERSHIPS.c.user_id == user_id
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def owner_count(session: AsyncSession, customer_id: uuid.UUID) -> int:
+    statement = sa.select(sa.func.count()).where(
+        MEMBERSHIPS.c.customer_id == customer_id, MEMBERSHIPS.c.role == MemberRole.OWNER
+    )
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def live_user_by_email(session: AsyncSession, email: str) -> User | None:
+    statement = sa.select(User).where(USERS.c.email == email, USERS.c.status != UserStatus.DELETED)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def member_with_email(session: AsyncSession, customer_id: uuid.UUID, email: str) -> bool:
+    statement = sa.select(MEMBERSHIPS.c.id).where(
+        MEMBERSHIPS.c.customer_id == customer_id,
+        MEMBERSHIPS.c.user_id.in_(sa.select(USERS.c.id).where(USERS.c.email == email)),
+    )
+    return (await session.execute(statement.limit(1))).first() is not None
+
+
+async def pending_invitation_exists(
+    session: AsyncSession, customer_id: uuid.UUID, email: str
+) -> bool:
+    statement = sa.select(INVITATIONS.c.id).where(
+        INVITATIONS.c.customer_id == customer_id,
+        INVITATIONS.c.email == email,
+        invitation_status_condition(InvitationStatus.PENDING),
+    )
+    return (await session.execute(statement.limit(1))).first() is not None
+
+
+async def invitation_for_update(
+    session: AsyncSession, invitation_id: uuid.UUID, scope: RowScope
+) -> Invitation | None:
+    statement = (
+        sa.select(Invitation)
+        .where(INVITATIONS.c.id == invitation_id, *INVITATION_MODEL.conditions(scope))
+        .with_for_update()
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def invitation_by_token_hash(session: AsyncSession, token_hash: str) -> Invitation | None:
+    """Unscoped on purpose: the invitee is usually no admin; the token is the credential."""
+    statement = (
+        sa.select(Invitation).where(INVITATIONS.c.token_hash == token_hash).with_for_update()
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def project_in_scope(
+    session: AsyncSession, project_id: uuid.UUID, scope: RowScope
+) -> Project | None:
+    statement = sa.select(Project).where(
+        PROJECTS.c.id == project_id, *PROJECT_MODEL.conditions(scope)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def project_slug_taken(
+    session: AsyncSession,
+    customer_id: uuid.UUID,
+    slug: str,
+    except_id: uuid.UUID | None = None,
+) -> bool:
+    statement = sa.select(PROJECTS.c.id).where(
+        PROJECTS.c.customer_id == customer_id, PROJECTS.c.slug == slug
+    )
+    if except_id is not None:
+        statement = statement.where(PROJECTS.c.id != except_id)
+    return (await session.execute(statement.limit(1))).first() is not None
+
+
+async def count_active_project_keys(session: AsyncSession, project_id: uuid.UUID) -> int:
+    """How many active API keys a project holds (a project with any may not be deleted).
+
+    API keys do not exist yet: the keys issue replaces this body with a count over its table.
+    """
+    del session, project_id
+    return 0
+
+
+async def owner_backfill_candidates(
+    session: AsyncSession,
+) -> Sequence[sa.Row[Any, Any, Any, Any]]:
+    """Customers without an OWNER, each with the live user of its billing email (if any) and
+    that user's current membership (if any)."""
+    existing = MEMBERSHIPS.alias("existing")
+    has_owner = sa.exists().where(
+        MEMBERSHIPS.c.customer_id == CUSTOMERS.c.id, MEMBERSHIPS.c.role == MemberRole.OWNER
+    )
+    billing_user = sa.and_(
+        USERS.c.email == sa.func.lower(CUSTOMERS.c.billing_email),
+        USERS.c.status != UserStatus.DELETED,
+    )
+    statement = (
+        sa.select(
+            CUSTOMERS.c.id.label("customer_id"),
+            USERS.c.id.label("user_id"),
+            existing.c.id.label("membership_id"),
+            existing.c.role.label("role"),
+        )
+        .select_from(
+            CUSTOMERS.outerjoin(USERS, billing_user).outerjoin(
+                existing,
+                sa.and_(existing.c.customer_id == CUSTOMERS.c.id, existing.c.user_id == USERS.c.id),
+            )
+        )
+        .where(~has_owner)
+        .order_by(CUSTOMERS.c.created_at, CUSTOMERS.c.id)
+    )
+    return (await session.execute(statement)).all()
+
+
+async def memberships_by_ids(
+    session: AsyncSession, membership_ids: list[uuid.UUID]
+) -> list[Membership]:
+    if not membership_ids:
+        return []
+    statement = sa.select(Membership).where(MEMBERSHIPS.c.id.in_(membership_ids))
+    return list((await session.execute(statement)).scalars().all())

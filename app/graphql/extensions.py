@@ -142,7 +142,7 @@ def _selection_cost(
                 inner = _selection_cost(
                     schema, selection.selection_set, named, fragments, variables, depth + 1
                 )
-            total += 1 + _multiplier(selection, definition.type, named, variables) * inner
+            total += 1 + _multiplier(selection, definition.type, named, parent, variables) * inner
         elif isinstance(selection, InlineFragmentNode):
             condition = (
                 schema.get_type(selection.type_condition.name.value)
@@ -163,9 +163,13 @@ def _selection_cost(
 
 
 def _multiplier(
-    selection: FieldNode, field_type: Any, named: Any, variables: Mapping[str, Any]
+    selection: FieldNode,
+    field_type: Any,
+    named: Any,
+    parent: Any,
+    variables: Mapping[str, Any],
 ) -> int:
-    if isinstance(named, GraphQLObjectType) and named.name.endswith("Connection"):
+    if _is_connection(named):
         for argument in selection.arguments or ():
             if argument.name.value == "first":
                 value = argument.value
@@ -176,8 +180,15 @@ def _multiplier(
                     if isinstance(given, int):
                         return max(given, 1)
         return DEFAULT_PAGE_SIZE
+    if _is_connection(parent):
+        # A connection's `edges` and `nodes` hold its page: `first` above already counted them.
+        return 1
     unwrapped = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
     return LIST_COST_FACTOR if isinstance(unwrapped, GraphQLList) else 1
+
+
+def _is_connection(named: Any) -> bool:
+    return isinstance(named, GraphQLObjectType) and named.name.endswith("Connection")
 
 
 class RequestGuard(SchemaExtension):

@@ -13,10 +13,19 @@ from app.graphql.auth.dataloaders import MasterKeyByIdLoader
 from app.graphql.billing.dataloaders import PlanByIdLoader
 from app.graphql.customers.dataloaders import (
     CustomerByIdLoader,
+    CustomerNoteByIdLoader,
+    CustomerNotesCountByCustomerIdLoader,
+    CustomerNotesFirstPageByCustomerIdLoader,
+    InvitationByIdLoader,
+    InvitationsCountByCustomerIdLoader,
+    InvitationsFirstPageByCustomerIdLoader,
     MembersCountByCustomerIdLoader,
     MembersFirstPageByCustomerIdLoader,
     MembershipByIdLoader,
     MembershipsByUserIdLoader,
+    ProjectByIdLoader,
+    ProjectsCountByCustomerIdLoader,
+    ProjectsFirstPageByCustomerIdLoader,
 )
 from app.graphql.users.dataloaders import (
     FeedbackCountByUserIdLoader,
@@ -65,6 +74,42 @@ class Loaders:
     @cached_property
     def members_count_by_customer_id(self) -> MembersCountByCustomerIdLoader:
         return MembersCountByCustomerIdLoader(self.reader, self.scope)
+
+    @cached_property
+    def invitation_by_id(self) -> InvitationByIdLoader:
+        return InvitationByIdLoader(self.reader, self.scope)
+
+    @cached_property
+    def invitations_first_page_by_customer_id(self) -> InvitationsFirstPageByCustomerIdLoader:
+        return InvitationsFirstPageByCustomerIdLoader(self.reader, self.scope)
+
+    @cached_property
+    def invitations_count_by_customer_id(self) -> InvitationsCountByCustomerIdLoader:
+        return InvitationsCountByCustomerIdLoader(self.reader, self.scope)
+
+    @cached_property
+    def project_by_id(self) -> ProjectByIdLoader:
+        return ProjectByIdLoader(self.reader, self.scope)
+
+    @cached_property
+    def projects_first_page_by_customer_id(self) -> ProjectsFirstPageByCustomerIdLoader:
+        return ProjectsFirstPageByCustomerIdLoader(self.reader, self.scope)
+
+    @cached_property
+    def projects_count_by_customer_id(self) -> ProjectsCountByCustomerIdLoader:
+        return ProjectsCountByCustomerIdLoader(self.reader, self.scope)
+
+    @cached_property
+    def customer_note_by_id(self) -> CustomerNoteByIdLoader:
+        return CustomerNoteByIdLoader(self.reader, self.scope)
+
+    @cached_property
+    def customer_notes_first_page_by_customer_id(self) -> CustomerNotesFirstPageByCustomerIdLoader:
+        return CustomerNotesFirstPageByCustomerIdLoader(self.reader, self.scope)
+
+    @cached_property
+    def customer_notes_count_by_customer_id(self) -> CustomerNotesCountByCustomerIdLoader:
+        return CustomerNotesCountByCustomerIdLoader(self.reader, self.scope)
 
     @cached_property
     def plan_by_id(self) -> PlanByIdLoader:

@@ -100,8 +100,9 @@ async def run_mutation(
             await uow.finish()
         except UserInputError as error:
             await session.rollback()
-            if not dry_run:
-                await _run_failure_work(context.db, uow)
+            # Failure work runs on dry runs too: it is protection (counting a failed login),
+            # and skipping it would make `dryRun: true` an unthrottled password oracle.
+            await _run_failure_work(context.db, uow)
             return payload_type(user_errors=user_errors_from(error))
         except IntegrityError:
             await session.rollback()
@@ -123,6 +124,9 @@ async def run_mutation(
             )
         try:
             await session.commit()
+            # The request's reader may hold a snapshot from before this commit (SQLite keeps
+            # one per read transaction): end it, so the payload's relations read the change.
+            await context.reader.close()
         except IntegrityError:
             await session.rollback()
             if key is None or owner is None:

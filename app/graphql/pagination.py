@@ -93,7 +93,7 @@ async def paginate(
     ordering = ordering or model.default_ordering
     descending = direction is OrderDirection.DESC
     kind = model.cursor_kind(ordering, descending)
-    cursor = decode_cursor(after, kind) if after else None
+    cursor = decode_cursor(after, kind, model.sort_type(ordering)) if after else None
     reader = info.context.reader
     scope = info.context.scope
     rows = await reader.all(

@@ -15,6 +15,7 @@ from app.graphql.audit.queries import AuditQuery
 from app.graphql.auth.mutations import AuthMutation
 from app.graphql.auth.queries import AuthQuery
 from app.graphql.context import Info
+from app.graphql.customers.mutations import CustomersMutation
 from app.graphql.customers.queries import CustomersQuery
 from app.graphql.errors import log_unexpected
 from app.graphql.extensions import Limits, RequestGuard
@@ -39,7 +40,7 @@ class NodeQuery:
 
 
 Query = merge_types("Query", (NodeQuery, AuthQuery, UsersQuery, CustomersQuery, AuditQuery))
-Mutation = merge_types("Mutation", (AuthMutation, UsersMutation))
+Mutation = merge_types("Mutation", (AuthMutation, UsersMutation, CustomersMutation))
 
 
 class AdmiralSchema(strawberry.Schema):

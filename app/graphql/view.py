@@ -167,6 +167,13 @@ class AdmiralGraphQL(GraphQL[Context, None]):
             data["extensions"] = result.extensions
         return data
 
+    def parse_json(self, data: str | bytes) -> Any:
+        parsed = super().parse_json(data)
+        # Strawberry expects an object (or a batch list); any other JSON value would crash it.
+        if not isinstance(parsed, (dict, list)):
+            raise HTTPException(400, 'The body must be a JSON object: {"query": "…"}.')
+        return parsed
+
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
@@ -174,11 +181,15 @@ class AdmiralGraphQL(GraphQL[Context, None]):
         self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
     ) -> Response:
         response = super().create_response(response_data, sub_response)
-        if isinstance(response_data, dict) and response_data.get("data") is None:
+        if isinstance(response_data, dict):
             errors: list[dict[str, Any]] = list(response_data.get("errors") or [])  # type: ignore[arg-type]
+            no_data = response_data.get("data") is None
             for item in errors:
-                status = STATUS_BY_CODE.get(item.get("extensions", {}).get("code"))
-                if status is not None:
+                code = item.get("extensions", {}).get("code")
+                status = STATUS_BY_CODE.get(code)
+                # An unreachable database is a 503 even when other fields answered: the
+                # client (and any load balancer) should retry, not read a half answer.
+                if status is not None and (no_data or code == ErrorCode.SERVICE_UNAVAILABLE):
                     response.status_code = status
                     if status == 401:
                         response.headers["WWW-Authenticate"] = 'Bearer realm="admiral"'

@@ -37,7 +37,12 @@ def encode_cursor(kind: str, value: Any, row_id: uuid.UUID) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(text: str, kind: str) -> Cursor:
+def decode_cursor(text: str, kind: str, value_type: type[Any] | None = None) -> Cursor:
+    """The cursor in `text`, which must come from the list `kind`.
+
+    `value_type` is the Python type of the ordering's values: a cursor carrying anything else
+    (a forged one) is refused here rather than failing inside the SQL.
+    """
     invalid = RequestError(
         "Invalid cursor: use a cursor returned by this same list.", ErrorCode.INVALID_CURSOR
     )
@@ -46,7 +51,7 @@ def decode_cursor(text: str, kind: str) -> Cursor:
         decoded = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
         found_kind, value, row_hex = decoded
         row_id = uuid.UUID(hex=row_hex)
-    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
+    except (ValueError, TypeError, AttributeError, binascii.Error, orjson.JSONDecodeError):
         raise invalid from None
     if found_kind != kind:
         raise RequestError(
@@ -57,7 +62,15 @@ def decode_cursor(text: str, kind: str) -> Cursor:
             value = datetime.fromisoformat(value["t"])
         except (TypeError, ValueError):
             raise invalid from None
+    if value_type is not None and not _is_sort_value(value, value_type):
+        raise invalid
     return Cursor(found_kind, value, row_id)
+
+
+def _is_sort_value(value: Any, value_type: type[Any]) -> bool:
+    if isinstance(value, bool) or not isinstance(value, value_type):
+        return False
+    return not isinstance(value, datetime) or value.tzinfo is not None
 
 
 def check_page_size(first: int | None) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -77,6 +78,19 @@ class ReadModel:
             if value is not None:
                 conditions.append(self.filters[name](value))
         return conditions
+
+    def sort_type(self, ordering: str) -> type[Any] | None:
+        """The Python type of an ordering's values (to check cursors), None if unknown."""
+        sql_type = self.orderings[ordering].type
+        if isinstance(sql_type, sa.TypeDecorator):
+            sql_type = sql_type.impl_instance
+        if isinstance(sql_type, sa.DateTime):
+            return datetime
+        try:
+            python_type: type[Any] = sql_type.python_type
+        except NotImplementedError:
+            return None
+        return None if python_type is object else python_type
 
     def cursor_kind(self, ordering: str, descending: bool) -> str:
         return f"{self.name}:{ordering}:{'desc' if descending else 'asc'}"

@@ -17,6 +17,7 @@ from app.models.base import UTCDateTime
 from app.models.tables import (
     CUSTOMERS,
     FEEDBACK,
+    LOGIN_SESSIONS,
     MEMBERSHIPS,
     PASSWORD_RESET_TOKENS,
     PLANS,
@@ -227,6 +228,27 @@ async def delete_rows(
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def revoke_sessions(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> int:
+    """Sign a person out everywhere; returns how many live sessions ended.
+
+    That is their own sessions (logins, and impersonations of them) and the impersonation
+    tokens they started as staff: a blocked or deleted operator must not keep acting as someone
+    else. Sessions already revoked or past their expiry are dead already and not counted.
+    """
+    result = await session.execute(
+        sa.update(LOGIN_SESSIONS)
+        .where(
+            sa.or_(
+                LOGIN_SESSIONS.c.user_id == user_id, LOGIN_SESSIONS.c.impersonator_id == user_id
+            ),
+            LOGIN_SESSIONS.c.revoked_at.is_(None),
+            LOGIN_SESSIONS.c.expires_at > _at(now),
+        )
+        .values(revoked_at=now)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def count_rows(session: AsyncSession, table: sa.Table, *where: sa.ColumnElement[bool]) -> int:
     result = await session.execute(sa.select(sa.func.count()).select_from(table).where(*where))
     return int(result.scalar_one())
@@ -241,6 +263,20 @@ async def reset_token_by_hash(session: AsyncSession, token_hash: str) -> Passwor
         sa.select(PasswordResetToken).where(PASSWORD_RESET_TOKENS.c.token_hash == token_hash)
     )
     return result.scalar_one_or_none()
+
+
+async def consume_reset_token(session: AsyncSession, reset_id: uuid.UUID, now: datetime) -> bool:
+    """Mark a reset token used, unless it was used meanwhile; whether this call consumed it.
+
+    A conditional UPDATE, so two requests racing with one link cannot both succeed: on
+    PostgreSQL the second waits for the first's row lock and then finds `used_at` set.
+    """
+    result = await session.execute(
+        sa.update(PASSWORD_RESET_TOKENS)
+        .where(PASSWORD_RESET_TOKENS.c.id == reset_id, PASSWORD_RESET_TOKENS.c.used_at.is_(None))
+        .values(used_at=now)
+    )
+    return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
 
 async def retire_reset_tokens(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:

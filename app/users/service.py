@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.audit.service import UnitOfWork
-from app.auth import repository as auth_repository
 from app.auth.passwords import Passwords, password_problem
 from app.auth.principal import Principal
 from app.auth.tokens import IMPERSONATION_PREFIX, RESET_PREFIX
@@ -237,7 +236,7 @@ async def suspend_user(
     user.suspension_reason = reason
     user.suspended_by = uow.actor.id
     user.updated_at = now
-    revoked = await auth_repository.revoke_user_sessions(uow.session, user.id, now)
+    revoked = await repository.revoke_sessions(uow.session, user.id, now)
     period = f"until {ends.isoformat()}" if ends else "indefinitely"
     await _note(uow, user, NoteCategory.SUSPENSION, f"Suspended {period}: {reason}")
     await uow.session.flush()
@@ -280,7 +279,7 @@ async def block_user(uow: UnitOfWork, *, user_id: uuid.UUID, reason: str) -> tup
     user.suspension_reason = None
     user.suspended_by = None
     user.updated_at = now
-    revoked = await auth_repository.revoke_user_sessions(uow.session, user.id, now)
+    revoked = await repository.revoke_sessions(uow.session, user.id, now)
     await _note(uow, user, NoteCategory.SUSPENSION, f"Blocked: {reason}")
     await uow.session.flush()
     _record(uow, "user.block", user, before)
@@ -343,7 +342,7 @@ async def delete_user(
 async def _soft_delete(uow: UnitOfWork, user: User) -> Deletion:
     now = clock.now()
     before_status = user.status
-    revoked = await auth_repository.revoke_user_sessions(uow.session, user.id, now)
+    revoked = await repository.revoke_sessions(uow.session, user.id, now)
     memberships = await repository.delete_rows(
         uow.session, MEMBERSHIPS, MEMBERSHIPS.c.user_id == user.id
     )
@@ -462,10 +461,11 @@ async def complete_password_reset(
         raise UserInputError("This reset link is not valid.", ErrorCode.TOKEN_INVALID, "token")
     if problem := password_problem(password, user.email):
         raise UserInputError(problem, ErrorCode.WEAK_PASSWORD, "password")
-    reset.used_at = now
+    if not await repository.consume_reset_token(uow.session, reset.id, now):
+        raise UserInputError("This reset link was already used.", ErrorCode.TOKEN_USED, "token")
     user.password_hash = passwords.hash(password)
     user.updated_at = now
-    revoked = await auth_repository.revoke_user_sessions(uow.session, user.id, now)
+    revoked = await repository.revoke_sessions(uow.session, user.id, now)
     await uow.session.flush()
     uow.record(
         "user.password_reset_complete",
@@ -479,7 +479,7 @@ async def complete_password_reset(
 
 async def sign_out_user(uow: UnitOfWork, *, user_id: uuid.UUID) -> tuple[User, int]:
     user = await load(uow, user_id)
-    revoked = await auth_repository.revoke_user_sessions(uow.session, user.id, clock.now())
+    revoked = await repository.revoke_sessions(uow.session, user.id, clock.now())
     uow.record("user.sign_out", "User", public_id(user), after={"revokedSessions": revoked})
     return user, revoked
 

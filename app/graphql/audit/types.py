@@ -8,7 +8,9 @@ from typing import Any, cast
 
 import strawberry
 
-from app.graphql.node import Node
+from app.audit.repository import AUDIT_EVENT_MODEL
+from app.graphql.context import Info
+from app.graphql.node import Node, register_node
 from app.graphql.permissions import master_only
 from app.graphql.scalars import JSON
 from app.kit.actor import ActorType
@@ -66,3 +68,13 @@ class AuditChainVerification:
     first_broken_id: strawberry.ID | None = strawberry.field(
         description="The first event whose hash or link does not match, if any."
     )
+
+
+async def _fetch_event(info: Info, pk: uuid.UUID) -> AuditEvent | None:
+    """An event by id, within the caller's row scope (so `firstBrokenId` can be looked up)."""
+    context = info.context
+    rows = await context.reader.all(AUDIT_EVENT_MODEL.by_keys_statement("id", [pk], context.scope))
+    return AuditEvent.from_row(rows[0]) if rows else None
+
+
+register_node("aud", _fetch_event)

@@ -7,15 +7,15 @@ from datetime import datetime
 
 import strawberry
 
-from app.customers.repository import CUSTOMER_MODEL
+from app.customers.repository import CUSTOMER_MODEL, INVITATION_MODEL
 from app.graphql.context import Info
-from app.graphql.customers.types import Customer
+from app.graphql.customers.types import Customer, Invitation
 from app.graphql.node import parse_id
 from app.graphql.pagination import Connection, OrderDirection, paginate
 from app.graphql.permissions import authenticated
 from app.kit.errors import ErrorCode, RequestError
 from app.kit.pagination import check_search
-from app.models import CustomerStatus
+from app.models import CustomerStatus, InvitationStatus
 
 
 @strawberry.input
@@ -40,6 +40,12 @@ class CustomerOrderField(enum.Enum):
 class CustomerOrder:
     field: CustomerOrderField = CustomerOrderField.CREATED_AT
     direction: OrderDirection = OrderDirection.DESC
+
+
+@strawberry.input
+class InvitationFilter:
+    customer_id: strawberry.ID | None = None
+    status: InvitationStatus | None = None
 
 
 @strawberry.type
@@ -94,3 +100,29 @@ class CustomersQuery:
             CUSTOMER_MODEL.by_keys_statement("slug", [slug.strip().lower()], info.context.scope)
         )
         return Customer.from_row(rows[0]) if rows else None
+
+    @strawberry.field(
+        extensions=authenticated(),
+        description="Invitations, newest first; session admins see their customers' only.",
+    )
+    async def invitations(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: InvitationFilter | None = None,
+    ) -> Connection[Invitation]:
+        given = filter or InvitationFilter()
+        customer_id = (
+            parse_id(given.customer_id, "cus", "filter.customerId")
+            if given.customer_id is not None
+            else None
+        )
+        return await paginate(
+            info,
+            INVITATION_MODEL,
+            Invitation.from_row,
+            first=first,
+            after=after,
+            filters={"customer_id": customer_id, "status": given.status},
+        )

@@ -222,4 +222,21 @@ async def _fetch_user(info: Info, pk: uuid.UUID) -> User | None:
     return user
 
 
+async def _fetch_note(info: Info, pk: uuid.UUID) -> UserNote | None:
+    # Notes and feedback are staff-only: the read model's scope leaves a session admin nothing.
+    statement = NOTE_MODEL.by_keys_statement("id", [pk], info.context.scope)
+    rows = await info.context.reader.all(statement)
+    return UserNote.from_row(rows[0]) if rows else None
+
+
+async def _fetch_feedback(info: Info, pk: uuid.UUID) -> Feedback | None:
+    statement = FEEDBACK_MODEL.by_keys_statement("id", [pk], info.context.scope)
+    rows = await info.context.reader.all(statement)
+    return Feedback.from_row(rows[0]) if rows else None
+
+
 register_node("usr", _fetch_user)
+# Idempotent replays resolve the objects of a stored payload by id, so every kind a payload
+# returns needs a fetcher (`userNoteCreate` returns a note); `node(id:)` resolves them too.
+register_node("not", _fetch_note)
+register_node("fbk", _fetch_feedback)

@@ -1,0 +1,285 @@
+"""The floor: workload W1 answered by one hand-written SQL statement that builds the whole JSON.
+
+A minimal Starlette app, served by one uvicorn worker, answering `POST /graphql` for the users
+page of `bench/queries/users_page.graphql` with the JSON Admiral returns. It reads nothing from
+the request but `first`. The database builds the response in one statement, prefixed ids and
+ISO 8601 timestamps included, so the app only wraps it in `{"data":{"users":…}}`: the speed a
+read path compiled to one SQL statement could reach (DESIGN.md §5).
+
+`BENCH_FLOOR_DATABASE` is `postgresql://…` (asyncpg) or `sqlite:///path.db` (aiosqlite).
+`GET /metrics` counts statements and requests the way Admiral's `/metrics` does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+import aiosqlite
+import asyncpg
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, as app/kit/ids.py
+FIRST = re.compile(rb"first:\s*(\d+)")
+DEFAULT_FIRST, MAX_FIRST = 50, 200
+
+
+def _pg_typeid(prefix: str, column: str) -> str:
+    """`prefix_` + 26 base32 characters of a uuid's 128 bits, as `encode()` in app/kit/ids.py.
+
+    Character i holds bits 5i-2 … 5i+2 of the id (the first one only its top 3 bits), which lie
+    in at most two of the 16 bytes of `uuid_send()`.
+    """
+    chars = []
+    for i in range(26):
+        last = 5 * i + 2
+        low, high = max(last - 4, 0) // 8, last // 8
+        window = " | ".join(
+            f"(get_byte(uuid_send({column}), {k}) << {8 * (high - k)})"
+            for k in range(low, high + 1)
+        )
+        chars.append(f"substr('{ALPHABET}', ((({window}) >> {7 - last % 8}) & 31) + 1, 1)")
+    return f"('{prefix}_' || " + " || ".join(chars) + ")"
+
+
+def typeid(prefix: str, hex_id: str) -> str:
+    """The same encoding as an SQLite function over the 32 hex digits SQLite stores.
+
+    (Spelled in SQL, with instr/substr per hex digit, it costs ~35 µs per id on SQLite.)
+    """
+    number = int(hex_id, 16)
+    return prefix + "_" + "".join(ALPHABET[(number >> shift) & 31] for shift in range(125, -1, -5))
+
+
+def _pg_iso(column: str) -> str:
+    utc = f"({column} AT TIME ZONE 'UTC')"
+    return (
+        f"(to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN date_trunc('second', {column})"
+        f" = {column} THEN '' ELSE to_char({utc}, '.US') END || '+00:00')"
+    )
+
+
+def _sqlite_iso(column: str) -> str:
+    # SQLAlchemy stores 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC); isoformat() drops a zero fraction.
+    return (
+        f"(substr({column}, 1, 10) || 'T' || substr({column}, 12, 8) || CASE WHEN "
+        f"substr({column}, 20) = '.000000' THEN '' ELSE substr({column}, 20) END || '+00:00')"
+    )
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What differs between the PostgreSQL and the SQLite spelling of the statement."""
+
+    name: str
+    object_function: str  # json_build_object / json_object
+    now: str  # placeholder of the current time
+    first: str  # placeholder of the page size
+    typeid: Callable[[str, str], str]  # SQL for the public id of an id column
+    iso: Callable[[str], str]  # SQL for a UTC timestamp column as datetime.isoformat()
+
+    def object(self, **fields: str) -> str:
+        pairs = ", ".join(f"'{key}', {value}" for key, value in fields.items())
+        return f"{self.object_function}({pairs})"
+
+    def json(self, value: str) -> str:
+        """Keep a nested value JSON (SQLite loses the JSON subtype across CASE and subqueries)."""
+        return value if self.name == "postgresql" else f"json({value})"
+
+    def array(self, element: str, source: str, order: str) -> str:
+        """A JSON array of `element` for each row of `source`, in `order` (`[]` when empty)."""
+        if self.name == "postgresql":
+            return f"coalesce((SELECT json_agg({element} ORDER BY {order}) FROM {source}), '[]')"
+        inner = f"SELECT {element} AS e FROM {source} ORDER BY {order}"
+        return f"json((SELECT json_group_array(json(e)) FROM ({inner})))"
+
+
+POSTGRESQL = Dialect(
+    name="postgresql",
+    object_function="json_build_object",
+    now="$1",
+    first="$2",
+    typeid=_pg_typeid,
+    iso=_pg_iso,
+)
+SQLITE = Dialect(
+    name="sqlite",
+    object_function="json_object",
+    now="?1",
+    first="?2",
+    typeid=lambda prefix, column: f"typeid('{prefix}', {column})",
+    iso=_sqlite_iso,
+)
+
+
+def users_page_sql(d: Dialect) -> str:
+    """The statement: W1's page of ACTIVE users, newest first, with the total count."""
+
+    def effective_active(t: str) -> str:
+        lapsed = f"{t}.suspended_until IS NOT NULL AND {t}.suspended_until <= {d.now}"
+        return f"({t}.status = 'ACTIVE' OR ({t}.status = 'SUSPENDED' AND {lapsed}))"
+
+    plan = d.object(code="pl.code", name="pl.name")
+    membership = d.object(
+        role="m.role",
+        customer=d.object(
+            id=d.typeid("cus", "c.id"),
+            name="c.name",
+            plan=d.json(f"CASE WHEN pl.id IS NULL THEN NULL ELSE {plan} END"),
+        ),
+    )
+    memberships = d.array(
+        membership,
+        "memberships AS m JOIN customers AS c ON c.id = m.customer_id"
+        " LEFT JOIN plans AS pl ON pl.id = c.plan_id WHERE m.user_id = p.id",
+        "m.id",
+    )
+    lapsed = f"p.suspended_until IS NOT NULL AND p.suspended_until <= {d.now}"
+    node = d.object(
+        id=d.typeid("usr", "p.id"),
+        email="p.email",
+        name="p.name",
+        status=f"CASE WHEN p.status = 'SUSPENDED' AND {lapsed} THEN 'ACTIVE' ELSE p.status END",
+        createdAt=d.iso("p.created_at"),
+        memberships=memberships,
+        notesCount="(SELECT count(*) FROM user_notes AS n WHERE n.user_id = p.id)",
+    )
+    page = (
+        f"(SELECT * FROM users AS u WHERE {effective_active('u')}"
+        f" ORDER BY u.created_at DESC, u.id DESC LIMIT {d.first}) AS p"
+    )
+    users = d.object(
+        totalCount=f"(SELECT count(*) FROM users AS u WHERE {effective_active('u')})",
+        edges=d.array(d.object(node=node), page, "p.created_at DESC, p.id DESC"),
+    )
+    return f"SELECT {users}"
+
+
+class Counters:
+    def __init__(self) -> None:
+        self.statements = 0
+        self.requests = 0
+
+
+class Store(Protocol):
+    async def users_page(self, now: datetime, first: int) -> str: ...
+
+    async def close(self) -> None: ...
+
+
+class PostgresStore:
+    sql = users_page_sql(POSTGRESQL)
+
+    def __init__(self, pool: asyncpg.Pool, counters: Counters) -> None:
+        self.pool = pool
+        self.counters = counters
+
+    @classmethod
+    async def open(cls, url: str, counters: Counters) -> PostgresStore:
+        return cls(await asyncpg.create_pool(url, min_size=1, max_size=10), counters)
+
+    async def users_page(self, now: datetime, first: int) -> str:
+        self.counters.statements += 1
+        result: str = await self.pool.fetchval(self.sql, now, first)
+        return result
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+
+class SQLiteStore:
+    sql = users_page_sql(SQLITE)
+
+    def __init__(self, connections: list[aiosqlite.Connection], counters: Counters) -> None:
+        self.idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        for connection in connections:
+            self.idle.put_nowait(connection)
+        self.connections = connections
+        self.counters = counters
+
+    @classmethod
+    async def open(cls, path: str, counters: Counters, size: int = 5) -> SQLiteStore:
+        connections = []
+        for _ in range(size):
+            connection = await aiosqlite.connect(path, isolation_level=None)
+            await connection.create_function("typeid", 2, typeid, deterministic=True)
+            connections.append(connection)
+        return cls(connections, counters)
+
+    async def users_page(self, now: datetime, first: int) -> str:
+        # Stored times are naive UTC text: compare with the same spelling.
+        stamp = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        connection = await self.idle.get()
+        try:
+            self.counters.statements += 1
+            async with connection.execute(self.sql, (stamp, first)) as cursor:
+                row = await cursor.fetchone()
+        finally:
+            self.idle.put_nowait(connection)
+        assert row is not None
+        result: str = row[0]
+        return result
+
+    async def close(self) -> None:
+        for connection in self.connections:
+            await connection.close()
+
+
+async def open_store(url: str, counters: Counters) -> Store:
+    if url.startswith("sqlite:///"):
+        return await SQLiteStore.open(url.removeprefix("sqlite:///"), counters)
+    return await PostgresStore.open(url, counters)
+
+
+counters = Counters()
+
+
+@asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    app.state.store = await open_store(os.environ["BENCH_FLOOR_DATABASE"], counters)
+    yield
+    await app.state.store.close()
+
+
+async def graphql(request: Request) -> Response:
+    found = FIRST.search(await request.body())
+    first = min(int(found[1]), MAX_FIRST) if found else DEFAULT_FIRST
+    store: Store = request.app.state.store
+    try:
+        users = await store.users_page(datetime.now(UTC), first)
+    finally:
+        counters.requests += 1  # answered, even with an error, as Admiral counts them
+    body = b'{"data":{"users":' + users.encode() + b"}}"
+    return Response(body, media_type="application/json")
+
+
+async def live(_: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def metrics(_: Request) -> Response:
+    return PlainTextResponse(
+        "# TYPE floor_sql_statements_total counter\n"
+        f"floor_sql_statements_total {counters.statements}\n"
+        "# TYPE floor_http_requests_total counter\n"
+        f'floor_http_requests_total{{route="/graphql"}} {counters.requests}\n'
+    )
+
+
+app = Starlette(
+    routes=[
+        Route("/graphql", graphql, methods=["POST"]),
+        Route("/live", live),
+        Route("/metrics", metrics),
+    ],
+    lifespan=lifespan,
+)
