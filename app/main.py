@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,6 +23,19 @@ from app.runtime import Services
 from app.settings import Settings
 
 
+def tune_garbage_collector() -> None:
+    """Fewer, cheaper collections for a server that allocates many short-lived objects.
+
+    A GraphQL page of 100 rows allocates tens of thousands of objects that die with the request;
+    with the default threshold (700) the collector ran dozens of times per request and took
+    about 40% of the CPU under load. Objects alive after start-up (modules, the schema) are
+    frozen so full collections no longer walk them.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     services = Services.create(settings)
@@ -31,6 +45,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        tune_garbage_collector()
         yield
         await db.dispose()
 

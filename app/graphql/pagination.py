@@ -10,6 +10,7 @@ import strawberry
 from sqlalchemy.engine import Row
 
 from app.graphql.context import Info
+from app.graphql.preload import page_node_selections, preload
 from app.kit.pagination import check_page_size, decode_cursor, encode_cursor
 from app.kit.readmodel import SORT_LABEL, ReadModel
 
@@ -103,7 +104,11 @@ async def paginate(
     async def count() -> int:
         return int(await reader.scalar(model.count_statement(scope, filters)))
 
-    return connection_from_rows(rows, size, kind, convert, count, has_previous=cursor is not None)
+    connection = connection_from_rows(
+        rows, size, kind, convert, count, has_previous=cursor is not None
+    )
+    await preload(info, [edge.node for edge in connection.edges], page_node_selections(info))
+    return connection
 
 
 async def nested_page(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeVar
 
 import strawberry
 
@@ -21,6 +21,7 @@ from app.graphql.context import Info
 from app.graphql.node import Node, register_node
 from app.graphql.pagination import Connection, connection_from_rows, nested_page, paginate
 from app.graphql.permissions import master_only
+from app.graphql.preload import Preload, relation
 from app.kit import clock
 from app.kit.ids import encode
 from app.kit.pagination import check_page_size, check_search
@@ -103,12 +104,11 @@ class Customer(Node):
             deactivation_reason=row.deactivation_reason,
         )
 
+    preloads: ClassVar[Mapping[str, Preload]] = {"plan": Preload("plan_by_id", "plan_pk")}
+
     @strawberry.field(description="The plan the customer is on, if any.")
-    async def plan(self, info: Info) -> Plan | None:
-        if self.plan_pk is None:
-            return None
-        plan: Plan | None = await info.context.loaders.plan_by_id.load(self.plan_pk)
-        return plan
+    def plan(self, info: Info) -> Plan | None:
+        return relation(self, "plan", info)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Members of this customer, newest first.")
     async def members(
@@ -211,17 +211,20 @@ class Membership(Node):
             created_at=row.created_at,
         )
 
-    @strawberry.field
-    async def customer(self, info: Info) -> Customer | None:
-        customer: Customer | None = await info.context.loaders.customer_by_id.load(self.customer_pk)
-        return customer
+    preloads: ClassVar[Mapping[str, Preload]] = {
+        "customer": Preload("customer_by_id", "customer_pk"),
+        "user": Preload("user_by_id", "user_pk"),
+    }
 
     @strawberry.field
-    async def user(
+    def customer(self, info: Info) -> Customer | None:
+        return relation(self, "customer", info)  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def user(
         self, info: Info
     ) -> Annotated[User, strawberry.lazy("app.graphql.users.types")] | None:
-        user: User | None = await info.context.loaders.user_by_id.load(self.user_pk)
-        return user
+        return relation(self, "user", info)  # type: ignore[no-any-return]
 
 
 @strawberry.type(description="An emailed offer to join a customer with a role.")
@@ -255,10 +258,13 @@ class Invitation(Node):
             revoked_at=row.revoked_at,
         )
 
+    preloads: ClassVar[Mapping[str, Preload]] = {
+        "customer": Preload("customer_by_id", "customer_pk")
+    }
+
     @strawberry.field
-    async def customer(self, info: Info) -> Customer | None:
-        customer: Customer | None = await info.context.loaders.customer_by_id.load(self.customer_pk)
-        return customer
+    def customer(self, info: Info) -> Customer | None:
+        return relation(self, "customer", info)  # type: ignore[no-any-return]
 
 
 @strawberry.type(description="A customer's project: what its API keys and usage belong to.")
@@ -282,10 +288,13 @@ class Project(Node):
             updated_at=row.updated_at,
         )
 
+    preloads: ClassVar[Mapping[str, Preload]] = {
+        "customer": Preload("customer_by_id", "customer_pk")
+    }
+
     @strawberry.field
-    async def customer(self, info: Info) -> Customer | None:
-        customer: Customer | None = await info.context.loaders.customer_by_id.load(self.customer_pk)
-        return customer
+    def customer(self, info: Info) -> Customer | None:
+        return relation(self, "customer", info)  # type: ignore[no-any-return]
 
 
 @strawberry.type(description="A note staff wrote about a customer.")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import strawberry
 
@@ -16,13 +17,14 @@ from app.graphql.customers.types import Membership
 from app.graphql.node import Node, register_node
 from app.graphql.pagination import Connection, connection_from_rows, nested_page, paginate
 from app.graphql.permissions import master_only
+from app.graphql.preload import Preload, relation
 from app.graphql.scalars import JSON
 from app.kit import clock
 from app.kit.ids import encode
 from app.kit.pagination import check_page_size
 from app.models import FeedbackKind, NoteCategory, UserStatus
 from app.models.users import effective_status
-from app.users.repository import FEEDBACK_MODEL, NOTE_MODEL
+from app.users.repository import FEEDBACK_MODEL, NOTE_MODEL, USER_MODEL
 
 UserStatusEnum = strawberry.enum(UserStatus, name="UserStatus")
 NoteCategoryEnum = strawberry.enum(NoteCategory, name="NoteCategory")
@@ -86,15 +88,20 @@ class User(Node):
             else None,
         )
 
+    preloads: ClassVar[Mapping[str, Preload]] = {
+        "memberships": Preload("memberships_by_user_id", "pk"),
+        "notesCount": Preload(
+            "notes_count_by_user_id", "pk", master_only="notesCount" in USER_MODEL.master_only
+        ),
+    }
+
     @strawberry.field(description="The customers this user belongs to, with the role in each.")
-    async def memberships(self, info: Info) -> list[Membership]:
-        found: list[Membership] = await info.context.loaders.memberships_by_user_id.load(self.pk)
-        return found
+    def memberships(self, info: Info) -> list[Membership]:
+        return relation(self, "memberships", info)  # type: ignore[no-any-return]
 
     @strawberry.field(extensions=master_only(), description="How many admin notes exist.")
-    async def notes_count(self, info: Info) -> int | None:
-        count: int = await info.context.loaders.notes_count_by_user_id.load(self.pk)
-        return count
+    def notes_count(self, info: Info) -> int | None:
+        return relation(self, "notesCount", info)  # type: ignore[no-any-return]
 
     @strawberry.field(extensions=master_only(), description="Admin notes, newest first.")
     async def notes(
@@ -189,10 +196,11 @@ class Feedback(Node):
             created_at=row.created_at,
         )
 
+    preloads: ClassVar[Mapping[str, Preload]] = {"user": Preload("user_by_id", "user_pk")}
+
     @strawberry.field
-    async def user(self, info: Info) -> User | None:
-        found: User | None = await info.context.loaders.user_by_id.load(self.user_pk)
-        return found
+    def user(self, info: Info) -> User | None:
+        return relation(self, "user", info)  # type: ignore[no-any-return]
 
 
 @strawberry.type(description="A note staff wrote about a user.")
