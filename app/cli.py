@@ -9,7 +9,6 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from app import migrate
 from app.audit.service import UnitOfWork
 from app.auth import repository as auth_repository
 from app.auth import service as auth_service
@@ -55,18 +54,24 @@ async def _in_unit_of_work(database: Database, work: Callable[[UnitOfWork], Awai
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply migrations up to REVISION (default: the newest)."""
+    from app import migrate  # Alembic is loaded only by the commands that migrate
+
     migrate.upgrade(Settings().database_url, revision)
 
 
 @db_app.command("downgrade")
 def db_downgrade(revision: str) -> None:
     """Revert migrations down to REVISION (`base` removes every table)."""
+    from app import migrate
+
     migrate.downgrade(Settings().database_url, revision)
 
 
 @db_app.command("check")
 def db_check() -> None:
     """Fail when the models and the migrations disagree."""
+    from app import migrate
+
     migrate.check(Settings().database_url)
 
 
@@ -150,6 +155,8 @@ def keys_list() -> None:
 @app.command("setup")
 def setup() -> None:
     """First-run preparation: migrate, seed demo data once, print a master key once."""
+    from app import migrate
+
     settings = Settings()
     migrate.upgrade(settings.database_url)
 

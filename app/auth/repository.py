@@ -109,7 +109,9 @@ async def master_key_by_hash(reader: Reader, key_hash: str) -> sa.Row[Any] | Non
 
 
 async def session_by_hash(reader: Reader, token_hash: str, now: datetime) -> sa.Row[Any] | None:
-    """A live session (not revoked, not past its absolute expiry) joined with its user."""
+    """A live session (not revoked, not past its absolute expiry) joined with its user and,
+    for an impersonation, with whoever started it (a staff user or a master key)."""
+    impersonator = USERS.alias("impersonator")
     rows = await reader.all(
         sa.select(
             SESSIONS.c.id,
@@ -123,8 +125,15 @@ async def session_by_hash(reader: Reader, token_hash: str, now: datetime) -> sa.
             USERS.c.is_staff,
             USERS.c.status,
             USERS.c.suspended_until,
+            impersonator.c.email.label("impersonator_email"),
+            impersonator.c.is_staff.label("impersonator_is_staff"),
+            impersonator.c.status.label("impersonator_status"),
+            impersonator.c.suspended_until.label("impersonator_suspended_until"),
+            MASTER_KEYS.c.revoked_at.label("impersonator_key_revoked_at"),
         )
         .join(USERS, USERS.c.id == SESSIONS.c.user_id)
+        .outerjoin(impersonator, impersonator.c.id == SESSIONS.c.impersonator_id)
+        .outerjoin(MASTER_KEYS, MASTER_KEYS.c.id == SESSIONS.c.impersonator_key_id)
         .where(
             SESSIONS.c.token_hash == token_hash,
             SESSIONS.c.revoked_at.is_(None),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from app.audit.service import UnitOfWork
 from app.auth import repository
@@ -67,6 +68,8 @@ async def _session_principal(
     # as a deleted one, and the people themselves need an ACTIVE account.
     if status is UserStatus.DELETED or (status is not UserStatus.ACTIVE and not impersonating):
         return None
+    if impersonating and not _impersonator_still_master(row, settings, now):
+        return None
     if _stale(row.last_seen_at, now):
         async with db.unit_of_work() as session:
             await repository.touch_session(session, row.id, now)
@@ -84,6 +87,21 @@ async def _session_principal(
         read_only=bool(row.read_only),
         impersonator_user_id=row.impersonator_id,
         impersonator_key_id=row.impersonator_key_id,
+    )
+
+
+def _impersonator_still_master(row: Any, settings: Settings, now: datetime) -> bool:
+    """An impersonation lives only as long as its author keeps MASTER scope: a revoked key,
+    or a staff user who was blocked, signed out of staff or taken off the allowlist, ends it."""
+    if row.impersonator_key_id is not None:
+        return row.impersonator_key_revoked_at is None
+    if row.impersonator_id is None:
+        return False
+    status = effective_status(row.impersonator_status, row.impersonator_suspended_until, now)
+    return (
+        status is UserStatus.ACTIVE
+        and bool(row.impersonator_is_staff)
+        and row.impersonator_email in settings.staff_emails
     )
 
 

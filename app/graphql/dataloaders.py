@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
 from aiodataloader import DataLoader
@@ -67,25 +67,53 @@ class ManyByKeyLoader(_ScopedLoader[list[ResultT]], Generic[ResultT]):
         return [grouped.get(key, []) for key in keys]
 
 
-class CountByKeyLoader(_ScopedLoader[int]):
-    """How many rows of `model` (in scope) have each key in `column`."""
+Filters = tuple[tuple[str, Any], ...]  # a nested list's filter values, hashable
+CountKey = uuid.UUID | tuple[uuid.UUID, Filters]
+PageKey = tuple[uuid.UUID, int] | tuple[uuid.UUID, int, Filters]
+
+
+def filters_key(values: Mapping[str, Any] | None) -> Filters:
+    """Filter values as a loader key part; unset filters are left out."""
+    return tuple(
+        sorted((name, value) for name, value in (values or {}).items() if value is not None)
+    )
+
+
+class CountByKeyLoader(DataLoader[CountKey, int]):
+    """How many rows of `model` (in scope) have each key in `column`, optionally filtered.
+
+    Keys are a parent id, or (parent id, filters): one statement per distinct filter set.
+    """
 
     model: ClassVar[ReadModel]
     column: ClassVar[str]
 
-    async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[int]:
-        rows = await self.reader.all(
-            self.model.count_by_keys_statement(self.column, keys, self.scope)
-        )
-        counts = {row._mapping[self.column]: int(row._mapping["count"]) for row in rows}
-        return [counts.get(key, 0) for key in keys]
+    def __init__(self, reader: Reader, scope: RowScope) -> None:
+        super().__init__()
+        self.reader = reader
+        self.scope = scope
 
-
-PageKey = tuple[uuid.UUID, int]
+    async def batch_load_fn(self, keys: Sequence[CountKey]) -> list[int]:
+        by_filters: dict[Filters, list[uuid.UUID]] = defaultdict(list)
+        for key in keys:
+            parent, filters = key if isinstance(key, tuple) else (key, ())
+            by_filters[filters].append(parent)
+        counts: dict[tuple[uuid.UUID, Filters], int] = {}
+        for filters, parents in by_filters.items():
+            statement = self.model.count_by_keys_statement(
+                self.column, parents, self.scope, dict(filters)
+            )
+            for row in await self.reader.all(statement):
+                counts[(row._mapping[self.column], filters)] = int(row._mapping["count"])
+        return [counts.get(key if isinstance(key, tuple) else (key, ()), 0) for key in keys]
 
 
 class FirstPageByKeyLoader(DataLoader[PageKey, list[Row[Any]]]):
-    """The first `first` (+1) rows of each key's list, one statement per distinct page size."""
+    """The first `first` (+1) rows of each key's list, optionally filtered.
+
+    Keys are (parent id, page size) or (parent id, page size, filters): one statement per
+    distinct (page size, filters) pair, whatever the number of parents.
+    """
 
     model: ClassVar[ReadModel]
     column: ClassVar[str]
@@ -96,12 +124,15 @@ class FirstPageByKeyLoader(DataLoader[PageKey, list[Row[Any]]]):
         self.scope = scope
 
     async def batch_load_fn(self, keys: Sequence[PageKey]) -> list[list[Row[Any]]]:
-        by_size: dict[int, list[uuid.UUID]] = defaultdict(list)
-        for key, first in keys:
-            by_size[first].append(key)
-        grouped: dict[PageKey, list[Row[Any]]] = defaultdict(list)
-        for first, ids in by_size.items():
-            statement = self.model.first_pages_statement(self.column, ids, self.scope, first)
+        normalized = [key if len(key) == 3 else (*key, ()) for key in keys]
+        groups: dict[tuple[int, Filters], list[uuid.UUID]] = defaultdict(list)
+        for parent, first, filters in normalized:
+            groups[(first, filters)].append(parent)
+        grouped: dict[tuple[uuid.UUID, int, Filters], list[Row[Any]]] = defaultdict(list)
+        for (first, filters), parents in groups.items():
+            statement = self.model.first_pages_statement(
+                self.column, parents, self.scope, first, dict(filters)
+            )
             for row in await self.reader.all(statement):
-                grouped[(row._mapping[self.column], first)].append(row)
-        return [grouped.get(key, []) for key in keys]
+                grouped[(row._mapping[self.column], first, filters)].append(row)
+        return [grouped.get(key, []) for key in normalized]

@@ -142,7 +142,7 @@ def _selection_cost(
                 inner = _selection_cost(
                     schema, selection.selection_set, named, fragments, variables, depth + 1
                 )
-            total += 1 + _multiplier(selection, definition.type, named, parent, variables) * inner
+            total += 1 + _multiplier(selection, definition, named, parent, variables) * inner
         elif isinstance(selection, InlineFragmentNode):
             condition = (
                 schema.get_type(selection.type_condition.name.value)
@@ -164,11 +164,12 @@ def _selection_cost(
 
 def _multiplier(
     selection: FieldNode,
-    field_type: Any,
+    definition: Any,
     named: Any,
     parent: Any,
     variables: Mapping[str, Any],
 ) -> int:
+    field_type = definition.type
     if _is_connection(named):
         for argument in selection.arguments or ():
             if argument.name.value == "first":
@@ -179,7 +180,10 @@ def _multiplier(
                     given = variables.get(value.name.value)
                     if isinstance(given, int):
                         return max(given, 1)
-        return DEFAULT_PAGE_SIZE
+        declared = definition.args.get("first")
+        default = declared.default_value if declared is not None else None
+        # A field's own default page size (`notes` shows 10) when it has one.
+        return default if isinstance(default, int) and default > 0 else DEFAULT_PAGE_SIZE
     if _is_connection(parent):
         # A connection's `edges` and `nodes` hold its page: `first` above already counted them.
         return 1

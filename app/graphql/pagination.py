@@ -10,6 +10,7 @@ import strawberry
 from sqlalchemy.engine import Row
 
 from app.graphql.context import Info
+from app.graphql.dataloaders import filters_key
 from app.graphql.preload import page_node_selections, preload
 from app.kit.pagination import check_page_size, decode_cursor, encode_cursor
 from app.kit.readmodel import SORT_LABEL, ReadModel
@@ -122,19 +123,28 @@ async def nested_page(
     after: str | None,
     first_pages: Any,
     counts: Any,
+    filters: Mapping[str, Any] | None = None,
 ) -> Connection[NodeT]:
     """A connection hanging off one object of a list (a user's notes, a customer's members).
 
-    First pages of every parent come from one batched window query; a later page (`after`)
-    is one keyset query for that parent alone.
+    First pages of every parent come from one batched window query (per page size and filter
+    values); a later page (`after`) is one keyset query for that parent alone.
     """
     if after is not None:
-        return await paginate(info, model, convert, first=first, after=after, filters={column: key})
+        return await paginate(
+            info,
+            model,
+            convert,
+            first=first,
+            after=after,
+            filters={**(filters or {}), column: key},
+        )
     size = check_page_size(first)
-    rows = await first_pages.load((key, size))
+    narrowing = filters_key(filters)
+    rows = await first_pages.load((key, size, narrowing))
     kind = model.cursor_kind(model.default_ordering, True)
 
     async def count() -> int:
-        return int(await counts.load(key))
+        return int(await counts.load((key, narrowing)))
 
     return connection_from_rows(rows, size, kind, convert, count)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import base64
 import os
-from functools import lru_cache
 import time
 import uuid
+from functools import lru_cache
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 _RFC4648 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"

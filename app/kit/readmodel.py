@@ -130,21 +130,31 @@ class ReadModel:
             .where(*self.conditions(scope, filter_values))
         )
 
+    def _columns_with(self, column: str) -> list[sa.Column[Any]]:
+        """The model's columns plus `column`, which batched loads group their rows by."""
+        columns = self.columns()
+        key = self.table.c[column]
+        return columns if key in columns else [*columns, key]
+
     def by_keys_statement(
         self, column: str, keys: Iterable[Any], scope: RowScope
     ) -> sa.Select[Any]:
         """Every row whose `column` is one of `keys`, within the caller's scope."""
-        return sa.select(*self.columns()).where(
+        return sa.select(*self._columns_with(column)).where(
             self.table.c[column].in_(list(keys)), *self.conditions(scope)
         )
 
     def count_by_keys_statement(
-        self, column: str, keys: Iterable[uuid.UUID], scope: RowScope
+        self,
+        column: str,
+        keys: Iterable[uuid.UUID],
+        scope: RowScope,
+        filter_values: Mapping[str, Any] | None = None,
     ) -> sa.Select[Any]:
         key = self.table.c[column]
         return (
             sa.select(key, sa.func.count().label("count"))
-            .where(key.in_(list(keys)), *self.conditions(scope))
+            .where(key.in_(list(keys)), *self.conditions(scope, filter_values))
             .group_by(key)
         )
 
@@ -154,17 +164,22 @@ class ReadModel:
         keys: Iterable[uuid.UUID],
         scope: RowScope,
         first: int,
-        ordering: str | None = None,
-        descending: bool = True,
+        filter_values: Mapping[str, Any] | None = None,
     ) -> sa.Select[Any]:
-        """The first page (+1 row) of every key's list at once, ranked by a window function."""
-        sort = self.orderings[ordering or self.default_ordering]
-        order = (sort.desc(), self.pk.desc()) if descending else (sort.asc(), self.pk.asc())
+        """The first page (+1 row) of every key's list at once, ranked by a window function.
+
+        Pages follow the default ordering, newest first, like `paginate` without arguments.
+        """
+        sort = self.orderings[self.default_ordering]
         key = self.table.c[column]
-        rank = sa.func.row_number().over(partition_by=key, order_by=order).label(RANK_LABEL)
+        rank = (
+            sa.func.row_number()
+            .over(partition_by=key, order_by=(sort.desc(), self.pk.desc()))
+            .label(RANK_LABEL)
+        )
         ranked = (
-            sa.select(*self.columns(), sort.label(SORT_LABEL), rank)
-            .where(key.in_(list(keys)), *self.conditions(scope))
+            sa.select(*self._columns_with(column), sort.label(SORT_LABEL), rank)
+            .where(key.in_(list(keys)), *self.conditions(scope, filter_values))
             .subquery()
         )
         return (

@@ -13,7 +13,7 @@ from app.audit.service import UnitOfWork
 from app.auth.principal import Principal
 from app.auth.service import authenticate, record_impersonated_request
 from app.kit.actor import Actor
-from app.kit.errors import ErrorCode, ServiceUnavailable, UserInputError
+from app.kit.errors import ErrorCode, ServiceUnavailable, UserInputError, UserInputErrors
 from app.kit.http import BodyTooLarge, client_address, error_response, read_body, request_id_of
 from app.kit.scope import NOTHING
 from app.runtime import Services
@@ -106,8 +106,21 @@ def endpoint(
                 response.headers["WWW-Authenticate"] = 'Bearer realm="admiral"'
             return response
         except UserInputError as error:
-            return error_response(request, 400, error.code, error.message, error.field)
+            return user_errors_response(request, error)
         except ServiceUnavailable as error:
             return error_response(request, 503, ErrorCode.SERVICE_UNAVAILABLE, error.message)
 
     return run
+
+
+def user_errors_response(request: Request, error: UserInputError) -> JSONResponse:
+    """Every problem of one request body, each with its code and field (HTTP 400)."""
+    problems = error.errors if isinstance(error, UserInputErrors) else [error]
+    request_id = request_id_of(request)
+    errors = []
+    for problem in problems:
+        extensions: dict[str, object] = {"code": problem.code.value, "requestId": request_id}
+        if problem.field is not None:
+            extensions["field"] = problem.field
+        errors.append({"message": problem.message, "extensions": extensions})
+    return JSONResponse({"errors": errors}, status_code=400)

@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse
 
 from app.audit.service import UnitOfWork
 from app.kit.actor import Actor, ActorType
-from app.kit.errors import ErrorCode, UserInputErrors
+from app.kit.errors import ErrorCode
 from app.kit.http import client_address, request_id_of
 from app.kit.ids import encode
 from app.models import Feedback, User
@@ -75,10 +75,7 @@ async def feedback(request: Request, services: Services) -> JSONResponse:
             page=string_field(body, "page", required=False),
         )
 
-    try:
-        created = await in_unit_of_work(services, principal.actor, work)
-    except UserInputErrors as problems:
-        return _problems(request, problems)
+    created = await in_unit_of_work(services, principal.actor, work)
     return JSONResponse(
         {
             "id": encode("fbk", created.id),
@@ -88,15 +85,3 @@ async def feedback(request: Request, services: Services) -> JSONResponse:
         },
         status_code=201,
     )
-
-
-def _problems(request: Request, problems: UserInputErrors) -> JSONResponse:
-    """Every validation problem of one body, each with its code and field (HTTP 400)."""
-    request_id = request_id_of(request)
-    errors = []
-    for problem in problems.errors:
-        extensions: dict[str, object] = {"code": problem.code.value, "requestId": request_id}
-        if problem.field is not None:
-            extensions["field"] = problem.field
-        errors.append({"message": problem.message, "extensions": extensions})
-    return JSONResponse({"errors": errors}, status_code=400)

@@ -324,3 +324,23 @@ async def test_anonymous_may_only_log_in(gql: GraphQL) -> None:
     )
     assert alone.status == 200
     assert alone.data == {"sessionCreate": {"userErrors": [{"code": "INVALID_CREDENTIALS"}]}}
+
+
+def test_a_nested_connection_without_first_costs_its_own_default() -> None:
+    from graphql import parse
+
+    from app.graphql.extensions import query_cost
+    from app.graphql.schema import build_schema
+
+    schema = build_schema()._schema
+    notes_default = query_cost(
+        schema, parse("{ users(first: 1) { nodes { notes { nodes { body } } } } }"), None, {}
+    )
+    notes_explicit = query_cost(
+        schema,
+        parse("{ users(first: 1) { nodes { notes(first: 50) { nodes { body } } } } }"),
+        None,
+        {},
+    )
+    assert notes_default < notes_explicit
+    assert notes_explicit - notes_default == 40 * 2  # 40 fewer notes, each `nodes` item + `body`

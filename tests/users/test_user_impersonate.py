@@ -235,3 +235,34 @@ async def test_the_session_is_listed_on_the_user(gql: GraphQL, world: World) -> 
         "readOnly": True,
         "clientAddr": "203.0.113.7",
     }
+
+
+async def test_revoking_the_master_key_ends_the_impersonations_it_started(
+    gql: GraphQL, world: World
+) -> None:
+    token = (await _impersonate(gql, world))["token"]
+    assert await token_works(gql, token)
+    other_master = await gql.ok(
+        'mutation { masterKeyCreate(input: {name: "other"}) { key } }', token=world.master
+    )
+    revoked = await gql.ok(
+        "mutation($id: ID!) { masterKeyRevoke(input: {masterKeyId: $id}) { userErrors { code } } }",
+        {"id": await _key_id(gql, world)},
+        token=other_master["masterKeyCreate"]["key"],
+    )
+    assert revoked["masterKeyRevoke"]["userErrors"] == []
+    assert not await token_works(gql, token)
+
+
+async def test_a_staff_user_who_loses_staff_ends_their_impersonations(
+    gql: GraphQL, world: World
+) -> None:
+    token = (await _impersonate(gql, world, token=world.staff_token))["token"]
+    assert await token_works(gql, token)
+    changed = await gql.ok(
+        "mutation($id: ID!) { userUpdate(input: {userId: $id, isStaff: false}) { userErrors { code } } }",
+        {"id": uid(world.staff)},
+        token=world.master,
+    )
+    assert changed["userUpdate"]["userErrors"] == []
+    assert not await token_works(gql, token)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeVar
 
@@ -19,13 +19,12 @@ from app.customers.repository import (
 from app.graphql.billing.types import Plan
 from app.graphql.context import Info
 from app.graphql.node import Node, register_node
-from app.graphql.pagination import Connection, connection_from_rows, nested_page, paginate
+from app.graphql.pagination import Connection, nested_page
 from app.graphql.permissions import master_only
 from app.graphql.preload import Preload, relation
 from app.kit import clock
 from app.kit.ids import encode
-from app.kit.pagination import check_page_size, check_search
-from app.kit.readmodel import ReadModel
+from app.kit.pagination import check_search
 from app.models import CustomerStatus, InvitationStatus, MemberRole
 
 if TYPE_CHECKING:
@@ -40,37 +39,6 @@ InvitationStatusEnum = strawberry.enum(
 )
 
 NodeT = TypeVar("NodeT")
-
-
-async def _filtered_page(
-    info: Info,
-    model: ReadModel,
-    convert: Callable[[Any], NodeT],
-    customer_pk: uuid.UUID,
-    filter_name: str,
-    value: Any,
-    *,
-    first: int | None,
-    after: str | None,
-    first_pages: Any,
-    counts: Any,
-) -> Connection[NodeT]:
-    """`nested_page` for a customer's list narrowed by one filter (status, search).
-
-    First pages of every customer on the page come from one batched statement per filter value;
-    a later page (`after`) is one keyset query for that customer alone.
-    """
-    filters = {"customer_id": customer_pk, filter_name: value}
-    if after is not None:
-        return await paginate(info, model, convert, first=first, after=after, filters=filters)
-    size = check_page_size(first)
-    rows = await first_pages.load((customer_pk, size, value))
-    kind = model.cursor_kind(model.default_ordering, True)
-
-    async def count() -> int:
-        return int(await counts.load((customer_pk, value)))
-
-    return connection_from_rows(rows, size, kind, convert, count)
 
 
 @strawberry.type(description="A tenant account: the customer that pays and whose members use it.")
@@ -136,17 +104,17 @@ class Customer(Node):
         status: InvitationStatus | None = None,
     ) -> Connection[Invitation]:
         loaders = info.context.loaders
-        return await _filtered_page(
+        return await nested_page(
             info,
             INVITATION_MODEL,
-            Invitation.from_row,
+            "customer_id",
             self.pk,
-            "status",
-            status,
+            Invitation.from_row,
             first=first,
             after=after,
             first_pages=loaders.invitations_first_page_by_customer_id,
             counts=loaders.invitations_count_by_customer_id,
+            filters={"status": status},
         )
 
     @strawberry.field(description="Projects of this customer, newest first.")
@@ -161,17 +129,17 @@ class Customer(Node):
         after: str | None = None,
     ) -> Connection[Project]:
         loaders = info.context.loaders
-        return await _filtered_page(
+        return await nested_page(
             info,
             PROJECT_MODEL,
-            Project.from_row,
+            "customer_id",
             self.pk,
-            "search",
-            check_search(search),
+            Project.from_row,
             first=first,
             after=after,
             first_pages=loaders.projects_first_page_by_customer_id,
             counts=loaders.projects_count_by_customer_id,
+            filters={"search": check_search(search)},
         )
 
     @strawberry.field(extensions=master_only(), description="Staff notes, newest first.")
