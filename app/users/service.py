@@ -19,6 +19,7 @@ from app.kit import clock
 from app.kit.crypto import random_token, token_hash
 from app.kit.errors import ErrorCode, UserInputError, UserInputErrors, not_found
 from app.kit.ids import encode
+from app.kit.jsonutil import dumps
 from app.kit.validation import checked_email, checked_text
 from app.models import (
     Feedback,
@@ -183,6 +184,8 @@ async def update_user(
 def _show(value: Any) -> str:
     if value is None or value == "":
         return "(none)"
+    if isinstance(value, (dict, list)):
+        return dumps(value).decode()
     return str(value)
 
 

@@ -59,7 +59,7 @@ async def test_a_metadata_change_is_noted(gql: GraphQL, world: World, db: Databa
     )
 
     (note,) = await notes_of(db, world.member)
-    assert "metadata: {} → {'crm': 42}" in note.body.splitlines()
+    assert 'metadata: {} → {"crm":42}' in note.body.splitlines()
 
 
 async def test_the_change_is_audited_with_a_diff(gql: GraphQL, world: World, db: Database) -> None:
