@@ -33,3 +33,5 @@ def configure(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # Alembic announces every plugin it loads at INFO; only its warnings matter at run time.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
