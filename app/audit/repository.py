@@ -10,8 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.chain import GENESIS_HASH
-from app.kit.readmodel import ReadModel, registry
-from app.kit.scope import RowScope
+from app.kit.readmodel import ReadModel, registry, scoped_by
 from app.models import IdempotencyRecord
 from app.models.base import UTCDateTime
 from app.models.tables import AUDIT_EVENTS, IDEMPOTENCY_RECORDS
@@ -20,12 +19,6 @@ IDEMPOTENCY = IDEMPOTENCY_RECORDS
 
 # A fixed advisory lock id: writers of the chain queue here on PostgreSQL.
 CHAIN_LOCK_ID = 0x41444D4952414C  # "ADMIRAL"
-
-
-def _scope(scope: RowScope) -> sa.ColumnElement[bool] | None:
-    if scope.customer_ids is None:
-        return None
-    return AUDIT_EVENTS.c.customer_id.in_(sorted(scope.customer_ids))
 
 
 def _at_or_after(value: datetime) -> sa.ColumnElement[bool]:
@@ -57,7 +50,7 @@ AUDIT_EVENT_MODEL = registry.register(
             "prevHash": "prev_hash",
             "hash": "hash",
         },
-        scope=_scope,
+        scope=scoped_by(AUDIT_EVENTS.c.customer_id),
         filters={
             "actor_id": lambda value: AUDIT_EVENTS.c.actor_id == value,
             "action": lambda value: AUDIT_EVENTS.c.action == value,

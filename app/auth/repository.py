@@ -10,8 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import Reader
-from app.kit.readmodel import ReadModel, registry
-from app.kit.scope import RowScope
+from app.kit.readmodel import ReadModel, registry, staff_only
 from app.models import (
     ADMIN_ROLES,
     CustomerStatus,
@@ -38,10 +37,6 @@ def _at(value: datetime) -> sa.BindParameter[datetime]:
     return sa.literal(value, UTCDateTime())
 
 
-def _master_only(_: RowScope) -> sa.ColumnElement[bool] | None:
-    return None
-
-
 MASTER_KEY_MODEL = registry.register(
     ReadModel(
         name="MasterKey",
@@ -55,8 +50,7 @@ MASTER_KEY_MODEL = registry.register(
             "revokedAt": "revoked_at",
             "createdBy": "created_by",
         },
-        # Master keys are reachable only through master-only fields; no row filter applies.
-        scope=_master_only,
+        scope=staff_only,
         filters={
             "active": lambda active: (
                 MASTER_KEYS.c.revoked_at.is_(None)
@@ -67,10 +61,6 @@ MASTER_KEY_MODEL = registry.register(
         orderings={"CREATED_AT": MASTER_KEYS.c.created_at},
     )
 )
-
-
-def _staff_only(scope: RowScope) -> sa.ColumnElement[bool] | None:
-    return None if scope.customer_ids is None else sa.false()
 
 
 SESSION_MODEL = registry.register(
@@ -88,7 +78,7 @@ SESSION_MODEL = registry.register(
             "clientAddr": "client_addr",
             "userAgent": "user_agent",
         },
-        scope=_staff_only,
+        scope=staff_only,
         filters={"user_id": lambda user_id: LOGIN_SESSIONS.c.user_id == user_id},
         orderings={"CREATED_AT": LOGIN_SESSIONS.c.created_at},
     )

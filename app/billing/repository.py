@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
-from app.kit.readmodel import ReadModel, registry
-from app.kit.scope import RowScope
+from app.kit.readmodel import ReadModel, registry, unscoped
 from app.models.tables import PLANS
-
-
-def _catalog(_: RowScope) -> sa.ColumnElement[bool] | None:
-    # The plan catalog is not tenant data: anyone who can see a customer may see its plan.
-    return None
-
 
 PLAN_MODEL = registry.register(
     ReadModel(
@@ -34,7 +25,7 @@ PLAN_MODEL = registry.register(
             "archivedAt": "archived_at",
             "createdAt": "created_at",
         },
-        scope=_catalog,
+        scope=unscoped,
         filters={
             "archived": lambda archived: (
                 PLANS.c.archived_at.isnot(None) if archived else PLANS.c.archived_at.is_(None)

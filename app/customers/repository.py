@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit import clock
-from app.kit.readmodel import ReadModel, Relation, registry
+from app.kit.readmodel import ReadModel, Relation, registry, scoped_by, staff_only
 from app.kit.scope import RowScope
 from app.models import (
     Customer,
@@ -33,18 +33,6 @@ from app.models.tables import (
     PROJECTS,
     USERS,
 )
-
-
-def _customer_scope(scope: RowScope) -> sa.ColumnElement[bool] | None:
-    if scope.customer_ids is None:
-        return None
-    return CUSTOMERS.c.id.in_(sorted(scope.customer_ids))
-
-
-def _membership_scope(scope: RowScope) -> sa.ColumnElement[bool] | None:
-    if scope.customer_ids is None:
-        return None
-    return MEMBERSHIPS.c.customer_id.in_(sorted(scope.customer_ids))
 
 
 def _plan_code(code: str) -> sa.ColumnElement[bool]:
@@ -83,7 +71,7 @@ CUSTOMER_MODEL = registry.register(
             "deactivatedAt": "deactivated_at",
             "deactivationReason": "deactivation_reason",
         },
-        scope=_customer_scope,
+        scope=scoped_by(CUSTOMERS.c.id),
         relations=(
             Relation("plan", "Plan", local_key="plan_id", remote_key="id", many=False),
             Relation("members", "Membership", local_key="id", remote_key="customer_id", many=True),
@@ -115,7 +103,7 @@ MEMBERSHIP_MODEL = registry.register(
         table=MEMBERSHIPS,
         prefix="mem",
         fields={"role": "role", "createdAt": "created_at"},
-        scope=_membership_scope,
+        scope=scoped_by(MEMBERSHIPS.c.customer_id),
         relations=(
             Relation("customer", "Customer", local_key="customer_id", remote_key="id", many=False),
             Relation("user", "User", local_key="user_id", remote_key="id", many=False),
@@ -128,15 +116,6 @@ MEMBERSHIP_MODEL = registry.register(
         orderings={"CREATED_AT": MEMBERSHIPS.c.created_at},
     )
 )
-
-
-def _by_customer(table: sa.Table) -> Callable[[RowScope], sa.ColumnElement[bool] | None]:
-    def scope(row_scope: RowScope) -> sa.ColumnElement[bool] | None:
-        if row_scope.customer_ids is None:
-            return None
-        return table.c.customer_id.in_(sorted(row_scope.customer_ids))
-
-    return scope
 
 
 def invitation_status_condition(status: InvitationStatus) -> sa.ColumnElement[bool]:
@@ -163,11 +142,6 @@ def invitation_status(invitation: Any, now: datetime) -> InvitationStatus:
     return InvitationStatus.PENDING
 
 
-def _customer_notes_scope(row_scope: RowScope) -> sa.ColumnElement[bool] | None:
-    # Notes about a customer are written by staff for staff; session admins never read them.
-    return None if row_scope.customer_ids is None else sa.false()
-
-
 INVITATION_MODEL = registry.register(
     ReadModel(
         name="Invitation",
@@ -182,7 +156,7 @@ INVITATION_MODEL = registry.register(
             "acceptedAt": "accepted_at",
             "revokedAt": "revoked_at",
         },
-        scope=_by_customer(INVITATIONS),
+        scope=scoped_by(INVITATIONS.c.customer_id),
         relations=(
             Relation("customer", "Customer", local_key="customer_id", remote_key="id", many=False),
         ),
@@ -206,7 +180,7 @@ PROJECT_MODEL = registry.register(
             "createdAt": "created_at",
             "updatedAt": "updated_at",
         },
-        scope=_by_customer(PROJECTS),
+        scope=scoped_by(PROJECTS.c.customer_id),
         relations=(
             Relation("customer", "Customer", local_key="customer_id", remote_key="id", many=False),
         ),
@@ -227,7 +201,7 @@ CUSTOMER_NOTE_MODEL = registry.register(
         table=CUSTOMER_NOTES,
         prefix="cno",
         fields={"body": "body", "authorId": "author_id", "createdAt": "created_at"},
-        scope=_customer_notes_scope,
+        scope=staff_only,
         relations=(
             Relation("customer", "Customer", local_key="customer_id", remote_key="id", many=False),
         ),

@@ -24,6 +24,28 @@ from app.kit.scope import RowScope
 ScopeFilter = Callable[[RowScope], ColumnElement[bool] | None]
 FilterBuilder = Callable[[Any], ColumnElement[bool]]
 
+
+def scoped_by(column: sa.ColumnElement[Any]) -> ScopeFilter:
+    """Rows whose `column` names one of the caller's customers (masters see every row)."""
+
+    def scope(row_scope: RowScope) -> ColumnElement[bool] | None:
+        if row_scope.customer_ids is None:
+            return None
+        return column.in_(sorted(row_scope.customer_ids))
+
+    return scope
+
+
+def staff_only(row_scope: RowScope) -> ColumnElement[bool] | None:
+    """Staff data (notes, sessions, feedback, keys): masters see it, session admins never do."""
+    return None if row_scope.customer_ids is None else sa.false()
+
+
+def unscoped(_: RowScope) -> ColumnElement[bool] | None:
+    """Not tenant data (the plan catalog): whoever reaches a row through a field may read it."""
+    return None
+
+
 SORT_LABEL = "_sort"
 RANK_LABEL = "_rank"
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit import clock
-from app.kit.readmodel import ReadModel, Relation, registry
+from app.kit.readmodel import ReadModel, Relation, registry, staff_only
 from app.kit.scope import RowScope
 from app.models import MemberRole, PasswordResetToken, User, UserNote, UserStatus
 from app.models.base import UTCDateTime
@@ -42,15 +42,6 @@ def _user_scope(scope: RowScope) -> sa.ColumnElement[bool] | None:
         MEMBERSHIPS.c.user_id == USERS.c.id,
         MEMBERSHIPS.c.customer_id.in_(sorted(scope.customer_ids)),
     )
-
-
-def _staff_only(scope: RowScope) -> sa.ColumnElement[bool] | None:
-    return None if scope.customer_ids is None else sa.false()
-
-
-def _notes_scope(scope: RowScope) -> sa.ColumnElement[bool] | None:
-    # Admin notes are staff-only: no session admin sees any.
-    return _staff_only(scope)
 
 
 def status_condition(status: UserStatus) -> sa.ColumnElement[bool]:
@@ -157,7 +148,7 @@ NOTE_MODEL = registry.register(
             "authorId": "author_id",
             "createdAt": "created_at",
         },
-        scope=_notes_scope,
+        scope=staff_only,
         relations=(Relation("user", "User", local_key="user_id", remote_key="id", many=False),),
         filters={
             "category": lambda category: NOTES.c.category == category,
@@ -180,7 +171,7 @@ FEEDBACK_MODEL = registry.register(
             "page": "page",
             "createdAt": "created_at",
         },
-        scope=_staff_only,
+        scope=staff_only,
         relations=(Relation("user", "User", local_key="user_id", remote_key="id", many=False),),
         filters={
             "user_id": lambda user_id: FEEDBACK.c.user_id == user_id,
