@@ -250,11 +250,11 @@ async def _replay(info: Info, payload_type: type[PayloadT], stored: dict[str, An
 
 
 def mutation_field(
-    *,
     operation: str,
     input_type: type[Any] | None,
     payload_type: type[PayloadT],
     perform: Perform[PayloadT],
+    *,
     extensions: list[FieldExtension],
     description: str,
 ) -> Any:

@@ -7,10 +7,9 @@ loads every target through the caller's row scope, so another customer's objects
 from __future__ import annotations
 
 import uuid
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import strawberry
-from strawberry.extensions.field_extension import FieldExtension
 
 from app.audit.service import UnitOfWork
 from app.customers import service
@@ -413,143 +412,125 @@ async def _project_delete(
 # ---------------------------------------------------------------- the fields
 
 
-def _field(
-    operation: str,
-    input_type: type | None,
-    payload_type: type[Payload],
-    perform: Any,
-    extensions: list[FieldExtension],
-    text: str,
-) -> Any:
-    return mutation_field(
-        operation=operation,
-        input_type=input_type,
-        payload_type=payload_type,
-        perform=perform,
-        extensions=extensions,
-        description=text,
-    )
-
-
 @strawberry.type
 class CustomersMutation:
-    customer_create = _field(
+    customer_create = mutation_field(
         "customerCreate",
         CustomerCreateInput,
         CustomerCreatePayload,
         _create,
-        master_writer(),
-        "Create a customer account; the slug is unique.",
+        extensions=master_writer(),
+        description="Create a customer account; the slug is unique.",
     )
-    customer_update = _field(
+    customer_update = mutation_field(
         "customerUpdate",
         CustomerUpdateInput,
         CustomerUpdatePayload,
         _update,
-        writer(),
-        "Change name and billing email (session admins too); slug and plan (master only).",
+        extensions=writer(),
+        description="Change name and billing email (session admins too), slug and plan (master).",
     )
-    customer_deactivate = _field(
+    customer_deactivate = mutation_field(
         "customerDeactivate",
         CustomerDeactivateInput,
         CustomerDeactivatePayload,
         _deactivate,
-        master_writer(),
-        "Deactivate (this is deletion): nothing is destroyed; members can no longer use it.",
+        extensions=master_writer(),
+        description="Deactivate (deletion): nothing is destroyed; members can no longer use it.",
     )
-    customer_reactivate = _field(
+    customer_reactivate = mutation_field(
         "customerReactivate",
         CustomerReactivateInput,
         CustomerReactivatePayload,
         _reactivate,
-        master_writer(),
-        "Make a deactivated customer usable again.",
+        extensions=master_writer(),
+        description="Make a deactivated customer usable again.",
     )
-    customer_note_create = _field(
+    customer_note_create = mutation_field(
         "customerNoteCreate",
         CustomerNoteCreateInput,
         CustomerNoteCreatePayload,
         _note_create,
-        master_writer(),
-        "Add a staff note to a customer.",
+        extensions=master_writer(),
+        description="Add a staff note to a customer.",
     )
-    member_add = _field(
+    member_add = mutation_field(
         "memberAdd",
         MemberAddInput,
         MemberAddPayload,
         _member_add,
-        writer(),
-        "Add an existing user (by id or email) to a customer; only an OWNER grants OWNER.",
+        extensions=writer(),
+        description="Add an existing user (id or email) to a customer; only an OWNER grants OWNER.",
     )
-    member_role_update = _field(
+    member_role_update = mutation_field(
         "memberRoleUpdate",
         MemberRoleUpdateInput,
         MemberRoleUpdatePayload,
         _member_role_update,
-        writer(),
-        "Change a member's role; the last OWNER cannot be demoted.",
+        extensions=writer(),
+        description="Change a member's role; the last OWNER cannot be demoted.",
     )
-    member_remove = _field(
+    member_remove = mutation_field(
         "memberRemove",
         MemberRemoveInput,
         MemberRemovePayload,
         _member_remove,
-        writer(),
-        "Remove a member; the last OWNER cannot be removed.",
+        extensions=writer(),
+        description="Remove a member; the last OWNER cannot be removed.",
     )
-    members_backfill = _field(
+    members_backfill = mutation_field(
         "membersBackfill",
         None,
         MembersBackfillPayload,
         _members_backfill,
-        master_writer(),
-        "Give every customer without an OWNER its billing-email user as OWNER (idempotent).",
+        extensions=master_writer(),
+        description="Make each OWNER-less customer's billing-email user its OWNER (idempotent).",
     )
-    invitation_create = _field(
+    invitation_create = mutation_field(
         "invitationCreate",
         InvitationCreateInput,
         InvitationCreatePayload,
         _invitation_create,
-        writer(),
-        "Invite an email address to join a customer; the link is valid 7 days.",
+        extensions=writer(),
+        description="Invite an email address to join a customer; the link is valid 7 days.",
     )
-    invitation_revoke = _field(
+    invitation_revoke = mutation_field(
         "invitationRevoke",
         InvitationRevokeInput,
         InvitationRevokePayload,
         _invitation_revoke,
-        writer(),
-        "Revoke a pending invitation.",
+        extensions=writer(),
+        description="Revoke a pending invitation.",
     )
-    invitation_accept = _field(
+    invitation_accept = mutation_field(
         "invitationAccept",
         InvitationAcceptInput,
         InvitationAcceptPayload,
         _invitation_accept,
-        writer(),
-        "Accept an invitation as the signed-in user it was sent to; joins the customer once.",
+        extensions=writer(),
+        description="Accept an invitation as the signed-in user it was sent to (joins once).",
     )
-    project_create = _field(
+    project_create = mutation_field(
         "projectCreate",
         ProjectCreateInput,
         ProjectCreatePayload,
         _project_create,
-        writer(),
-        "Create a project; its slug is unique within the customer.",
+        extensions=writer(),
+        description="Create a project; its slug is unique within the customer.",
     )
-    project_update = _field(
+    project_update = mutation_field(
         "projectUpdate",
         ProjectUpdateInput,
         ProjectUpdatePayload,
         _project_update,
-        writer(),
-        "Rename a project or change its slug.",
+        extensions=writer(),
+        description="Rename a project or change its slug.",
     )
-    project_delete = _field(
+    project_delete = mutation_field(
         "projectDelete",
         ProjectDeleteInput,
         ProjectDeletePayload,
         _project_delete,
-        writer(),
-        "Delete a project; refused while it holds active API keys.",
+        extensions=writer(),
+        description="Delete a project; refused while it holds active API keys.",
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import strawberry
 
@@ -359,98 +359,101 @@ async def _note_delete(
     return UserNoteDeletePayload(deleted_note_id=strawberry.ID(UserNote.from_row(note).id))
 
 
-def _master(
-    operation: str, input_type: type, payload_type: type[Payload], perform: Any, text: str
-) -> Any:
-    return mutation_field(
-        operation=operation,
-        input_type=input_type,
-        payload_type=payload_type,
-        perform=perform,
-        extensions=master_writer(),
-        description=text,
-    )
-
-
 @strawberry.type
 class UsersMutation:
-    user_create = _master(
+    user_create = mutation_field(
         "userCreate",
         UserCreateInput,
         UserCreatePayload,
         _create,
-        "Create a user; the email is normalized and must be unique.",
+        extensions=master_writer(),
+        description="Create a user; the email is normalized and must be unique.",
     )
-    user_update = _master(
+    user_update = mutation_field(
         "userUpdate",
         UserUpdateInput,
         UserUpdatePayload,
         _update,
-        "Change name, email, staff flag or metadata; each change leaves a GENERAL note.",
+        extensions=master_writer(),
+        description="Change name, email, staff flag or metadata; changes leave a GENERAL note.",
     )
-    user_suspend = _master(
+    user_suspend = mutation_field(
         "userSuspend",
         UserSuspendInput,
         UserSuspendPayload,
         _suspend,
-        "Suspend until a time, for a duration, or indefinitely; signs the user out.",
+        extensions=master_writer(),
+        description="Suspend until a time, for a duration, or indefinitely; signs the user out.",
     )
-    user_unsuspend = _master(
+    user_unsuspend = mutation_field(
         "userUnsuspend",
         UserUnsuspendInput,
         UserUnsuspendPayload,
         _unsuspend,
-        "Lift a suspension.",
+        extensions=master_writer(),
+        description="Lift a suspension.",
     )
-    user_block = _master(
+    user_block = mutation_field(
         "userBlock",
         UserBlockInput,
         UserBlockPayload,
         _block,
-        "Block indefinitely (abuse); login is refused with USER_BLOCKED.",
+        extensions=master_writer(),
+        description="Block indefinitely (abuse); login is refused with USER_BLOCKED.",
     )
-    user_unblock = _master(
-        "userUnblock", UserUnblockInput, UserUnblockPayload, _unblock, "Lift a block."
+    user_unblock = mutation_field(
+        "userUnblock",
+        UserUnblockInput,
+        UserUnblockPayload,
+        _unblock,
+        extensions=master_writer(),
+        description="Lift a block.",
     )
-    user_delete = _master(
+    user_delete = mutation_field(
         "userDelete",
         UserDeleteInput,
         UserDeletePayload,
         _delete,
-        "Soft delete (scrub personal data, keep the record) or, with `hard`, remove everything.",
+        extensions=master_writer(),
+        description="Soft delete (scrub personal data, keep the record); `hard` removes it all.",
     )
-    user_password_reset = _master(
+    user_password_reset = mutation_field(
         "userPasswordReset",
         UserPasswordResetInput,
         UserPasswordResetPayload,
         _password_reset,
-        "Issue a one-time password reset link (1 hour).",
+        extensions=master_writer(),
+        description="Issue a one-time password reset link (1 hour).",
     )
-    user_sign_out = _master(
+    user_sign_out = mutation_field(
         "userSignOut",
         UserSignOutInput,
         UserSignOutPayload,
         _sign_out,
-        "Force sign-out: revoke every session of the user.",
+        extensions=master_writer(),
+        description="Force sign-out: revoke every session of the user.",
     )
-    user_impersonate = _master(
+    user_impersonate = mutation_field(
         "userImpersonate",
         UserImpersonateInput,
         UserImpersonatePayload,
         _impersonate,
-        "A short-lived token acting in the user's session scope; every use is audited.",
+        extensions=master_writer(),
+        description="A short-lived token acting in the user's session scope; every use is audited.",
     )
-    user_note_create = _master(
+    user_note_create = mutation_field(
         "userNoteCreate",
         UserNoteCreateInput,
         UserNoteCreatePayload,
         _note_create,
-        "Add an admin note to a user.",
+        extensions=master_writer(),
+        description="Add an admin note to a user.",
     )
-    user_note_delete = _master(
+    user_note_delete = mutation_field(
         "userNoteDelete",
         UserNoteDeleteInput,
         UserNoteDeletePayload,
         _note_delete,
-        "Delete an admin note.",
+        extensions=master_writer(),
+        description="Delete an admin note.",
     )
