@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.kit import clock
 from app.kit.readmodel import ReadModel, Relation, registry, staff_only
 from app.kit.scope import RowScope
+from app.kit.sql import utc_date
 from app.models import MemberRole, PasswordResetToken, User, UserNote, UserStatus
 from app.models.base import UTCDateTime
 from app.models.tables import (
@@ -301,3 +302,13 @@ def stats_statements(now: datetime) -> tuple[sa.Select[Any], sa.Select[Any], sa.
     )
     recent = sa.select(sa.func.count()).where(USERS.c.created_at >= _at(now - timedelta(days=30)))
     return by_status, by_plan, recent
+
+
+def signups_by_day_statement(since: datetime) -> sa.Select[Any]:
+    day = utc_date(USERS.c.created_at)
+    return (
+        sa.select(day.label("day"), sa.func.count().label("count"))
+        .where(USERS.c.created_at >= _at(since))
+        .group_by(day)
+        .order_by(day)
+    )

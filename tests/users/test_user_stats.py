@@ -114,3 +114,24 @@ async def test_a_staff_session_sees_the_stats(gql: GraphQL, world: World) -> Non
     stats = await _stats(gql, world.staff_token)
 
     assert stats["total"] == 5  # the world's users
+
+
+async def test_signups_by_day_counts_each_utc_day_of_the_window(
+    gql: GraphQL, factory: Factory, world: World
+) -> None:
+    today = clock.now().replace(hour=12, minute=0, second=0, microsecond=0)
+    await factory.user(created_at=today - timedelta(days=2))
+    await factory.user(created_at=today - timedelta(days=2, hours=11))
+    await factory.user(created_at=today - timedelta(days=9))  # outside a 3-day window
+    data = await gql.ok("{ userStats { signupsByDay(days: 3) { day count } } }", token=world.master)
+    days = data["userStats"]["signupsByDay"]
+    assert [row["day"] for row in days] == [
+        (today - timedelta(days=offset)).date().isoformat() for offset in (2, 1, 0)
+    ]
+    # The world's own users were created today.
+    assert [row["count"] for row in days] == [2, 0, 5]
+
+
+async def test_signups_by_day_refuses_a_window_over_a_year(gql: GraphQL, world: World) -> None:
+    response = await gql("{ userStats { signupsByDay(days: 367) { day } } }", token=world.master)
+    assert response.codes == ["BAD_USER_INPUT"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import strawberry
 
@@ -13,9 +13,15 @@ from app.graphql.pagination import Connection, OrderDirection, paginate
 from app.graphql.permissions import authenticated, master_only
 from app.graphql.users.types import Feedback, User
 from app.kit import clock
+from app.kit.errors import ErrorCode, RequestError
 from app.kit.pagination import check_search
 from app.models import FeedbackKind, UserStatus
-from app.users.repository import FEEDBACK_MODEL, USER_MODEL, stats_statements
+from app.users.repository import (
+    FEEDBACK_MODEL,
+    USER_MODEL,
+    signups_by_day_statement,
+    stats_statements,
+)
 
 
 @strawberry.input
@@ -57,6 +63,15 @@ class PlanCount:
     count: int
 
 
+@strawberry.type
+class DayCount:
+    day: date
+    count: int
+
+
+MAX_STATS_DAYS = 366
+
+
 @strawberry.type(description="How many users there are, by status and by plan.")
 class UserStats:
     total: int
@@ -65,6 +80,21 @@ class UserStats:
         description="Users belonging to a customer on each plan (a user counts once per plan)."
     )
     new_last_30_days: int
+
+    @strawberry.field(description="Sign-ups per UTC day over the last `days` days (≤ 366).")
+    async def signups_by_day(self, info: Info, days: int = 30) -> list[DayCount]:
+        if not 1 <= days <= MAX_STATS_DAYS:
+            raise RequestError(
+                f"`days` must be between 1 and {MAX_STATS_DAYS}.", ErrorCode.BAD_USER_INPUT
+            )
+        today = clock.now().date()
+        since = datetime.combine(today - timedelta(days=days - 1), time(), tzinfo=UTC)
+        rows = await info.context.reader.all(signups_by_day_statement(since))
+        counts = {row.day: int(row._mapping["count"]) for row in rows}
+        return [
+            DayCount(day=day, count=counts.get(day, 0))
+            for day in (today - timedelta(days=offset) for offset in range(days - 1, -1, -1))
+        ]
 
 
 @strawberry.input
