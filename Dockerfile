@@ -1,4 +1,5 @@
-# Admiral: one image, started the same way as `scripts/serve`: migrate, seed once, serve.
+# Admiral: one image, started the same way as `scripts/serve` (migrate, print a master key once,
+# serve) but with an empty database: set ADMIRAL_SEED=true to load the demo data set.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -20,9 +20,15 @@ from app.kit.scope import EVERYTHING
 from app.ops import seed as demo
 from app.settings import Settings
 
-app = typer.Typer(help="Admiral: a GraphQL admin API for SaaS businesses.", no_args_is_help=True)
-db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
-keys_app = typer.Typer(help="Master API keys.", no_args_is_help=True)
+# Plain help: typer's rich panels print a `<bool>` type column beside every flag.
+_PLAIN: dict[str, Any] = {
+    "no_args_is_help": True,
+    "rich_markup_mode": None,
+    "add_completion": False,
+}
+app = typer.Typer(help="Admiral: a GraphQL admin API for SaaS businesses.", **_PLAIN)
+db_app = typer.Typer(help="Database migrations.", **_PLAIN)
+keys_app = typer.Typer(help="Master API keys.", **_PLAIN)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 
@@ -79,15 +85,18 @@ def db_check() -> None:
 def seed_command(
     users: Annotated[int, typer.Option(help="How many users to create.")] = 300,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same data.")] = 1,
-    if_empty: Annotated[bool, typer.Option(help="Do nothing when users already exist.")] = False,
 ) -> None:
-    """Insert the deterministic demo data set."""
+    """Insert the deterministic demo data set into a database without users."""
 
     async def work(database: Database, settings: Settings) -> None:
         async with database.unit_of_work() as session:
-            if if_empty and await demo.has_users(session):
-                typer.echo("Demo data already present; nothing seeded.", err=True)
-                return
+            if await demo.has_users(session):
+                typer.echo(
+                    "The database already has users; the demo data set is seeded only into "
+                    "an empty database. Nothing seeded.",
+                    err=True,
+                )
+                raise typer.Exit(1)
             hasher = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost)
             report = await demo.seed(
                 session, users=users, seed=seed, demo_password_hash=hasher.hash(demo.DEMO_PASSWORD)

@@ -49,8 +49,9 @@ class Settings(BaseSettings):
     secret_file: str = Field(
         ".admiral-secret", description="Where the generated secret key is kept (git-ignored)."
     )
-    app_url: str = Field(
-        "http://127.0.0.1:8000", description="Public base URL used in links sent to people."
+    app_url: str | None = Field(
+        None,
+        description="Public base URL used in links sent to people (default: http://HOST:PORT).",
     )
     cors_origins: CommaList = Field(
         default_factory=list, description="Comma-separated origins allowed by CORS."
@@ -82,7 +83,11 @@ class Settings(BaseSettings):
     # Serving
     host: str = Field("127.0.0.1", description="Address `admiral serve` binds.")
     port: int = Field(8000, description="Port `admiral serve` binds.")
-    seed: bool = Field(True, description="Seed demo data on the first `scripts/serve` run.")
+    seed: bool = Field(
+        False,
+        description="Seed the demo data set at `admiral setup` when the database has no users "
+        "(`scripts/serve` turns it on).",
+    )
     log_level: str = Field("INFO", description="Log level of the JSON logs on stdout.")
 
     @field_validator("staff_emails", "cors_origins", mode="before")
@@ -100,6 +105,14 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def public_url(self) -> str:
+        """The base of links sent to people: `app_url`, else where `admiral serve` listens."""
+        if self.app_url:
+            return self.app_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host  # noqa: S104
+        return f"http://{host}:{self.port}"
 
     def resolved_secret_key(self) -> str:
         """The configured key, or one generated once into `secret_file`."""

@@ -15,13 +15,16 @@ from app import migrate
 ADMIRAL = str(Path(sys.executable).parent / "admiral")
 
 
-def admiral(database: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def admiral(
+    database: Path, *args: str, check: bool = True, **settings: str
+) -> subprocess.CompletedProcess[str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("ADMIRAL_")}
     env.update(
         ADMIRAL_DATABASE_URL=f"sqlite+aiosqlite:///{database}",
         ADMIRAL_SECRET_FILE=str(database.parent / "secret"),
         ADMIRAL_ARGON2_TIME_COST="1",
         ADMIRAL_ARGON2_MEMORY_COST="1024",
+        **{f"ADMIRAL_{name.upper()}": value for name, value in settings.items()},
     )
     result = subprocess.run(  # noqa: S603 - our own entry point, fixed arguments
         [ADMIRAL, *args],
@@ -32,7 +35,8 @@ def admiral(database: Path, *args: str) -> subprocess.CompletedProcess[str]:
         timeout=120,
         check=False,
     )
-    assert result.returncode == 0, result.stderr
+    if check:
+        assert result.returncode == 0, result.stderr
     return result
 
 
@@ -108,7 +112,36 @@ def test_seed_is_deterministic(tmp_path: Path) -> None:
     customers = [row[0] for row in query(files[0], "SELECT id FROM customers")]
     assert all(owners[customer] >= 1 for customer in customers)
 
-    # --if-empty leaves existing data alone.
-    again = admiral(files[0], "seed", "--users", "20", "--seed", "2", "--if-empty")
-    assert "already present" in again.stderr
+    # A database that has users is left alone.
+    again = admiral(files[0], "seed", "--users", "20", "--seed", "2", check=False)
+    assert again.returncode == 1
+    assert "already has users" in again.stderr
     assert query(files[0], "SELECT count(*) FROM users") == [(200,)]
+
+
+def test_setup_starts_empty_unless_seeding_is_asked_for(tmp_path: Path) -> None:
+    empty = tmp_path / "empty" / "admiral.db"
+    empty.parent.mkdir()
+    first = admiral(empty, "setup")
+    assert "Master key (shown once" in first.stderr
+    assert "Seeded" not in first.stderr
+    assert query(empty, "SELECT count(*) FROM users") == [(0,)]
+
+    demo = tmp_path / "demo" / "admiral.db"
+    demo.parent.mkdir()
+    seeded = admiral(demo, "setup", seed="true")
+    assert "Seeded demo data: 300 users" in seeded.stderr
+    assert query(demo, "SELECT count(*) FROM users") == [(300,)]
+    # The second start seeds nothing more and prints no second key.
+    again = admiral(demo, "setup", seed="true")
+    assert "Seeded" not in again.stderr
+    assert "Master key (shown once" not in again.stderr
+    assert query(demo, "SELECT count(*) FROM users") == [(300,)]
+
+
+def test_help_is_plain_text(tmp_path: Path) -> None:
+    for command in ([], ["seed"], ["keys", "create-master"], ["db", "upgrade"]):
+        result = admiral(tmp_path / "unused.db", *command, "--help")
+        assert "<bool>" not in result.stdout
+        assert "Usage: admiral" in result.stdout
+    assert "--users <int>" in admiral(tmp_path / "unused.db", "seed", "--help").stdout

@@ -225,6 +225,14 @@ async def user_row(reader: Reader, user_id: uuid.UUID) -> sa.Row[Any] | None:
     return rows[0] if rows else None
 
 
+async def master_key_row(reader: Reader, key_id: uuid.UUID) -> sa.Row[Any] | None:
+    """A master key regardless of scope: only for the key behind the caller's impersonation."""
+    rows = await reader.all(
+        sa.select(MASTER_KEYS.c.id, MASTER_KEYS.c.name).where(MASTER_KEYS.c.id == key_id)
+    )
+    return rows[0] if rows else None
+
+
 async def count_active_master_keys(session: AsyncSession) -> int:
     result = await session.execute(
         sa.select(sa.func.count())

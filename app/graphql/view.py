@@ -156,7 +156,12 @@ class AdmiralGraphQL(GraphQL[Context, None]):
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
-        data: GraphQLHTTPResponse = {"data": result.data}
+        data: GraphQLHTTPResponse = {}
+        # A request refused before execution (authentication, parsing, validation) has no
+        # `data` entry (GraphQL over HTTP), like every other HTTP-level error body; once
+        # execution started, `data` is present even when null.
+        if result.data is not None or any(item.path for item in result.errors or ()):
+            data["data"] = result.data
         if result.errors:
             anonymous = getattr(request.state, "principal", None) is None
             request_id = request_id_of(request)

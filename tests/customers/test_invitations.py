@@ -51,7 +51,7 @@ async def test_create_shows_the_link_once_and_stores_only_its_hash(
         select=CREATE,
     )
     invitation, url = payload["invitation"], payload["acceptUrl"]
-    assert url.startswith(f"{settings.app_url.rstrip('/')}/invitations/accept?token=")
+    assert url.startswith(f"{settings.public_url}/invitations/accept?token=")
     token = token_of(url)
     assert token.startswith(INVITATION_PREFIX)
     assert invitation["email"] == "new@own.test"

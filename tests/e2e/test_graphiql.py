@@ -108,6 +108,15 @@ async def test_graphiql_runs_a_query_offline(
             await context.route("**/*", only_local)
             page = await context.new_page()
             page.on("pageerror", lambda error: page_errors.append(str(error)))
+            api_calls: list[str] = []
+            page.on(
+                "request",
+                lambda request: (
+                    api_calls.append(request.method)
+                    if urlsplit(request.url).path == "/graphql" and request.method == "POST"
+                    else None
+                ),
+            )
 
             response = await page.goto(f"{live_url}/graphql", wait_until="load")
             assert response is not None
@@ -117,12 +126,15 @@ async def test_graphiql_runs_a_query_offline(
             await expect(page).to_have_title("Admiral GraphiQL")
             headers = page.get_by_role("region", name="Headers", exact=True)
             await expect(headers).to_contain_text('{"Authorization": "Bearer "}')
+            # Before a key is pasted the page says what to do, and asks the API nothing.
+            result = page.get_by_role("region", name="Result Window", exact=True)
+            await expect(result).to_contain_text("No key yet", timeout=TIMEOUT_MS)
+            assert api_calls == []
 
             await set_editor(page, "Headers", f'{{"Authorization": "Bearer {key}"}}')
             await set_editor(page, "Query Editor", "{ me { scope } }")
             await page.get_by_role("button", name="Execute query").click()
 
-            result = page.get_by_role("region", name="Result Window", exact=True)
             await expect(result).to_contain_text('"MASTER"', timeout=TIMEOUT_MS)
             assert page_errors == []
             assert blocked == []

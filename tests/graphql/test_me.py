@@ -129,5 +129,12 @@ async def test_me_impersonated_by_a_master_key(
     assert data["me"]["scope"] == "SESSION"
     assert data["me"]["readOnly"] is True
     assert data["me"]["impersonatorId"] == key_id
-    assert data["me"]["impersonator"] is None  # a key is not a user
+    assert data["me"]["impersonator"] == {"id": key_id, "email": None}
+    detail = await gql.ok("{ me { impersonator { id kind name user { id } } } }", token=token)
+    assert detail["me"]["impersonator"] == {
+        "id": key_id,
+        "kind": "MASTER_KEY",
+        "name": "test",
+        "user": None,
+    }
     assert data["me"]["user"]["email"] == "owner@own.test"

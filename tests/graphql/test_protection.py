@@ -280,6 +280,19 @@ async def test_anonymous_introspection_gets_401(gql: GraphQL) -> None:
         assert "User" not in str(response.body)
 
 
+async def test_every_401_has_the_same_body_shape(gql: GraphQL) -> None:
+    anonymous = await gql("{ me { scope } }")
+    unknown_token = await gql("{ me { scope } }", token="admk_not-a-real-key")
+    bad_scheme = await gql("{ me { scope } }", headers={"Authorization": "Basic abc"})
+    for response in (anonymous, unknown_token, bad_scheme):
+        assert response.status == 401
+        assert set(response.body) == {"errors"}, response.body
+        assert response.codes == ["UNAUTHENTICATED"]
+        assert set(response.errors[0]) == {"message", "extensions"}
+        assert set(response.errors[0]["extensions"]) == {"code", "requestId"}
+        assert response.headers["www-authenticate"] == 'Bearer realm="admiral"'
+
+
 async def test_master_may_introspect(gql: GraphQL, master_token: str) -> None:
     data = await gql.ok(INTROSPECTION, token=master_token)
     assert data["__schema"]["queryType"] == {"name": "Query"}

@@ -44,7 +44,7 @@ async def test_returns_a_one_time_link_to_the_app(
     payload = await _issue(gql, world)
 
     url = payload["resetUrl"]
-    assert url.startswith(f"{settings.app_url.rstrip('/')}/reset-password?token=admr_")
+    assert url.startswith(f"{settings.public_url}/reset-password?token=admr_")
     assert len(reset_token_of(url)) == len("admr_") + 40
     expires = datetime.fromisoformat(payload["expiresAt"])
     assert timedelta(minutes=59) < expires - started <= timedelta(hours=1, seconds=5)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 
 import strawberry
@@ -15,6 +16,22 @@ from app.graphql.node import register_node
 from app.graphql.pagination import Connection, paginate
 from app.graphql.permissions import authenticated, master_only
 from app.graphql.users.types import User
+from app.kit.ids import encode
+
+
+@strawberry.enum(description="What kind of credential started an impersonation.")
+class ImpersonatorKind(enum.Enum):
+    USER = "USER"
+    MASTER_KEY = "MASTER_KEY"
+
+
+@strawberry.type(description="The staff user or master key acting through an impersonation.")
+class Impersonator:
+    id: strawberry.ID = strawberry.field(description="Public id of the user or master key.")
+    kind: ImpersonatorKind
+    name: str = strawberry.field(description="The user's name, or the master key's name.")
+    email: str | None = strawberry.field(description="The user's email; null for a master key.")
+    user: User | None = strawberry.field(description="The staff user; null for a master key.")
 
 
 @strawberry.type(description="The caller: scope, identity, and whom they act for.")
@@ -39,9 +56,32 @@ class Me:
         found = await loader.load_many(sorted(ids))
         return sorted((c for c in found if c is not None), key=lambda c: c.slug)
 
-    @strawberry.field(description="The user impersonating the caller, if any.")
-    async def impersonator(self, info: Info) -> User | None:
-        return await _own_user(info, self.principal.impersonator_user_id)
+    @strawberry.field(
+        description="Who is impersonating the caller (a staff user or a master key), if anyone."
+    )
+    async def impersonator(self, info: Info) -> Impersonator | None:
+        principal = self.principal
+        if principal.impersonator_user_id is not None:
+            user = await _own_user(info, principal.impersonator_user_id)
+            if user is None:
+                return None
+            return Impersonator(
+                id=user.id, kind=ImpersonatorKind.USER, name=user.name, email=user.email, user=user
+            )
+        if principal.impersonator_key_id is not None:
+            key = await repository.master_key_row(
+                info.context.reader, principal.impersonator_key_id
+            )
+            if key is None:
+                return None
+            return Impersonator(
+                id=strawberry.ID(encode("mky", key.id)),
+                kind=ImpersonatorKind.MASTER_KEY,
+                name=key.name,
+                email=None,
+                user=None,
+            )
+        return None
 
     @strawberry.field(extensions=master_only(), description="The master key in use, if any.")
     async def master_key(self, info: Info) -> MasterKey | None:

@@ -281,7 +281,7 @@ async def _invitation_create(
         customer_id=_customer_id(input.customer_id),
         email=input.email,
         role=input.role,
-        app_url=info.context.settings.app_url,
+        app_url=info.context.settings.public_url,
     )
     return InvitationCreatePayload(
         invitation=Invitation.from_row(issued.invitation), accept_url=issued.accept_url

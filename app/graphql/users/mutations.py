@@ -244,7 +244,7 @@ async def _password_reset(
     issued = await service.create_password_reset(
         uow,
         user_id=_user_id(input.user_id),
-        app_url=info.context.settings.app_url,
+        app_url=info.context.settings.public_url,
     )
     return UserPasswordResetPayload(
         user=User.from_row(issued.user), reset_url=issued.url, expires_at=issued.expires_at

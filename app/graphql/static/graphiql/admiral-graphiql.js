@@ -4,7 +4,8 @@
 // request sends the headers from that editor. Headers are not stored in localStorage. A blank
 // "Bearer " is left out rather than sent (the API would answer it with a 401). When the
 // Authorization header changes, the schema is fetched again with it, so the docs and
-// autocompletion appear once a key is pasted (anonymous callers get no introspection).
+// autocompletion appear once a key is pasted (anonymous callers get no introspection). Until
+// then the schema fetch is answered here, with what to do, instead of a 401 from the server.
 "use strict";
 
 (function () {
@@ -30,12 +31,33 @@
     return name.toLowerCase() === "authorization" && /^\s*(bearer)?\s*$/i.test(String(value));
   }
 
+  var NO_KEY_YET = {
+    errors: [
+      {
+        message:
+          'No key yet. Paste a master key or a session token into the Headers tab as ' +
+          '{"Authorization": "Bearer <key>"}: the schema, docs and autocompletion load then. ' +
+          "(`scripts/serve` printed a master key on its first run; " +
+          "`admiral keys create-master --name NAME` makes another.)",
+        extensions: { code: "NO_KEY_YET" },
+      },
+    ],
+  };
+
+  function isIntrospection(params) {
+    return params && params.operationName === "IntrospectionQuery";
+  }
+
   function fetcher(params, options) {
     var headers = {};
     var given = (options && options.headers) || {};
+    var authorized = false;
     Object.keys(given).forEach(function (name) {
-      if (!isBlankAuthorization(name, given[name])) headers[name] = given[name];
+      if (isBlankAuthorization(name, given[name])) return;
+      headers[name] = given[name];
+      if (name.toLowerCase() === "authorization") authorized = true;
     });
+    if (!authorized && isIntrospection(params)) return Promise.resolve(NO_KEY_YET);
     return base(params, Object.assign({}, options, { headers: headers }));
   }
 
