@@ -40,6 +40,8 @@ class SessionKind(enum.StrEnum):
 
 class LoginSession(SQLModel, table=True):
     __tablename__ = "login_sessions"
+    # What a hard delete reports these rows as (see app/kit/cascade.py).
+    __table_args__ = {"info": {"kind": "sessions"}}
 
     id: uuid.UUID = id_field()
     user_id: uuid.UUID = foreign_key("users.id")

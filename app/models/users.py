@@ -72,7 +72,10 @@ class UserNote(SQLModel, table=True):
     body: str = Field(sa_type=sa.Text)
     created_at: datetime = created_field()
 
-    __table_args__ = (sa.Index("ix_user_notes_user_id_created_at", "user_id", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_user_notes_user_id_created_at", "user_id", "created_at"),
+        {"info": {"kind": "notes"}},  # what a hard delete reports them as (app/kit/cascade.py)
+    )
 
 
 class FeedbackKind(enum.StrEnum):
@@ -96,6 +99,7 @@ class Feedback(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_user_feedback_created_at", "created_at"),
         sa.CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5)", name="rating_range"),
+        {"info": {"kind": "feedback"}},  # what a hard delete reports it as (app/kit/cascade.py)
     )
 
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit import clock
+from app.kit.cascade import cascade_counts
 from app.kit.readmodel import ReadModel, Relation, registry, staff_only
 from app.kit.scope import RowScope
 from app.kit.sql import utc_date
@@ -241,9 +242,9 @@ async def revoke_sessions(session: AsyncSession, user_id: uuid.UUID, now: dateti
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def count_rows(session: AsyncSession, table: sa.Table, *where: sa.ColumnElement[bool]) -> int:
-    result = await session.execute(sa.select(sa.func.count()).select_from(table).where(*where))
-    return int(result.scalar_one())
+async def cascade_of_user(session: AsyncSession, user_id: uuid.UUID) -> dict[str, int]:
+    """How many rows of each kind deleting this user takes with it."""
+    return await cascade_counts(session, USERS, USERS.c.id == user_id)
 
 
 async def get_note(session: AsyncSession, note_id: uuid.UUID) -> UserNote | None:

@@ -33,12 +33,7 @@ from app.models import (
     UserStatus,
 )
 from app.models.tables import (
-    FEEDBACK,
-    INVITATIONS,
-    LOGIN_SESSIONS,
     MEMBERSHIPS,
-    PASSWORD_RESET_TOKENS,
-    USER_NOTES,
 )
 from app.models.users import effective_status
 from app.users import repository
@@ -373,28 +368,11 @@ async def _soft_delete(uow: UnitOfWork, user: User) -> Deletion:
 
 
 async def _hard_delete(uow: UnitOfWork, user: User) -> Deletion:
-    session = uow.session
-    removed = {
-        "sessions": await repository.delete_rows(
-            session,
-            LOGIN_SESSIONS,
-            (LOGIN_SESSIONS.c.user_id == user.id) | (LOGIN_SESSIONS.c.impersonator_id == user.id),
-        ),
-        "memberships": await repository.delete_rows(
-            session, MEMBERSHIPS, MEMBERSHIPS.c.user_id == user.id
-        ),
-        "notes": await repository.delete_rows(session, USER_NOTES, USER_NOTES.c.user_id == user.id),
-        "invitations": await repository.delete_rows(
-            session, INVITATIONS, INVITATIONS.c.invited_by_user_id == user.id
-        ),
-        "feedback": await repository.delete_rows(session, FEEDBACK, FEEDBACK.c.user_id == user.id),
-        "passwordResetTokens": await repository.delete_rows(
-            session, PASSWORD_RESET_TOKENS, PASSWORD_RESET_TOKENS.c.user_id == user.id
-        ),
-    }
+    # The foreign keys say what hangs off a user (ON DELETE CASCADE); the database removes it.
+    removed = await repository.cascade_of_user(uow.session, user.id)
     user_public_id = public_id(user)
-    await session.delete(user)
-    await session.flush()
+    await uow.session.delete(user)
+    await uow.session.flush()
     removed["users"] = 1
     uow.record(
         "user.hard_delete",

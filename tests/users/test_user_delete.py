@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+import sqlalchemy as sa
+
 from app.db import Database
-from app.models import MemberRole, NoteCategory, UserStatus
+from app.models import MemberRole, NoteCategory, UserStatus, metadata
 from app.models.tables import (
     AUDIT_EVENTS,
     FEEDBACK,
@@ -343,3 +346,56 @@ async def test_a_dry_run_of_a_hard_delete_removes_nothing(
     assert payload["userErrors"] == []
     assert _removed(payload)["users"] == 1
     assert await snapshot(db) == before
+
+
+async def test_a_table_added_later_is_counted_and_removed_through_its_foreign_key(
+    gql: GraphQL, world: World, db: Database
+) -> None:
+    """No list of tables to keep: a new domain's table is found from its foreign key, and so is
+    a table hanging off that one."""
+    badges = sa.Table(
+        "test_badges",
+        metadata,
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column("user_id", sa.Uuid, sa.ForeignKey("users.id", ondelete="CASCADE")),
+    )
+    stamps = sa.Table(
+        "test_badge_stamps",
+        metadata,
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column("badge_id", sa.Uuid, sa.ForeignKey("test_badges.id", ondelete="CASCADE")),
+    )
+    mine, theirs = uuid.uuid4(), uuid.uuid4()
+    try:
+        async with db.write_engine.begin() as connection:
+            await connection.run_sync(lambda sync: metadata.create_all(sync, [badges, stamps]))
+            await connection.execute(
+                badges.insert(),
+                [
+                    {"id": mine, "user_id": world.member.id},
+                    {"id": uuid.uuid4(), "user_id": world.member.id},
+                    {"id": theirs, "user_id": world.owner.id},
+                ],
+            )
+            await connection.execute(
+                stamps.insert(),
+                [{"id": uuid.uuid4(), "badge_id": mine} for _ in range(3)]
+                + [{"id": uuid.uuid4(), "badge_id": theirs}],
+            )
+
+        payload = await USER_DELETE.ok(
+            gql, {"userId": uid(world.member), "confirm": True, "hard": True}, token=world.master
+        )
+
+        removed = _removed(payload)
+        assert removed["testBadges"] == 2
+        assert removed["testBadgeStamps"] == 3
+        assert await count(db, badges, badges.c.user_id == world.member.id) == 0
+        assert await count(db, stamps, stamps.c.badge_id == mine) == 0
+        assert await count(db, badges) == 1
+        assert await count(db, stamps) == 1
+    finally:
+        async with db.write_engine.begin() as connection:
+            await connection.run_sync(lambda sync: metadata.drop_all(sync, [stamps, badges]))
+        metadata.remove(stamps)
+        metadata.remove(badges)
