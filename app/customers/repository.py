@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit import clock
-from app.kit.readmodel import ReadModel, Relation, registry, scoped_by, staff_only
+from app.kit.readmodel import ReadModel, Relation, registry, row_filter, scoped_by, staff_only
 from app.kit.scope import RowScope
 from app.models import (
     Customer,
@@ -36,6 +36,7 @@ from app.models.tables import (
 
 
 def _plan_code(code: str) -> sa.ColumnElement[bool]:
+    # The plan catalog is no tenant data: the customer row itself is what the scope restricts.
     return CUSTOMERS.c.plan_id.in_(sa.select(PLANS.c.id).where(PLANS.c.code == code))
 
 
@@ -82,11 +83,11 @@ CUSTOMER_MODEL = registry.register(
             Relation("notes", "CustomerNote", local_key="id", remote_key="customer_id", many=True),
         ),
         filters={
-            "status": lambda status: CUSTOMERS.c.status == status,
-            "plan_code": _plan_code,
-            "search": _search,
-            "created_after": _created_from,
-            "created_before": _created_before,
+            "status": row_filter(lambda status: CUSTOMERS.c.status == status),
+            "plan_code": row_filter(_plan_code),
+            "search": row_filter(_search),
+            "created_after": row_filter(_created_from),
+            "created_before": row_filter(_created_before),
         },
         orderings={
             "CREATED_AT": CUSTOMERS.c.created_at,
@@ -109,9 +110,9 @@ MEMBERSHIP_MODEL = registry.register(
             Relation("user", "User", local_key="user_id", remote_key="id", many=False),
         ),
         filters={
-            "role": lambda role: MEMBERSHIPS.c.role == role,
-            "customer_id": lambda customer_id: MEMBERSHIPS.c.customer_id == customer_id,
-            "user_id": lambda user_id: MEMBERSHIPS.c.user_id == user_id,
+            "role": row_filter(lambda role: MEMBERSHIPS.c.role == role),
+            "customer_id": row_filter(lambda customer_id: MEMBERSHIPS.c.customer_id == customer_id),
+            "user_id": row_filter(lambda user_id: MEMBERSHIPS.c.user_id == user_id),
         },
         orderings={"CREATED_AT": MEMBERSHIPS.c.created_at},
     )
@@ -161,13 +162,22 @@ INVITATION_MODEL = registry.register(
             Relation("customer", "Customer", local_key="customer_id", remote_key="id", many=False),
         ),
         filters={
-            "customer_id": lambda customer_id: INVITATIONS.c.customer_id == customer_id,
-            "status": invitation_status_condition,
-            "email": lambda email: INVITATIONS.c.email == email,
+            "customer_id": row_filter(lambda customer_id: INVITATIONS.c.customer_id == customer_id),
+            "status": row_filter(invitation_status_condition),
+            "email": row_filter(lambda email: INVITATIONS.c.email == email),
         },
         orderings={"CREATED_AT": INVITATIONS.c.created_at},
     )
 )
+
+
+def _project_search(text: str) -> sa.ColumnElement[bool]:
+    lowered = text.lower()
+    return sa.or_(
+        sa.func.lower(PROJECTS.c.name).contains(lowered, autoescape=True),
+        PROJECTS.c.slug.contains(lowered, autoescape=True),
+    )
+
 
 PROJECT_MODEL = registry.register(
     ReadModel(
@@ -185,11 +195,8 @@ PROJECT_MODEL = registry.register(
             Relation("customer", "Customer", local_key="customer_id", remote_key="id", many=False),
         ),
         filters={
-            "customer_id": lambda customer_id: PROJECTS.c.customer_id == customer_id,
-            "search": lambda text: sa.or_(
-                sa.func.lower(PROJECTS.c.name).contains(text.lower(), autoescape=True),
-                PROJECTS.c.slug.contains(text.lower(), autoescape=True),
-            ),
+            "customer_id": row_filter(lambda customer_id: PROJECTS.c.customer_id == customer_id),
+            "search": row_filter(_project_search),
         },
         orderings={"CREATED_AT": PROJECTS.c.created_at, "NAME": PROJECTS.c.name},
     )
@@ -205,7 +212,11 @@ CUSTOMER_NOTE_MODEL = registry.register(
         relations=(
             Relation("customer", "Customer", local_key="customer_id", remote_key="id", many=False),
         ),
-        filters={"customer_id": lambda customer_id: CUSTOMER_NOTES.c.customer_id == customer_id},
+        filters={
+            "customer_id": row_filter(
+                lambda customer_id: CUSTOMER_NOTES.c.customer_id == customer_id
+            )
+        },
         orderings={"CREATED_AT": CUSTOMER_NOTES.c.created_at},
     )
 )
