@@ -33,6 +33,7 @@ from app.models.tables import (
     PROJECTS,
     USERS,
 )
+from app.users.repository import USER_MODEL
 
 
 def _plan_code(code: str) -> sa.ColumnElement[bool]:
@@ -282,8 +283,17 @@ async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
     return await session.get(User, user_id)
 
 
-async def live_user_by_email(session: AsyncSession, email: str) -> User | None:
-    statement = sa.select(User).where(USERS.c.email == email, USERS.c.status != UserStatus.DELETED)
+async def user_in_scope(session: AsyncSession, user_id: uuid.UUID, scope: RowScope) -> User | None:
+    """The user, if the caller may see them: for a session admin, a member of their customers."""
+    statement = sa.select(User).where(USERS.c.id == user_id, *USER_MODEL.conditions(scope))
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def live_user_by_email(session: AsyncSession, email: str, scope: RowScope) -> User | None:
+    """The live user with this email, if the caller may see them (as `user_in_scope`)."""
+    statement = sa.select(User).where(
+        USERS.c.email == email, USERS.c.status != UserStatus.DELETED, *USER_MODEL.conditions(scope)
+    )
     return (await session.execute(statement)).scalar_one_or_none()
 
 
