@@ -69,19 +69,21 @@ async def scene(world: World, factory: Factory) -> Scene:
     return Scene(world, colleague, out_of_scope)
 
 
-def _document(operation: str, select: str) -> str:
-    return support.document(operation, select)
-
-
 async def raw(
-    client: httpx.AsyncClient, operation: str, input: dict[str, Any], token: str, select: str = ""
+    client: httpx.AsyncClient,
+    operation: str,
+    input: dict[str, Any],
+    token: str,
+    select: str = "",
+    *,
+    dry_run: bool = False,
 ) -> bytes:
     """The exact bytes of a mutation's answer, to compare refusals byte for byte."""
     response = await client.post(
         "/graphql",
         json={
-            "query": _document(operation, select),
-            "variables": {"input": input, "dryRun": False, "key": None},
+            "query": support.document(operation, select),
+            "variables": {"input": input, "dryRun": dry_run, "key": None},
         },
         headers={"Authorization": f"Bearer {token}"},
     )
@@ -211,19 +213,8 @@ async def test_an_existing_email_is_refused_like_an_unknown_one_in_a_dry_run_too
     world = scene.world
 
     async def dry(email: str) -> bytes:
-        response = await client.post(
-            "/graphql",
-            json={
-                "query": _document("memberAdd", MEMBERSHIP),
-                "variables": {
-                    "input": own(world, role="MEMBER", email=email),
-                    "dryRun": True,
-                    "key": None,
-                },
-            },
-            headers={"Authorization": f"Bearer {world.owner_token}"},
-        )
-        return response.content
+        input = own(world, role="MEMBER", email=email)
+        return await raw(client, "memberAdd", input, world.owner_token, MEMBERSHIP, dry_run=True)
 
     before = await support.counts(db)
     assert await dry("member@other.test") == await dry(UNKNOWN_EMAIL)
