@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.chain import GENESIS_HASH
-from app.kit.readmodel import ReadModel, registry, scoped_by
+from app.kit.readmodel import ReadModel, registry, row_filter, scoped_by
 from app.models import IdempotencyRecord
 from app.models.base import UTCDateTime
 from app.models.tables import AUDIT_EVENTS, IDEMPOTENCY_RECORDS
@@ -52,14 +52,16 @@ AUDIT_EVENT_MODEL = registry.register(
         },
         scope=scoped_by(AUDIT_EVENTS.c.customer_id),
         filters={
-            "actor_id": lambda value: AUDIT_EVENTS.c.actor_id == value,
-            "action": lambda value: AUDIT_EVENTS.c.action == value,
-            "target_id": lambda value: AUDIT_EVENTS.c.target_id == value,
-            "subject_id": lambda value: sa.or_(
-                AUDIT_EVENTS.c.target_id == value, AUDIT_EVENTS.c.actor_id == value
+            "actor_id": row_filter(lambda value: AUDIT_EVENTS.c.actor_id == value),
+            "action": row_filter(lambda value: AUDIT_EVENTS.c.action == value),
+            "target_id": row_filter(lambda value: AUDIT_EVENTS.c.target_id == value),
+            "subject_id": row_filter(
+                lambda value: sa.or_(
+                    AUDIT_EVENTS.c.target_id == value, AUDIT_EVENTS.c.actor_id == value
+                )
             ),
-            "from_": _at_or_after,
-            "to": _before,
+            "from_": row_filter(_at_or_after),
+            "to": row_filter(_before),
         },
         orderings={"SEQ": AUDIT_EVENTS.c.seq},
         default_ordering="SEQ",

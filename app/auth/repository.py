@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import Reader
-from app.kit.readmodel import ReadModel, registry, staff_only
+from app.kit.readmodel import ReadModel, registry, row_filter, staff_only
 from app.models import (
     ADMIN_ROLES,
     CustomerStatus,
@@ -52,10 +52,12 @@ MASTER_KEY_MODEL = registry.register(
         },
         scope=staff_only,
         filters={
-            "active": lambda active: (
-                MASTER_KEYS.c.revoked_at.is_(None)
-                if active
-                else MASTER_KEYS.c.revoked_at.isnot(None)
+            "active": row_filter(
+                lambda active: (
+                    MASTER_KEYS.c.revoked_at.is_(None)
+                    if active
+                    else MASTER_KEYS.c.revoked_at.isnot(None)
+                )
             ),
         },
         orderings={"CREATED_AT": MASTER_KEYS.c.created_at},
@@ -79,7 +81,7 @@ SESSION_MODEL = registry.register(
             "userAgent": "user_agent",
         },
         scope=staff_only,
-        filters={"user_id": lambda user_id: LOGIN_SESSIONS.c.user_id == user_id},
+        filters={"user_id": row_filter(lambda user_id: LOGIN_SESSIONS.c.user_id == user_id)},
         orderings={"CREATED_AT": LOGIN_SESSIONS.c.created_at},
     )
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.kit.readmodel import ReadModel, registry, unscoped
+from app.kit.readmodel import ReadModel, registry, row_filter, unscoped
 from app.models.tables import PLANS
 
 PLAN_MODEL = registry.register(
@@ -27,8 +27,10 @@ PLAN_MODEL = registry.register(
         },
         scope=unscoped,
         filters={
-            "archived": lambda archived: (
-                PLANS.c.archived_at.isnot(None) if archived else PLANS.c.archived_at.is_(None)
+            "archived": row_filter(
+                lambda archived: (
+                    PLANS.c.archived_at.isnot(None) if archived else PLANS.c.archived_at.is_(None)
+                )
             ),
         },
         orderings={"CREATED_AT": PLANS.c.created_at, "CODE": PLANS.c.code},

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit import clock
-from app.kit.readmodel import ReadModel, Relation, registry, scoped_by, staff_only
+from app.kit.readmodel import ReadModel, Relation, registry, row_filter, scoped_by, staff_only
 from app.kit.scope import RowScope
 from app.models import (
     Customer,
@@ -33,9 +33,11 @@ from app.models.tables import (
     PROJECTS,
     USERS,
 )
+from app.users.repository import USER_MODEL
 
 
 def _plan_code(code: str) -> sa.ColumnElement[bool]:
+    # The plan catalog is no tenant data: the customer row itself is what the scope restricts.
     return CUSTOMERS.c.plan_id.in_(sa.select(PLANS.c.id).where(PLANS.c.code == code))
 
 
@@ -82,11 +84,11 @@ CUSTOMER_MODEL = registry.register(
             Relation("notes", "CustomerNote", local_key="id", remote_key="customer_id", many=True),
         ),
         filters={
-            "status": lambda status: CUSTOMERS.c.status == status,
-            "plan_code": _plan_code,
-            "search": _search,
-            "created_after": _created_from,
-            "created_before": _created_before,
+            "status": row_filter(lambda status: CUSTOMERS.c.status == status),
+            "plan_code": row_filter(_plan_code),
+            "search": row_filter(_search),
+            "created_after": row_filter(_created_from),
+            "created_before": row_filter(_created_before),
         },
         orderings={
             "CREATED_AT": CUSTOMERS.c.created_at,
@@ -109,9 +111,9 @@ MEMBERSHIP_MODEL = registry.register(
             Relation("user", "User", local_key="user_id", remote_key="id", many=False),
         ),
         filters={
-            "role": lambda role: MEMBERSHIPS.c.role == role,
-            "customer_id": lambda customer_id: MEMBERSHIPS.c.customer_id == customer_id,
-            "user_id": lambda user_id: MEMBERSHIPS.c.user_id == user_id,
+            "role": row_filter(lambda role: MEMBERSHIPS.c.role == role),
+            "customer_id": row_filter(lambda customer_id: MEMBERSHIPS.c.customer_id == customer_id),
+            "user_id": row_filter(lambda user_id: MEMBERSHIPS.c.user_id == user_id),
         },
         orderings={"CREATED_AT": MEMBERSHIPS.c.created_at},
     )
@@ -161,13 +163,22 @@ INVITATION_MODEL = registry.register(
             Relation("customer", "Customer", local_key="customer_id", remote_key="id", many=False),
         ),
         filters={
-            "customer_id": lambda customer_id: INVITATIONS.c.customer_id == customer_id,
-            "status": invitation_status_condition,
-            "email": lambda email: INVITATIONS.c.email == email,
+            "customer_id": row_filter(lambda customer_id: INVITATIONS.c.customer_id == customer_id),
+            "status": row_filter(invitation_status_condition),
+            "email": row_filter(lambda email: INVITATIONS.c.email == email),
         },
         orderings={"CREATED_AT": INVITATIONS.c.created_at},
     )
 )
+
+
+def _project_search(text: str) -> sa.ColumnElement[bool]:
+    lowered = text.lower()
+    return sa.or_(
+        sa.func.lower(PROJECTS.c.name).contains(lowered, autoescape=True),
+        PROJECTS.c.slug.contains(lowered, autoescape=True),
+    )
+
 
 PROJECT_MODEL = registry.register(
     ReadModel(
@@ -185,11 +196,8 @@ PROJECT_MODEL = registry.register(
             Relation("customer", "Customer", local_key="customer_id", remote_key="id", many=False),
         ),
         filters={
-            "customer_id": lambda customer_id: PROJECTS.c.customer_id == customer_id,
-            "search": lambda text: sa.or_(
-                sa.func.lower(PROJECTS.c.name).contains(text.lower(), autoescape=True),
-                PROJECTS.c.slug.contains(text.lower(), autoescape=True),
-            ),
+            "customer_id": row_filter(lambda customer_id: PROJECTS.c.customer_id == customer_id),
+            "search": row_filter(_project_search),
         },
         orderings={"CREATED_AT": PROJECTS.c.created_at, "NAME": PROJECTS.c.name},
     )
@@ -205,7 +213,11 @@ CUSTOMER_NOTE_MODEL = registry.register(
         relations=(
             Relation("customer", "Customer", local_key="customer_id", remote_key="id", many=False),
         ),
-        filters={"customer_id": lambda customer_id: CUSTOMER_NOTES.c.customer_id == customer_id},
+        filters={
+            "customer_id": row_filter(
+                lambda customer_id: CUSTOMER_NOTES.c.customer_id == customer_id
+            )
+        },
         orderings={"CREATED_AT": CUSTOMER_NOTES.c.created_at},
     )
 )
@@ -271,8 +283,17 @@ async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
     return await session.get(User, user_id)
 
 
-async def live_user_by_email(session: AsyncSession, email: str) -> User | None:
-    statement = sa.select(User).where(USERS.c.email == email, USERS.c.status != UserStatus.DELETED)
+async def user_in_scope(session: AsyncSession, user_id: uuid.UUID, scope: RowScope) -> User | None:
+    """The user, if the caller may see them: for a session admin, a member of their customers."""
+    statement = sa.select(User).where(USERS.c.id == user_id, *USER_MODEL.conditions(scope))
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def live_user_by_email(session: AsyncSession, email: str, scope: RowScope) -> User | None:
+    """The live user with this email, if the caller may see them (as `user_in_scope`)."""
+    statement = sa.select(User).where(
+        USERS.c.email == email, USERS.c.status != UserStatus.DELETED, *USER_MODEL.conditions(scope)
+    )
     return (await session.execute(statement)).scalar_one_or_none()
 
 

@@ -307,23 +307,40 @@ async def _membership(uow: UnitOfWork, customer: Customer, user_id: uuid.UUID) -
     return membership
 
 
-async def _user_by_id(uow: UnitOfWork, user_id: uuid.UUID) -> User:
-    user = await repository.get_user(uow.session, user_id)
-    if user is None:
+NOT_ADDABLE = (
+    "Only a user who already belongs to one of your customers can be added: "
+    "invite anyone else with `invitationCreate`."
+)
+
+
+async def _user_to_add(uow: UnitOfWork, user_id: uuid.UUID | None, email: str | None) -> User:
+    """The user `memberAdd` enrols, looked up through the caller's row scope.
+
+    A master may add any live user. A session admin may add only a live user who already
+    belongs to one of their customers (a colleague from another of them); anyone else joins
+    by consent, `invitationCreate` then `invitationAccept`. Every other user they name gets
+    the answer an unknown one gets, word for word, so it tells no account apart.
+    """
+    field_name = "userId" if user_id is not None else "email"
+    if user_id is not None:
+        user = await repository.user_in_scope(uow.session, user_id, uow.scope)
+    else:
+        assert email is not None  # exactly one of the two was given
+        user = await repository.live_user_by_email(uow.session, email, uow.scope)
+    if not _is_master(uow):
+        if user is None or user.status is UserStatus.DELETED:
+            raise UserInputError(NOT_ADDABLE, ErrorCode.NOT_FOUND, field_name)
+        return user
+    if user is None and user_id is not None:
         raise not_found("User", "userId")
-    if user.status is UserStatus.DELETED:
-        raise UserInputError("This user was deleted.", ErrorCode.INVALID_STATE, "userId")
-    return user
-
-
-async def _user_by_email(uow: UnitOfWork, email: str) -> User:
-    user = await repository.live_user_by_email(uow.session, email)
     if user is None:
         raise UserInputError(
             "No user has this email: send them an invitation (`invitationCreate`) instead.",
             ErrorCode.NOT_FOUND,
             "email",
         )
+    if user.status is UserStatus.DELETED:
+        raise UserInputError("This user was deleted.", ErrorCode.INVALID_STATE, "userId")
     return user
 
 
@@ -344,11 +361,7 @@ async def add_member(
     customer = await _customer(uow, customer_id)
     if role is MemberRole.OWNER:
         await _require_owner_power(uow, principal, customer.id, "role")
-    if user_id is not None:
-        user = await _user_by_id(uow, user_id)
-    else:
-        assert email is not None  # exactly one of the two was given
-        user = await _user_by_email(uow, email)
+    user = await _user_to_add(uow, user_id, email)
     if await repository.membership_of(uow.session, customer.id, user.id) is not None:
         raise UserInputError(
             "This user is already a member.",

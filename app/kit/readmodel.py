@@ -22,18 +22,40 @@ from app.kit.pagination import Cursor
 from app.kit.scope import RowScope
 
 ScopeFilter = Callable[[RowScope], ColumnElement[bool] | None]
-FilterBuilder = Callable[[Any], ColumnElement[bool]]
+FilterBuilder = Callable[[Any, RowScope], ColumnElement[bool]]
+"""A filter's condition from its value and the caller's row scope.
+
+The model's scope filter already restricts the rows themselves; a filter that looks beyond its
+row (through memberships into customers, say) must keep that look inside the scope too, or a
+filter value naming another customer would tell what lies there.
+"""
+
+
+def within(column: sa.ColumnElement[Any], row_scope: RowScope) -> list[ColumnElement[bool]]:
+    """The conditions keeping `column` to the caller's customers: none for a master."""
+    if row_scope.customer_ids is None:
+        return []
+    return [column.in_(sorted(row_scope.customer_ids))]
 
 
 def scoped_by(column: sa.ColumnElement[Any]) -> ScopeFilter:
     """Rows whose `column` names one of the caller's customers (masters see every row)."""
 
     def scope(row_scope: RowScope) -> ColumnElement[bool] | None:
-        if row_scope.customer_ids is None:
-            return None
-        return column.in_(sorted(row_scope.customer_ids))
+        conditions = within(column, row_scope)
+        return conditions[0] if conditions else None
 
     return scope
+
+
+def row_filter(build: Callable[[Any], ColumnElement[bool]]) -> FilterBuilder:
+    """A filter reading only the row's own columns (or data no scope restricts, such as the
+    plan catalog): the model's scope filter already keeps those rows in scope."""
+
+    def condition(value: Any, _: RowScope) -> ColumnElement[bool]:
+        return build(value)
+
+    return condition
 
 
 def staff_only(row_scope: RowScope) -> ColumnElement[bool] | None:
@@ -98,7 +120,7 @@ class ReadModel:
             conditions.append(scoped)
         for name, value in (filter_values or {}).items():
             if value is not None:
-                conditions.append(self.filters[name](value))
+                conditions.append(self.filters[name](value, scope))
         return conditions
 
     def sort_type(self, ordering: str) -> type[Any] | None:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit import clock
 from app.kit.cascade import cascade_counts
-from app.kit.readmodel import ReadModel, Relation, registry, staff_only
+from app.kit.readmodel import ReadModel, Relation, registry, row_filter, staff_only, within
 from app.kit.scope import RowScope
 from app.kit.sql import utc_date
 from app.models import MemberRole, PasswordResetToken, User, UserNote, UserStatus
@@ -36,14 +36,26 @@ def _at(value: datetime) -> sa.BindParameter[datetime]:
     return sa.literal(value, UTCDateTime())
 
 
+def _membership_in_scope(
+    scope: RowScope, *conditions: sa.ColumnElement[bool]
+) -> sa.ColumnElement[bool]:
+    """The user has a membership meeting `conditions` in one of the caller's customers.
+
+    Whatever looks at users through their memberships goes through here, so it never sees a
+    membership (or a customer) outside the caller's scope.
+    """
+    return sa.exists().where(
+        MEMBERSHIPS.c.user_id == USERS.c.id,
+        *within(MEMBERSHIPS.c.customer_id, scope),
+        *conditions,
+    )
+
+
 def _user_scope(scope: RowScope) -> sa.ColumnElement[bool] | None:
     """A session admin sees the users who are members of one of their customers."""
     if scope.customer_ids is None:
         return None
-    return sa.exists().where(
-        MEMBERSHIPS.c.user_id == USERS.c.id,
-        MEMBERSHIPS.c.customer_id.in_(sorted(scope.customer_ids)),
-    )
+    return _membership_in_scope(scope)
 
 
 def status_condition(status: UserStatus) -> sa.ColumnElement[bool]:
@@ -61,19 +73,17 @@ def status_condition(status: UserStatus) -> sa.ColumnElement[bool]:
     return USERS.c.status == status
 
 
-def _plan_code(code: str) -> sa.ColumnElement[bool]:
-    return sa.exists().where(
-        MEMBERSHIPS.c.user_id == USERS.c.id,
-        MEMBERSHIPS.c.customer_id == CUSTOMERS.c.id,
-        CUSTOMERS.c.plan_id == PLANS.c.id,
-        PLANS.c.code == code,
+def _plan_code(code: str, scope: RowScope) -> sa.ColumnElement[bool]:
+    """Members of a customer on this plan; for a session admin, of one of their customers."""
+    on_plan = sa.select(CUSTOMERS.c.id).join(PLANS, PLANS.c.id == CUSTOMERS.c.plan_id)
+    return _membership_in_scope(
+        scope, MEMBERSHIPS.c.customer_id.in_(on_plan.where(PLANS.c.code == code))
     )
 
 
-def _customer(customer_id: uuid.UUID) -> sa.ColumnElement[bool]:
-    return sa.exists().where(
-        MEMBERSHIPS.c.user_id == USERS.c.id, MEMBERSHIPS.c.customer_id == customer_id
-    )
+def _customer(customer_id: uuid.UUID, scope: RowScope) -> sa.ColumnElement[bool]:
+    """Members of this customer: none at all when it lies outside the caller's scope."""
+    return _membership_in_scope(scope, MEMBERSHIPS.c.customer_id == customer_id)
 
 
 def _search(text: str) -> sa.ColumnElement[bool]:
@@ -110,12 +120,12 @@ USER_MODEL = registry.register(
             Relation("notes", "UserNote", local_key="id", remote_key="user_id", many=True),
         ),
         filters={
-            "status": status_condition,
+            "status": row_filter(status_condition),
             "plan_code": _plan_code,
             "customer_id": _customer,
-            "search": _search,
-            "created_after": lambda value: USERS.c.created_at >= _at(value),
-            "created_before": lambda value: USERS.c.created_at < _at(value),
+            "search": row_filter(_search),
+            "created_after": row_filter(lambda value: USERS.c.created_at >= _at(value)),
+            "created_before": row_filter(lambda value: USERS.c.created_at < _at(value)),
         },
         orderings={
             "CREATED_AT": USERS.c.created_at,
@@ -153,8 +163,8 @@ NOTE_MODEL = registry.register(
         scope=staff_only,
         relations=(Relation("user", "User", local_key="user_id", remote_key="id", many=False),),
         filters={
-            "category": lambda category: NOTES.c.category == category,
-            "user_id": lambda user_id: NOTES.c.user_id == user_id,
+            "category": row_filter(lambda category: NOTES.c.category == category),
+            "user_id": row_filter(lambda user_id: NOTES.c.user_id == user_id),
         },
         orderings={"CREATED_AT": NOTES.c.created_at},
     )
@@ -176,10 +186,10 @@ FEEDBACK_MODEL = registry.register(
         scope=staff_only,
         relations=(Relation("user", "User", local_key="user_id", remote_key="id", many=False),),
         filters={
-            "user_id": lambda user_id: FEEDBACK.c.user_id == user_id,
-            "kind": lambda kind: FEEDBACK.c.kind == kind,
-            "from_": lambda value: FEEDBACK.c.created_at >= _at(value),
-            "to": lambda value: FEEDBACK.c.created_at < _at(value),
+            "user_id": row_filter(lambda user_id: FEEDBACK.c.user_id == user_id),
+            "kind": row_filter(lambda kind: FEEDBACK.c.kind == kind),
+            "from_": row_filter(lambda value: FEEDBACK.c.created_at >= _at(value)),
+            "to": row_filter(lambda value: FEEDBACK.c.created_at < _at(value)),
         },
         orderings={"CREATED_AT": FEEDBACK.c.created_at},
     )

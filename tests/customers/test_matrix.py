@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from app.db import Database
-from app.models import CustomerStatus
+from app.models import CustomerStatus, MemberRole
 from tests.customers import support
 from tests.helpers import Factory, GraphQL, World, gid
 
@@ -36,6 +36,12 @@ class Setup:
 async def setup(world: World, factory: Factory, db: Database) -> Setup:
     await factory.user("fresh@new.test")
     await factory.customer("orphan-co", billing_email="fresh@new.test")
+    # memberAdd's session admins may add only someone already in their scope: a colleague from
+    # another customer they administer.
+    sister = await factory.customer("sister-co")
+    await factory.member(sister, world.owner, MemberRole.OWNER)
+    await factory.member(sister, world.admin, MemberRole.ADMIN)
+    await factory.member(sister, await factory.user("colleague@sister.test"))
     dormant = await factory.customer("dormant-co", status=CustomerStatus.DEACTIVATED)
     project = await support.project(db, world.own)
     pending = await support.invitation(db, world.own, "pending@new.test")
@@ -95,7 +101,7 @@ CASES: dict[str, Case] = {
     ),
     "memberAdd": Case(
         "membership { role user { email } }",
-        lambda ids: {"customerId": ids["own"], "email": "fresh@new.test", "role": "MEMBER"},
+        lambda ids: {"customerId": ids["own"], "email": "colleague@sister.test", "role": "MEMBER"},
     ),
     "memberRoleUpdate": Case(
         "membership { role }",

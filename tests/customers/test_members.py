@@ -34,11 +34,22 @@ async def role_of(db: Database, world: World, user: Any) -> str | None:
     return found[0].role if found else None
 
 
+async def colleague(factory: Factory, world: World, email: str = "new@sister.test") -> Any:
+    """A user a session admin of own-co may add: a member of sister-co, which own-co's OWNER
+    and ADMIN administer too (anyone else joins through an invitation)."""
+    sister = await factory.customer("sister-co")
+    await factory.member(sister, world.owner, MemberRole.OWNER)
+    await factory.member(sister, world.admin, MemberRole.ADMIN)
+    user = await factory.user(email)
+    await factory.member(sister, user)
+    return user
+
+
 # ---------------------------------------------------------------- memberAdd
 
 
 async def test_add_by_user_id(gql: GraphQL, world: World, factory: Factory, db: Database) -> None:
-    user = await factory.user("new@own.test")
+    user = await colleague(factory, world)
     payload = await ok(
         gql,
         "memberAdd",
@@ -58,11 +69,11 @@ async def test_add_by_user_id(gql: GraphQL, world: World, factory: Factory, db: 
 async def test_add_by_email_ignores_case(
     gql: GraphQL, world: World, factory: Factory, db: Database
 ) -> None:
-    user = await factory.user("new@own.test")
+    user = await colleague(factory, world)
     await ok(
         gql,
         "memberAdd",
-        own(world, email=" New@OWN.test ", role="MEMBER"),
+        own(world, email=" New@SISTER.test ", role="MEMBER"),
         token=world.admin_token,
         select=MEMBERSHIP,
     )
@@ -72,15 +83,15 @@ async def test_add_by_email_ignores_case(
 async def test_payload_relations_read_what_the_mutation_wrote(
     gql: GraphQL, world: World, factory: Factory
 ) -> None:
-    await factory.user("new@own.test")
+    await colleague(factory, world)
     payload = await ok(
         gql,
         "memberAdd",
-        own(world, email="new@own.test", role="MEMBER"),
+        own(world, email="new@sister.test", role="MEMBER"),
         token=world.owner_token,
         select="membership { user { email } customer { members { totalCount } } }",
     )
-    assert payload["membership"]["user"] == {"email": "new@own.test"}
+    assert payload["membership"]["user"] == {"email": "new@sister.test"}
     assert payload["membership"]["customer"]["members"]["totalCount"] == 4
 
 
@@ -143,7 +154,7 @@ async def test_add_an_unknown_user_id_is_not_found(gql: GraphQL, world: World) -
 
 
 async def test_only_an_owner_grants_owner(gql: GraphQL, world: World, factory: Factory) -> None:
-    user = await factory.user("new@own.test")
+    user = await colleague(factory, world)
     add = own(world, userId=gid("usr", user), role="OWNER")
     assert await refused(gql, "memberAdd", add, token=world.admin_token) == [
         ("FORBIDDEN", ["input", "role"])

@@ -2,6 +2,8 @@
 
 Members, invitations, projects and `customerUpdate` are open to session admins: the service
 loads every target through the caller's row scope, so another customer's objects read NOT_FOUND.
+That holds for the user `memberAdd` enrols too: a session admin adds only someone who already
+belongs to one of their customers; anyone else joins through an invitation they accept.
 """
 
 from __future__ import annotations
@@ -152,7 +154,8 @@ class MemberAddInput:
         default=None, description="Give this or `email`."
     )
     email: str | None = strawberry.field(
-        default=None, description="Of an existing user; invite anyone else instead."
+        default=None,
+        description="Of an existing user (a session admin: one in their customers).",
     )
     role: MemberRole
 
@@ -460,7 +463,11 @@ class CustomersMutation:
         MemberAddPayload,
         _member_add,
         extensions=writer(),
-        description="Add an existing user (id or email) to a customer; only an OWNER grants OWNER.",
+        description=(
+            "Add an existing user (id or email) to a customer: a master anyone, a session admin"
+            " only a user already in one of their customers (invite anyone else)."
+            " Only an OWNER grants OWNER."
+        ),
     )
     member_role_update = mutation_field(
         "memberRoleUpdate",
