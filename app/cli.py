@@ -232,17 +232,19 @@ def serve(
     """Serve the API with uvicorn."""
     import uvicorn
 
-    from app.logging import configure
+    from app.logging import logging_config
 
     settings = Settings()
-    configure(settings.log_level)
     uvicorn.run(
         "app.main:create_app",
         factory=True,
         host=host or settings.host,
-        port=port or settings.port,
+        port=port if port is not None else settings.port,
         workers=workers,
-        log_config=None,
+        # Applied by uvicorn in every worker process. Admiral's middleware writes the access
+        # log, with query string values redacted; uvicorn's would log the raw request line.
+        log_config=logging_config(settings.log_level),
+        access_log=False,
         proxy_headers=settings.trust_proxy_headers,
     )
 

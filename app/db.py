@@ -60,9 +60,15 @@ class StatementCounter:
         self.total += 1
 
 
+# Both engines keep bound values out of their exceptions (`hide_parameters`): those values come
+# from requests, and an unexpected error is logged with its message and stack.
+
+
 def _sqlite_engine(url: str, settings: Settings, begin: str) -> AsyncEngine:
     engine = create_async_engine(
-        url, connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000}
+        url,
+        hide_parameters=True,
+        connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
     )
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -86,6 +92,7 @@ def _sqlite_engine(url: str, settings: Settings, begin: str) -> AsyncEngine:
 def _postgres_engine(url: str, settings: Settings) -> AsyncEngine:
     return create_async_engine(
         url,
+        hide_parameters=True,
         pool_pre_ping=True,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_pool_size,

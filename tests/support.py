@@ -6,7 +6,10 @@ clients at other client addresses, and append audit events about a customer.
 
 from __future__ import annotations
 
+import os
+import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -28,6 +31,7 @@ from app.models.tables import (
 )
 
 CLIENT_ADDR = "203.0.113.7"
+ADMIRAL = str(Path(sys.executable).parent / "admiral")
 
 COUNTED = {
     "master_keys": MASTER_KEYS,
@@ -111,3 +115,17 @@ async def empty_tables(db: Database) -> None:
     async with db.write_engine.begin() as connection:
         for table in reversed(metadata.sorted_tables):
             await connection.execute(sa.delete(table))
+
+
+def admiral_env(database: Path, **settings: str) -> dict[str, str]:
+    """The environment an operator gives the `admiral` command: a SQLite file beside its
+    secret, cheap password hashing, and nothing inherited from the caller's ADMIRAL_* settings."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ADMIRAL_")}
+    env.update(
+        ADMIRAL_DATABASE_URL=f"sqlite+aiosqlite:///{database}",
+        ADMIRAL_SECRET_FILE=str(database.parent / "secret"),
+        ADMIRAL_ARGON2_TIME_COST="1",
+        ADMIRAL_ARGON2_MEMORY_COST="1024",
+    )
+    env.update({f"ADMIRAL_{name.upper()}": value for name, value in settings.items()})
+    return env

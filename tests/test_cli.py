@@ -3,33 +3,22 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 from app import migrate
-
-ADMIRAL = str(Path(sys.executable).parent / "admiral")
+from tests.support import ADMIRAL, admiral_env
 
 
 def admiral(
     database: Path, *args: str, check: bool = True, **settings: str
 ) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("ADMIRAL_")}
-    env.update(
-        ADMIRAL_DATABASE_URL=f"sqlite+aiosqlite:///{database}",
-        ADMIRAL_SECRET_FILE=str(database.parent / "secret"),
-        ADMIRAL_ARGON2_TIME_COST="1",
-        ADMIRAL_ARGON2_MEMORY_COST="1024",
-        **{f"ADMIRAL_{name.upper()}": value for name, value in settings.items()},
-    )
     result = subprocess.run(  # noqa: S603 - our own entry point, fixed arguments
         [ADMIRAL, *args],
         cwd=database.parent,
-        env=env,
+        env=admiral_env(database, **settings),
         capture_output=True,
         text=True,
         timeout=120,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -106,9 +107,12 @@ def _impersonator_still_master(row: Any, settings: Settings, now: datetime) -> b
 
 
 async def record_impersonated_request(
-    db: Database, principal: Principal, details: dict[str, str | None]
+    db: Database, principal: Principal, details: Mapping[str, object]
 ) -> None:
-    """Every request made with an impersonation token leaves an audit event naming both people."""
+    """Every request made with an impersonation token leaves an audit event naming both people.
+
+    `details` say what was asked (channel, operation or path), never a value sent with it.
+    """
     assert principal.user_id is not None
     async with db.unit_of_work() as session:
         uow = UnitOfWork(session, principal.actor, db.dialect, principal.row_scope)

@@ -44,6 +44,9 @@ Mutation = merge_types("Mutation", (AuthMutation, UsersMutation, CustomersMutati
 
 
 class AdmiralSchema(strawberry.Schema):
+    # Parsing and validation with Admiral's limits, cached; set by `build_schema`.
+    limits: Limits
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -57,10 +60,9 @@ class AdmiralSchema(strawberry.Schema):
 
 def build_schema(settings: Settings | None = None) -> AdmiralSchema:
     settings = settings or Settings()
-    holder: dict[str, Limits] = {}
 
     def guard() -> Any:
-        return RequestGuard(holder["limits"])
+        return RequestGuard(schema.limits)
 
     schema = AdmiralSchema(
         query=Query,
@@ -68,7 +70,7 @@ def build_schema(settings: Settings | None = None) -> AdmiralSchema:
         extensions=[guard],
         config=StrawberryConfig(scalar_map=SCALARS),
     )
-    holder["limits"] = Limits(schema._schema, settings)
+    schema.limits = Limits(schema._schema, settings)
     return schema
 
 

@@ -7,10 +7,12 @@ without reading past the limit), and bad credentials (401). Errors always come b
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 import orjson
 from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -24,6 +26,7 @@ from app.auth.service import authenticate, record_impersonated_request
 from app.graphql.context import Context
 from app.graphql.errors import format_error
 from app.graphql.ide import graphiql_html
+from app.graphql.operations import operation_summary
 from app.graphql.schema import AdmiralSchema
 from app.kit.errors import ErrorCode, ServiceUnavailable
 from app.kit.http import (
@@ -56,6 +59,7 @@ class AdmiralGraphQL(GraphQL[Context, None]):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
         self.services = services
+        self.limits = schema.limits
         self._ide_html = graphiql_html()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -112,7 +116,7 @@ class AdmiralGraphQL(GraphQL[Context, None]):
                     client_address(request, self.services.settings.trust_proxy_headers),
                 )
                 await record_impersonated_request(
-                    self.services.db, principal, _operation_details(request)
+                    self.services.db, principal, self._operation_details(request)
                 )
             request.state.principal = principal
             request.state.reader = reader
@@ -124,6 +128,18 @@ class AdmiralGraphQL(GraphQL[Context, None]):
             return error_response(request, 503, ErrorCode.SERVICE_UNAVAILABLE, error.message)
         finally:
             await reader.close()
+
+    def _operation_details(self, request: Request) -> dict[str, Any]:
+        """What an impersonated request asks for, for its audit event: never the document
+        itself, whose literals may hold a password or a token."""
+        query, operation_name = _query_and_operation_name(request)
+        document = None
+        # The parse execution uses too (cached by query text), so it is done once; an
+        # unparsable document leaves the operation type unknown.
+        if query is not None:
+            with suppress(GraphQLError):
+                document = self.limits.parse(query)
+        return {"channel": "graphql", **operation_summary(document, operation_name)}
 
     async def get_context(self, request: Any, response: Any) -> Context:
         principal = request.state.principal
@@ -208,10 +224,9 @@ def _code_for(error: HTTPException) -> ErrorCode:
     return ErrorCode.BAD_REQUEST
 
 
-def _operation_details(request: Request) -> dict[str, str | None]:
-    """What an impersonated request asked for, for its audit event (the document, shortened)."""
-    query: str | None = None
-    operation: str | None = None
+def _query_and_operation_name(request: Request) -> tuple[str | None, str | None]:
+    query: object = None
+    operation: object = None
     if request.method == "GET":
         query = request.query_params.get("query")
         operation = request.query_params.get("operationName")
@@ -221,11 +236,8 @@ def _operation_details(request: Request) -> dict[str, str | None]:
         except orjson.JSONDecodeError:
             body = {}
         if isinstance(body, dict):
-            query = body.get("query") if isinstance(body.get("query"), str) else None
-            name = body.get("operationName")
-            operation = name if isinstance(name, str) else None
-    return {
-        "channel": "graphql",
-        "operationName": operation,
-        "query": " ".join(query.split())[:500] if query else None,
-    }
+            query, operation = body.get("query"), body.get("operationName")
+    return (
+        query if isinstance(query, str) else None,
+        operation if isinstance(operation, str) else None,
+    )

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import unquote_plus
+
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse
 
 from app.kit.errors import ErrorCode
 
 REQUEST_ID_HEADER = "x-request-id"
+REDACTED_VALUE = "***"
+# A GraphQL operation name is a name, not data: it stays readable in the logs.
+NAMED_PARAMETERS = frozenset({"operationName"})
+_GRAPHQL_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,99}")
 
 
 def request_id_of(request: HTTPConnection) -> str:
@@ -54,3 +61,27 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise BodyTooLarge
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def is_operation_name(value: str) -> bool:
+    """Whether `value` could name a GraphQL operation (a name of at most 100 characters)."""
+    return _GRAPHQL_NAME.fullmatch(value) is not None
+
+
+def redacted_query_string(raw: bytes) -> str:
+    """The query string with its parameter names kept and every value replaced by `***`.
+
+    Values may carry anything a client put there (a GET query's variables, a token); only an
+    `operationName` that is a valid GraphQL name is kept.
+    """
+    kept = []
+    for part in raw.decode("latin-1").split("&"):
+        if not part:
+            continue
+        name, equals, value = part.partition("=")
+        if value:
+            decoded = unquote_plus(value)
+            named = unquote_plus(name) in NAMED_PARAMETERS and is_operation_name(decoded)
+            value = decoded if named else REDACTED_VALUE
+        kept.append(f"{name}{equals}{value}")
+    return "&".join(kept)

@@ -75,7 +75,8 @@ async def bearer_principal(request: Request, services: Services) -> Principal:
         request_id_of(request), client_address(request, services.settings.trust_proxy_headers)
     )
     if principal.is_impersonation:
-        details: dict[str, str | None] = {"channel": "rest", "path": request.url.path}
+        # The path only: a query string may carry anything the caller put in it.
+        details = {"channel": "rest", "method": request.method, "path": request.url.path}
         await record_impersonated_request(services.db, principal, details)
     return principal
 

@@ -298,6 +298,7 @@ async def test_feedback_with_a_read_only_impersonation_is_403_and_audited(
     assert event.impersonator_id.startswith("mky_")
     assert event.diff["channel"]["after"] == "rest"
     assert event.diff["path"]["after"] == "/v1/feedback"
+    assert event.diff["method"]["after"] == "POST"
 
 
 async def test_feedback_with_a_writable_impersonation_names_both(

@@ -1,0 +1,238 @@
+"""Secrets sent through an impersonation token reach neither the database nor the logs.
+
+An operator impersonating a user can type a password, an invitation token or an API secret into
+a request. The audit event every impersonated request writes keeps what the request asked for
+(channel, operation name and type, root fields, variable names; method and path for REST), never
+a value; the access log keeps parameter names and the operation name, never a value.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from app.db import Database
+from app.models import metadata
+from tests.helpers import GraphQL, World
+from tests.users.support import USER_IMPERSONATE, events, rows, uid
+
+INVITATION_SECRET = "invtok-7Qm2LwX9"
+PASSWORD_SECRET = "pw-Hunter2-Zr8k"
+VARIABLE_SECRET = "varsecret-Jd4Nq"
+QUERY_STRING_SECRET = "qs-secret-P3vT"
+BROKEN_SECRET = "broken-doc-K7wE"
+SECRETS = (INVITATION_SECRET, PASSWORD_SECRET, VARIABLE_SECRET, QUERY_STRING_SECRET, BROKEN_SECRET)
+
+ACCEPT = f'mutation Accept {{ invitationAccept(input: {{token: "{INVITATION_SECRET}"}}) {{ userErrors {{ code }} }} }}'
+LOGIN = (
+    "mutation Login($email: String!) { sessionCreate(input: "
+    f'{{email: $email, password: "{PASSWORD_SECRET}"}}) {{ userErrors {{ code }} }} }}'
+)
+LOOKUP = (
+    "query Lookup($search: String, $first: Int) "
+    "{ users(first: $first, filter: {search: $search}) { totalCount } ...Me }"
+    " fragment Me on Query { me { scope } }"
+)
+BROKEN = f'mutation {{ sessionCreate(input: {{password: "{BROKEN_SECRET}"'
+FEEDBACK = {"kind": "IDEA", "message": "Dark mode please", "rating": 5, "page": "/settings"}
+
+
+async def _impersonation(gql: GraphQL, world: World) -> str:
+    payload = await USER_IMPERSONATE.ok(
+        gql, {"userId": uid(world.owner), "readOnly": False}, token=world.master
+    )
+    token: str = payload["token"]
+    return token
+
+
+async def _send_secrets(client: httpx.AsyncClient, gql: GraphQL, token: str) -> list[str]:
+    """Every way a secret can ride on an impersonated request, each answered normally;
+    returns the request ids of the five requests."""
+    accepted = await gql(ACCEPT, token=token)
+    assert accepted.data["invitationAccept"]["userErrors"] == [{"code": "TOKEN_INVALID"}]
+    login = await gql(LOGIN, {"email": "owner@own.test"}, token=token)
+    assert login.data["sessionCreate"]["userErrors"] == [{"code": "INVALID_CREDENTIALS"}]
+    lookup = await client.get(
+        "/graphql",
+        params={
+            "query": LOOKUP,
+            "variables": json.dumps({"search": VARIABLE_SECRET, "first": 5}),
+            "operationName": "Lookup",
+        },
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert lookup.status_code == 200, lookup.text
+    assert lookup.json()["data"]["users"]["totalCount"] == 0
+    feedback = await client.post(
+        f"/v1/feedback?apiToken={QUERY_STRING_SECRET}&page=2",
+        json=FEEDBACK,
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert feedback.status_code == 201, feedback.text
+    broken = await gql(BROKEN, token=token)
+    assert broken.codes == ["GRAPHQL_PARSE_FAILED"]
+    return [
+        response.headers["x-request-id"] for response in (accepted, login, lookup, feedback, broken)
+    ]
+
+
+async def _every_stored_value(db: Database) -> list[str]:
+    found: list[str] = []
+    for table in metadata.sorted_tables:
+        for row in await rows(db, sa.select(table)):
+            found.extend(repr(value) for value in row)
+    return found
+
+
+async def test_no_secret_sent_through_an_impersonation_token_is_stored(
+    client: httpx.AsyncClient, gql: GraphQL, world: World, db: Database
+) -> None:
+    token = await _impersonation(gql, world)
+
+    await _send_secrets(client, gql, token)
+
+    audit_columns = [
+        repr(value)
+        for row in await rows(db, sa.select(metadata.tables["audit_events"]))
+        for value in row
+    ]
+    assert len(await events(db, "impersonation.request")) == 5
+    for secret in SECRETS:
+        assert not [value for value in audit_columns if secret in value], secret
+        assert not [value for value in await _every_stored_value(db) if secret in value], secret
+    listed = await client.post(
+        "/graphql",
+        json={"query": "{ auditEvents(first: 50) { edges { node { action diff } } } }"},
+        headers={"Authorization": f"Bearer {world.master}"},
+    )
+    assert listed.status_code == 200
+    assert "impersonation.request" in listed.text
+    for secret in SECRETS:
+        assert secret not in listed.text
+
+
+def _after(event: Any) -> dict[str, Any]:
+    return {name: change["after"] for name, change in event.diff.items()}
+
+
+async def test_the_audit_event_names_what_was_asked_without_values(
+    client: httpx.AsyncClient, gql: GraphQL, world: World, db: Database
+) -> None:
+    token = await _impersonation(gql, world)
+
+    await _send_secrets(client, gql, token)
+
+    accept, login, lookup, feedback, broken = [
+        _after(event) for event in await events(db, "impersonation.request")
+    ]
+    assert accept == {
+        "channel": "graphql",
+        "operationName": "Accept",
+        "operationType": "mutation",
+        "rootFields": ["invitationAccept"],
+        "variables": [],
+    }
+    assert login == {
+        "channel": "graphql",
+        "operationName": "Login",
+        "operationType": "mutation",
+        "rootFields": ["sessionCreate"],
+        "variables": ["email"],
+    }
+    assert lookup == {
+        "channel": "graphql",
+        "operationName": "Lookup",
+        "operationType": "query",
+        "rootFields": ["users", "me"],
+        "variables": ["search", "first"],
+    }
+    assert feedback == {"channel": "rest", "method": "POST", "path": "/v1/feedback"}
+    # An unparsable document: nothing of it is kept but the fact that it came.
+    assert broken == {"channel": "graphql", "rootFields": [], "variables": []}
+    assert broken.get("operationType") is None
+
+
+async def test_anonymous_unknown_and_malformed_operation_names(
+    gql: GraphQL, world: World, db: Database
+) -> None:
+    token = await _impersonation(gql, world)
+
+    await gql.ok("{ a: me { scope } b: me { scope } }", token=token)
+    picked = await gql.client.post(
+        "/graphql",
+        json={
+            "query": "query One { me { scope } } query Two { me { scope } }",
+            "operationName": "Ghost",
+        },
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert picked.status_code < 500, picked.text
+    not_a_name = await gql.client.post(
+        "/graphql",
+        json={"query": "{ me { scope } }", "operationName": f"my password {PASSWORD_SECRET}"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert not_a_name.status_code < 500, not_a_name.text
+
+    anonymous, unknown, unnamed = [
+        _after(event) for event in await events(db, "impersonation.request")
+    ]
+    assert anonymous == {
+        "channel": "graphql",
+        "operationType": "query",
+        "rootFields": ["me"],
+        "variables": [],
+    }
+    # The operation named does not exist: the name is kept, the type cannot be known.
+    assert unknown == {
+        "channel": "graphql",
+        "operationName": "Ghost",
+        "rootFields": [],
+        "variables": [],
+    }
+    # An operation name is a GraphQL name; free text sent in its place is not kept.
+    assert unnamed == {"channel": "graphql", "rootFields": [], "variables": []}
+
+
+async def test_the_access_log_keeps_parameter_names_and_the_operation_name_only(
+    client: httpx.AsyncClient,
+    gql: GraphQL,
+    world: World,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    token = await _impersonation(gql, world)
+
+    with caplog.at_level(logging.INFO, logger="app.access"):
+        request_ids = await _send_secrets(client, gql, token)
+
+    lines = [record for record in caplog.records if record.name == "app.access"]
+    assert len(lines) == 5
+    for record in caplog.records:
+        text = record.getMessage() + repr(record.__dict__)
+        for secret in (*SECRETS, token):
+            assert secret not in text
+    get, rest = lines[2], lines[3]
+    assert get.getMessage().startswith(
+        "GET /graphql?query=***&variables=***&operationName=Lookup 200 "
+    )
+    assert get.__dict__["query"] == "query=***&variables=***&operationName=Lookup"
+    assert (get.__dict__["method"], get.__dict__["path"], get.__dict__["status"]) == (
+        "GET",
+        "/graphql",
+        200,
+    )
+    assert rest.__dict__["query"] == "apiToken=***&page=***"
+    assert (rest.__dict__["method"], rest.__dict__["path"], rest.__dict__["status"]) == (
+        "POST",
+        "/v1/feedback",
+        201,
+    )
+    assert [record.__dict__["request_id"] for record in lines] == request_ids
+    for record in lines:
+        assert record.levelno == logging.INFO
+        assert isinstance(record.__dict__["duration_ms"], float)
