@@ -30,9 +30,11 @@ from app.kit.http import (
     BodyTooLarge,
     client_address,
     error_response,
+    query_string_is_utf8,
     read_body,
     request_id_of,
 )
+from app.kit.jsonutil import JSONInputError, loads_from_client
 from app.runtime import Services
 
 STATUS_BY_CODE = {
@@ -70,6 +72,13 @@ class AdmiralGraphQL(GraphQL[Context, None]):
         if request.method not in ("GET", "POST"):
             return error_response(
                 request, 405, ErrorCode.METHOD_NOT_ALLOWED, "Use GET for queries or POST."
+            )
+        if request.method == "GET" and not query_string_is_utf8(request.scope):
+            return error_response(
+                request,
+                400,
+                ErrorCode.BAD_REQUEST,
+                "The query string is not valid UTF-8 once percent-decoded.",
             )
         if request.method == "GET" and self.should_render_graphql_ide(
             self.request_adapter_class(request)
@@ -167,8 +176,15 @@ class AdmiralGraphQL(GraphQL[Context, None]):
             data["extensions"] = result.extensions
         return data
 
+    def decode_json(self, data: str | bytes) -> object:
+        return loads_from_client(data, self.services.settings.max_json_depth)
+
     def parse_json(self, data: str | bytes) -> Any:
-        parsed = super().parse_json(data)
+        """The body, or GET's `variables` and `extensions`; a refusal is a 400 saying why."""
+        try:
+            parsed = self.decode_json(data)
+        except JSONInputError as error:
+            raise HTTPException(400, str(error)) from None
         # Strawberry expects an object (or a batch list); any other JSON value would crash it.
         if not isinstance(parsed, (dict, list)):
             raise HTTPException(400, 'The body must be a JSON object: {"query": "…"}.')

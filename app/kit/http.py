@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote_to_bytes
+
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse
+from starlette.types import Scope
 
 from app.kit.errors import ErrorCode
 
@@ -54,3 +57,18 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise BodyTooLarge
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def query_string_is_utf8(scope: Scope) -> bool:
+    """Whether every name and value of the query string decodes as UTF-8.
+
+    Starlette replaces bad bytes with U+FFFD, which would let a mangled value pass unnoticed.
+    """
+    raw: bytes = scope.get("query_string", b"")
+    try:
+        for pair in raw.split(b"&"):
+            for part in pair.split(b"=", 1):
+                unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
