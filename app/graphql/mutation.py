@@ -269,9 +269,10 @@ def mutation_field(
 ) -> Any:
     """A mutation field with the standard arguments: `input`, `dryRun`, `idempotencyKey`."""
 
+    # `input` has no default: with one, GraphQL would treat `input: X!` as optional.
     async def resolve(
         info: Info,
-        input: Any = None,
+        input: Any,
         dry_run: bool = False,
         idempotency_key: str | None = None,
     ) -> PayloadT | None:
