@@ -11,6 +11,8 @@ from typing import Any
 
 import orjson
 
+from app.kit.validation import NUL, NUL_REFUSED
+
 
 def _default(value: Any) -> Any:
     if isinstance(value, enum.Enum):
@@ -58,8 +60,27 @@ def nesting_exceeds(value: Any, limit: int) -> bool:
     return False
 
 
+def contains_nul(value: Any) -> bool:
+    """True when a string or key anywhere in `value` holds U+0000 (walked without recursion)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if NUL in item:
+                return True
+        elif isinstance(item, dict):
+            if any(NUL in key for key in item if isinstance(key, str)):
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def loads_from_client(data: bytes | str, max_depth: int) -> Any:
-    """`data` decoded, or a JSONInputError: not UTF-8, not JSON, or nested past `max_depth`."""
+    """`data` decoded, or a JSONInputError: not UTF-8, not JSON, nested past `max_depth`, or
+    holding a NUL character (PostgreSQL cannot store it in text; SQLite would, so the engines
+    would disagree)."""
     try:
         value = orjson.loads(data)
     except orjson.JSONDecodeError as error:
@@ -70,6 +91,8 @@ def loads_from_client(data: bytes | str, max_depth: int) -> Any:
         raise JSONInputError("The JSON is malformed.") from None
     if nesting_exceeds(value, max_depth):
         raise JSONInputError(_too_deep(max_depth))
+    if contains_nul(value):
+        raise JSONInputError(NUL_REFUSED)
     return value
 
 

@@ -237,9 +237,82 @@ def test_nesting_is_measured_without_recursion() -> None:
         (b'{"a": "\\ud800"}', "malformed"),
         (json_text(2000).encode(), "deeper than 64"),
         (json_text(65).encode(), "deeper than 64"),
+        (b'{"k\\u0000": 1}', "NUL"),
+        (b'["a", [{"b": "\\u0000"}]]', "NUL"),
     ],
-    ids=["not-utf8", "truncated", "lone-surrogate", "past-the-parser-limit", "past-the-setting"],
+    ids=[
+        "not-utf8",
+        "truncated",
+        "lone-surrogate",
+        "past-the-parser-limit",
+        "past-the-setting",
+        "nul-in-a-key",
+        "nul-in-a-nested-string",
+    ],
 )
 def test_client_json_is_refused_with_a_reason(data: bytes, words: str) -> None:
     with pytest.raises(JSONInputError, match=words):
         loads_from_client(data, 64)
+
+
+# ---------------------------------------------------------------- NUL characters
+
+
+async def test_a_nul_character_in_variables_gets_400_and_writes_nothing(
+    client: httpx.AsyncClient, world: World, db: Any
+) -> None:
+    before = await counts(db)
+    body = {
+        "query": "mutation($n: String!) { masterKeyCreate(input: {name: $n}) { key } }",
+        "variables": {"n": "ops\u0000key"},
+    }
+
+    response = await client.post(
+        "/graphql", content=orjson.dumps(body), headers=bearer(world.master)
+    )
+
+    assert_bad_request(response, "NUL")
+    assert await counts(db) == before
+
+
+async def test_a_nul_character_in_a_string_literal_is_a_validation_error(
+    client: httpx.AsyncClient, world: World, db: Any
+) -> None:
+    before = await counts(db)
+    # The JSON carries the GraphQL escape `\u0000` (backslash and all), not the character.
+    body = (
+        b'{"query": "mutation { masterKeyCreate(input: {name: \\"ops\\\\u0000key\\"}) { key } }"}'
+    )
+
+    response = await client.post("/graphql", content=body, headers=bearer(world.master))
+
+    assert response.status_code == 200, response.text
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "NUL" in error["message"]
+    assert await counts(db) == before
+
+
+async def test_a_nul_character_in_a_filter_is_refused_on_every_engine(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    response = await client.get(
+        "/graphql",
+        params={
+            "query": "query($s: String) { users(filter: {search: $s}) { totalCount } }",
+            "variables": '{"s": "a\\u0000"}',
+        },
+        headers={"Authorization": f"Bearer {world.master}"},
+    )
+
+    assert_bad_request(response, "NUL")
+
+
+async def test_a_nul_character_in_a_rest_body_gets_400(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/v1/password-reset",
+        content=b'{"token": "a\\u0000", "password": "x"}',
+        headers={"Content-Type": "application/json"},
+    )
+
+    assert_bad_request(response, "NUL")
