@@ -7,6 +7,7 @@ without reading past the limit), and bad credentials (401). Errors always come b
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -177,14 +178,18 @@ class AdmiralGraphQL(GraphQL[Context, None]):
         return data
 
     def decode_json(self, data: str | bytes) -> object:
-        return loads_from_client(data, self.services.settings.max_json_depth)
+        try:
+            return loads_from_client(data, self.services.settings.max_json_depth)
+        except JSONInputError as error:
+            # Strawberry's callers (the WebSocket protocols too) expect a JSONDecodeError.
+            raise json.JSONDecodeError(str(error), "", 0) from None
 
     def parse_json(self, data: str | bytes) -> Any:
         """The body, or GET's `variables` and `extensions`; a refusal is a 400 saying why."""
         try:
             parsed = self.decode_json(data)
-        except JSONInputError as error:
-            raise HTTPException(400, str(error)) from None
+        except json.JSONDecodeError as error:
+            raise HTTPException(400, error.msg) from None
         # Strawberry expects an object (or a batch list); any other JSON value would crash it.
         if not isinstance(parsed, (dict, list)):
             raise HTTPException(400, 'The body must be a JSON object: {"query": "…"}.')

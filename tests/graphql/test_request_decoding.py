@@ -6,6 +6,7 @@ bodies, GET parameters and the REST endpoints alike.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from starlette.applications import Starlette
 
 from app.kit.jsonutil import JSONInputError, loads_from_client, nesting_exceeds
 from app.main import create_app
@@ -316,3 +318,12 @@ async def test_a_nul_character_in_a_rest_body_gets_400(client: httpx.AsyncClient
     )
 
     assert_bad_request(response, "NUL")
+
+
+def test_the_view_decoder_keeps_strawberrys_contract(app: Starlette) -> None:
+    # Strawberry's transports (WebSocket messages too) catch JSONDecodeError, nothing else.
+    view = next(route.endpoint for route in app.routes if getattr(route, "path", "") == "/graphql")
+    for data in (b"\xff", json_text(100).encode(), b'{"a": "\\u0000"}'):
+        with pytest.raises(json.JSONDecodeError):
+            view.decode_json(data)
+    assert view.decode_json(b'{"a": [1]}') == {"a": [1]}
