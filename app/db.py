@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -132,14 +132,15 @@ class Database:
         try:
             yield session
         except BaseException as error:
-            await session.rollback()
+            # On a dead connection the rollback fails too; the error that matters is the first.
+            await _cleanup("roll back a unit of work", session.rollback())
             if is_unavailable(error):
                 raise ServiceUnavailable(
                     "The database is unavailable; try again shortly."
                 ) from error
             raise
         finally:
-            await session.close()
+            await _cleanup("close a unit of work", session.close())
 
     def reader(self) -> Reader:
         return Reader(self.read_engine)
@@ -181,6 +182,21 @@ class Reader:
         return rows[0][0] if rows else None
 
     async def close(self) -> None:
+        """Give the connection back. Never raises: the answer is already built by now."""
         connection, self._connection = self._connection, None
-        if connection is not None:
-            await connection.close()
+        if connection is None:
+            return
+        if not await _cleanup("close a request's read connection", connection.close()):
+            # Not returned to the pool in a usable state: make sure the pool drops it.
+            await _cleanup("discard a broken read connection", connection.invalidate())
+
+
+async def _cleanup(what: str, step: Awaitable[None]) -> bool:
+    """Run a cleanup step; a failure (a connection that died meanwhile) is logged, not raised,
+    so it cannot turn a result, or the error being reported, into another error."""
+    try:
+        await step
+    except Exception as error:
+        log.warning("could not %s: %s", what, error.__class__.__name__)
+        return False
+    return True

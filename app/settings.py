@@ -79,6 +79,9 @@ class Settings(BaseSettings):
         50000, description="Cost limit; a connection multiplies its selection by `first`."
     )
     max_body_bytes: int = Field(1_048_576, description="Largest request body accepted (413).")
+    max_json_depth: int = Field(
+        64, description="Deepest nesting of lists and objects in a JSON body or `variables` (400)."
+    )
 
     # Serving
     host: str = Field("127.0.0.1", description="Address `admiral serve` binds.")

@@ -35,6 +35,15 @@ def pytest_report_header() -> str:
     return f"admiral test database: {BACKEND}"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if BACKEND == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (ADMIRAL_TEST_DATABASE=postgresql)")
+    for item in items:
+        if item.get_closest_marker("postgres_only") is not None:
+            item.add_marker(skip)
+
+
 def _postgres_database(name: str) -> Iterator[str]:
     async def admin(statement: str) -> None:
         connection = await asyncpg.connect(PG_ADMIN_URL)

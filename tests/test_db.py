@@ -10,13 +10,14 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from starlette.applications import Starlette
 
 from app.db import Database
 from app.main import create_app
 from app.settings import Settings
 from tests.conftest import BACKEND, make_settings
-from tests.helpers import DEFAULT_PASSWORD, Factory, GraphQL
+from tests.helpers import DEFAULT_PASSWORD, Factory, GraphQL, gid
 
 UNREACHABLE_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:1/nothing"
 QUICKLY = 5.0  # seconds; the point is "answers", not "hangs until a proxy gives up"
@@ -85,3 +86,126 @@ async def test_exhausted_pool_answers_503_then_recovers(app_at: AppAt, factory: 
             assert_unavailable(login, time.perf_counter() - started)
         # Connections are back: the same app answers again.
         assert await gql.ok("{ me { scope } }", token=master) == {"me": {"scope": "MASTER"}}
+
+
+# ---------------------------------------------------------------- a connection dying mid-request
+
+READ = """{
+  users(first: 10) { totalCount edges { node { id email memberships { role customer { slug } } } } }
+}"""
+
+
+class TerminateAt:
+    """Terminates the backend that ran the `at`-th statement, right after it ran.
+
+    The statement's rows are already with the client then, so a termination at the last
+    statement of a request lands after the answer was read: only cleanup meets the dead link.
+    """
+
+    def __init__(self, db: Database, at: int) -> None:
+        self.db, self.at, self.seen, self.killed = db, at, 0, False
+
+    def __call__(self, connection: Any, *_: Any) -> None:
+        if self.killed:
+            return
+        self.seen += 1
+        if self.seen != self.at:
+            return
+        self.killed = True
+        pid = connection.connection.driver_connection.get_server_pid()
+        # This hook runs inside SQLAlchemy's greenlet, so a blocking-style call is fine here.
+        with self.db.write_engine.sync_engine.connect() as other:
+            other.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)}, 5000)")
+
+
+async def terminated_rounds(
+    client: httpx.AsyncClient, db: Database, body: dict[str, Any], token: str
+) -> list[httpx.Response]:
+    """The request sent once per statement it runs, its backend terminated at that statement.
+
+    Every answer is a complete 200 (no errors) or a 503 JSON body with SERVICE_UNAVAILABLE.
+    """
+    headers = {"Authorization": f"Bearer {token}"}
+    engine = db.read_engine.sync_engine
+    # A first request settles what it touches (the key's last use), so each round runs the same
+    # statements as the counted one.
+    await client.post("/graphql", json=body, headers=headers)
+    counter = TerminateAt(db, at=0)
+    sa.event.listen(engine, "after_cursor_execute", counter)
+    try:
+        counted = await client.post("/graphql", json=body, headers=headers)
+    finally:
+        sa.event.remove(engine, "after_cursor_execute", counter)
+    assert counted.status_code == 200, counted.text
+    assert counter.seen >= 4
+    checked_out = db.read_engine.pool.checkedout()  # type: ignore[attr-defined]
+
+    answers = []
+    for at in range(1, counter.seen + 1):
+        terminate = TerminateAt(db, at)
+        sa.event.listen(engine, "after_cursor_execute", terminate)
+        try:
+            response = await client.post("/graphql", json=body, headers=headers)
+        finally:
+            sa.event.remove(engine, "after_cursor_execute", terminate)
+        assert terminate.killed
+        assert response.headers["content-type"].startswith("application/json"), response.text
+        errors = response.json().get("errors") or []
+        if response.status_code == 200:
+            assert errors == [], f"round {at}: {errors}"
+        else:
+            assert response.status_code == 503, f"round {at}: {response.text}"
+            assert {e["extensions"]["code"] for e in errors} == {"SERVICE_UNAVAILABLE"}
+        answers.append(response)
+    # Every dead connection left the pool.
+    assert db.read_engine.pool.checkedout() == checked_out  # type: ignore[attr-defined]
+    return answers
+
+
+@pytest.mark.postgres_only
+async def test_a_read_whose_connection_is_terminated_answers_200_or_503_never_500(
+    client: httpx.AsyncClient, factory: Factory, db: Database
+) -> None:
+    master = await factory.master_key("terminate")
+    owner = await factory.user("owner@example.com")
+    customer = await factory.customer("acme")
+    await factory.member(customer, owner)
+    body = {"query": READ}
+    complete = await client.post(
+        "/graphql", json=body, headers={"Authorization": f"Bearer {master}"}
+    )
+
+    answers = await terminated_rounds(client, db, body, master)
+
+    for answer in answers:
+        if answer.status_code == 200:
+            assert answer.json() == complete.json()
+    # Killed at its last statement, the request had its answer: cleanup must not spoil it.
+    assert answers[-1].status_code == 200
+    assert 503 in {a.status_code for a in answers}
+    again = await client.post("/graphql", json=body, headers={"Authorization": f"Bearer {master}"})
+    assert again.json() == complete.json()
+
+
+@pytest.mark.postgres_only
+async def test_a_mutation_whose_read_connection_dies_keeps_its_committed_answer(
+    client: httpx.AsyncClient, factory: Factory, db: Database
+) -> None:
+    master = await factory.master_key("terminate")
+    customer = await factory.customer("acme")
+    body = {
+        "query": "mutation($c: ID!) { customerNoteCreate(input: {customerId: $c, body: "
+        '"hi"}) { customerNote { id body } userErrors { code } } }',
+        "variables": {"c": gid("cus", customer)},
+    }
+
+    answers = await terminated_rounds(client, db, body, master)
+
+    # Round 1 kills the read connection that authenticated the key, before the mutation ran:
+    # the note is committed, and closing the dead reader must not turn that into an error.
+    first = answers[0].json()
+    assert answers[0].status_code == 200
+    assert first["data"]["customerNoteCreate"]["customerNote"]["body"] == "hi"
+    for answer in answers:
+        if answer.status_code == 200:
+            assert answer.json()["data"]["customerNoteCreate"]["userErrors"] == []

@@ -25,6 +25,8 @@ from graphql import (
     IntValueNode,
     OperationType,
     SelectionSetNode,
+    StringValueNode,
+    ValidationRule,
     VariableNode,
     get_named_type,
     get_operation_ast,
@@ -38,6 +40,7 @@ from strawberry.schema.schema import validate_document
 
 from app.kit.errors import ErrorCode
 from app.kit.pagination import DEFAULT_PAGE_SIZE
+from app.kit.validation import NUL, NUL_REFUSED
 from app.settings import Settings
 
 # Operations an anonymous caller may run: logging in, and nothing else.
@@ -61,6 +64,7 @@ class Limits:
             *specified_rules,
             depth_rule(settings.max_query_depth, None, None),
             max_aliases_rule(settings.max_aliases),
+            NoNulCharacter,
         )
         self.parse = lru_cache(maxsize=1024)(self._parse)
         self.validate = lru_cache(maxsize=1024)(self._validate)
@@ -79,6 +83,15 @@ class Limits:
     def _validate(self, query: str) -> tuple[GraphQLError, ...]:
         errors = validate_document(self.schema, self.parse(query), self.rules)
         return tuple(_with_code(item) for item in errors)
+
+
+class NoNulCharacter(ValidationRule):
+    """String literals of the document (`"\\u0000"` escapes) follow the rule variables follow
+    when their JSON is decoded: no NUL character."""
+
+    def enter_string_value(self, node: StringValueNode, *_: object) -> None:
+        if NUL in node.value:
+            self.report_error(GraphQLError(NUL_REFUSED, node))
 
 
 def _with_code(item: GraphQLError) -> GraphQLError:

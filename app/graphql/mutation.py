@@ -82,12 +82,12 @@ async def run_mutation(
         scope = context.scope
     owner = principal.idempotency_owner if principal is not None else None
     key = idempotency_key if (owner is not None and not dry_run) else None
-    digest = idempotency.request_hash(operation, fingerprint(input))
-    if idempotency_key is not None:
-        try:
+    try:
+        digest = idempotency.request_hash(operation, fingerprint(input))
+        if idempotency_key is not None:
             idempotency.check_key(idempotency_key)
-        except UserInputError as error:
-            return payload_type(user_errors=user_errors_from(error))
+    except UserInputError as error:
+        return payload_type(user_errors=user_errors_from(error))
 
     async with context.db.unit_of_work() as session:
         uow = UnitOfWork(session, actor, context.db.dialect, scope, dry_run=dry_run)
@@ -169,16 +169,25 @@ def _without_secrets(payload: PayloadT) -> PayloadT:
 # ---------------------------------------------------------------- stored results
 
 
-def fingerprint(value: Any) -> Any:
+# Deeper than any input the schema and the JSON scalar let through; the bound keeps the walk
+# (and the hashing after it) far from Python's and orjson's recursion limits.
+MAX_FINGERPRINT_DEPTH = 64
+
+
+def fingerprint(value: Any, depth: int = 0) -> Any:
     """Input as plain JSON for hashing; unset optional fields are left out."""
+    if depth > MAX_FINGERPRINT_DEPTH:
+        raise UserInputError("The input is nested too deeply.", ErrorCode.INVALID, "input")
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {
-            field.name: fingerprint(getattr(value, field.name))
+            field.name: fingerprint(getattr(value, field.name), depth + 1)
             for field in dataclasses.fields(value)
             if not isinstance(getattr(value, field.name), UnsetType)
         }
+    if isinstance(value, dict):
+        return {key: fingerprint(item, depth + 1) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [fingerprint(item) for item in value]
+        return [fingerprint(item, depth + 1) for item in value]
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, datetime):
@@ -260,9 +269,10 @@ def mutation_field(
 ) -> Any:
     """A mutation field with the standard arguments: `input`, `dryRun`, `idempotencyKey`."""
 
+    # `input` has no default: with one, GraphQL would treat `input: X!` as optional.
     async def resolve(
         info: Info,
-        input: Any = None,
+        input: Any,
         dry_run: bool = False,
         idempotency_key: str | None = None,
     ) -> PayloadT | None:

@@ -7,6 +7,7 @@ without reading past the limit), and bad credentials (401). Errors always come b
 
 from __future__ import annotations
 
+import json
 from contextlib import suppress
 from typing import Any
 
@@ -33,9 +34,11 @@ from app.kit.http import (
     BodyTooLarge,
     client_address,
     error_response,
+    query_string_is_utf8,
     read_body,
     request_id_of,
 )
+from app.kit.jsonutil import JSONInputError, loads_from_client
 from app.runtime import Services
 
 STATUS_BY_CODE = {
@@ -74,6 +77,13 @@ class AdmiralGraphQL(GraphQL[Context, None]):
         if request.method not in ("GET", "POST"):
             return error_response(
                 request, 405, ErrorCode.METHOD_NOT_ALLOWED, "Use GET for queries or POST."
+            )
+        if request.method == "GET" and not query_string_is_utf8(request.scope):
+            return error_response(
+                request,
+                400,
+                ErrorCode.BAD_REQUEST,
+                "The query string is not valid UTF-8 once percent-decoded.",
             )
         if request.method == "GET" and self.should_render_graphql_ide(
             self.request_adapter_class(request)
@@ -188,8 +198,19 @@ class AdmiralGraphQL(GraphQL[Context, None]):
             data["extensions"] = result.extensions
         return data
 
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            return loads_from_client(data, self.services.settings.max_json_depth)
+        except JSONInputError as error:
+            # Strawberry's callers (the WebSocket protocols too) expect a JSONDecodeError.
+            raise json.JSONDecodeError(str(error), "", 0) from None
+
     def parse_json(self, data: str | bytes) -> Any:
-        parsed = super().parse_json(data)
+        """The body, or GET's `variables` and `extensions`; a refusal is a 400 saying why."""
+        try:
+            parsed = self.decode_json(data)
+        except json.JSONDecodeError as error:
+            raise HTTPException(400, error.msg) from None
         # Strawberry expects an object (or a batch list); any other JSON value would crash it.
         if not isinstance(parsed, (dict, list)):
             raise HTTPException(400, 'The body must be a JSON object: {"query": "…"}.')

@@ -1,4 +1,5 @@
-"""The one source of "now", so expiry rules can be tested without sleeping."""
+"""The one source of "now", so expiry rules can be tested without sleeping, and the one rule
+for times given by clients: with an offset, and representable in UTC."""
 
 from __future__ import annotations
 
@@ -11,6 +12,17 @@ _offset = timedelta(0)
 
 def now() -> datetime:
     return datetime.now(UTC) + _offset
+
+
+def as_utc(value: datetime) -> datetime:
+    """`value` in UTC, or a ValueError: a naive time (its zone would be a guess), or one that
+    falls outside the years 1–9999 once moved to UTC (`9999-12-31T23:59:59-23:00`)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("Give a time zone offset (e.g. `Z` or `+02:00`).")
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("The time is out of range once moved to UTC (years 1 to 9999).") from None
 
 
 @contextmanager

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote_plus
+from urllib.parse import unquote_plus, unquote_to_bytes
 
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse
+from starlette.types import Scope
 
 from app.kit.errors import ErrorCode
 
@@ -85,3 +86,18 @@ def redacted_query_string(raw: bytes) -> str:
             value = decoded if named else REDACTED_VALUE
         kept.append(f"{name}{equals}{value}")
     return "&".join(kept)
+
+
+def query_string_is_utf8(scope: Scope) -> bool:
+    """Whether every name and value of the query string decodes as UTF-8.
+
+    Starlette replaces bad bytes with U+FFFD, which would let a mangled value pass unnoticed.
+    """
+    raw: bytes = scope.get("query_string", b"")
+    try:
+        for pair in raw.split(b"&"):
+            for part in pair.split(b"=", 1):
+                unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

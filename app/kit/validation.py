@@ -7,6 +7,9 @@ import re
 from app.kit.errors import ErrorCode, UserInputError
 
 MAX_EMAIL_LENGTH = 320
+# Text from clients never holds U+0000: PostgreSQL cannot store it in a text column.
+NUL = "\x00"
+NUL_REFUSED = "Text may not contain the NUL character (U+0000)."
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 

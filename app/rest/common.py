@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -15,6 +14,7 @@ from app.auth.service import authenticate, record_impersonated_request
 from app.kit.actor import Actor
 from app.kit.errors import ErrorCode, ServiceUnavailable, UserInputError, UserInputErrors
 from app.kit.http import BodyTooLarge, client_address, error_response, read_body, request_id_of
+from app.kit.jsonutil import JSONInputError, loads_from_client
 from app.kit.scope import NOTHING
 from app.runtime import Services
 
@@ -42,9 +42,9 @@ async def json_object(request: Request) -> dict[str, Any]:
     except BodyTooLarge:
         raise RestError(413, ErrorCode.PAYLOAD_TOO_LARGE, "The body is too large.") from None
     try:
-        value = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        raise RestError(400, ErrorCode.BAD_REQUEST, "The body is not valid JSON.") from None
+        value = loads_from_client(body, services_of(request).settings.max_json_depth)
+    except JSONInputError as error:
+        raise RestError(400, ErrorCode.BAD_REQUEST, str(error)) from None
     if not isinstance(value, dict):
         raise RestError(400, ErrorCode.BAD_REQUEST, "The body must be a JSON object.")
     return value

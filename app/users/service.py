@@ -203,8 +203,11 @@ def _suspension_end(
             )
         return now + timedelta(hours=duration_hours)
     if until is not None:
-        if until.tzinfo is None:
-            raise UserInputError("Give a time zone (e.g. `Z`).", ErrorCode.INVALID, "until")
+        # The DateTime scalar applies this rule to GraphQL input; other callers meet it here.
+        try:
+            until = clock.as_utc(until)
+        except ValueError as error:
+            raise UserInputError(str(error), ErrorCode.INVALID, "until") from None
         if until <= now:
             raise UserInputError("`until` must be in the future.", ErrorCode.INVALID, "until")
     return until

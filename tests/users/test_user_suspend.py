@@ -184,11 +184,31 @@ async def test_an_end_in_the_past_is_invalid(gql: GraphQL, world: World, db: Dat
     assert await snapshot(db) == before
 
 
-async def test_an_end_without_a_time_zone_is_invalid(gql: GraphQL, world: World) -> None:
-    payload = await _suspend(gql, world, until="2999-01-01T00:00:00")
+async def test_an_end_without_a_time_zone_is_invalid(
+    gql: GraphQL, world: World, db: Database
+) -> None:
+    before = await snapshot(db)
 
-    assert codes(payload) == ["INVALID"]
-    assert payload["userErrors"][0]["field"] == ["input", "until"]
+    # The DateTime scalar refuses a naive time for every argument, before the mutation runs.
+    response = await USER_SUSPEND.send(
+        gql,
+        {"userId": uid(world.member), "reason": "Chargebacks", "until": "2999-01-01T00:00:00"},
+        token=world.master,
+    )
+
+    assert response.status == 200
+    assert response.data is None
+    assert response.codes == ["GRAPHQL_VALIDATION_FAILED"]
+    assert ".until" in response.errors[0]["message"]
+    assert "time zone" in response.errors[0]["message"]
+    assert await snapshot(db) == before
+
+
+async def test_an_end_with_an_offset_is_kept_in_utc(gql: GraphQL, world: World) -> None:
+    payload = await _suspend(gql, world, until="2999-01-01T09:30:00+02:00")
+
+    assert payload["userErrors"] == []
+    assert payload["user"]["suspension"]["until"] == "2999-01-01T07:30:00+00:00"
 
 
 async def test_an_end_and_a_duration_together_are_invalid(gql: GraphQL, world: World) -> None:

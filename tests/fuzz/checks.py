@@ -1,0 +1,28 @@
+"""The schemathesis check of `scripts/fuzz`, loaded through `SCHEMATHESIS_HOOKS`.
+
+Schemathesis' own `not_a_server_error` counts every GraphQL error with a `path` as a server
+failure; in Admiral those are mostly coded refusals (INVALID_CURSOR, BAD_USER_INPUT, FORBIDDEN).
+A server error here is what the API promises never to answer: HTTP 5xx, a body that is not
+JSON, or an error whose code is INTERNAL_SERVER_ERROR or missing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import schemathesis
+
+
+@schemathesis.check
+def admiral_no_server_error(ctx: Any, response: Any, case: Any) -> None:
+    if response.status_code >= 500:
+        raise AssertionError(f"HTTP {response.status_code}: {response.text[:300]}")
+    try:
+        body = response.json()
+    except ValueError:
+        message = f"not JSON (HTTP {response.status_code}): {response.text[:300]}"
+        raise AssertionError(message) from None
+    errors = (body.get("errors") or []) if isinstance(body, dict) else []
+    codes = [(error.get("extensions") or {}).get("code") for error in errors]
+    if "INTERNAL_SERVER_ERROR" in codes or None in codes:
+        raise AssertionError(f"error codes {codes}: {errors[0].get('message')}")
