@@ -17,6 +17,7 @@ from app.graphql.schema import build_schema
 from app.graphql.view import AdmiralGraphQL
 from app.migrate import head_revision
 from app.rest import health, users
+from app.rest.console import console_routes
 from app.rest.metrics import Metrics, metrics_endpoint
 from app.rest.middleware import RequestContextMiddleware
 from app.runtime import Services
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/v1/password-reset", users.password_reset, methods=["POST"]),
         Route("/v1/feedback", users.feedback, methods=["POST"]),
         Mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static"),
+        *console_routes(settings),
     ]
     middleware = [Middleware(RequestContextMiddleware, metrics=metrics)]
     if settings.cors_origins:

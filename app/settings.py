@@ -93,6 +93,21 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", description="Log level of the JSON logs on stdout.")
 
+    # The operator console
+    console_dir: str = Field(
+        "console/dist", description="The console's build, served at /console when it exists."
+    )
+    persisted_queries_file: str | None = Field(
+        None,
+        description="Manifest of documents accepted by hash (default: the console build's "
+        "persisted-documents.json).",
+    )
+    persisted_queries_only_for_sessions: bool = Field(
+        False,
+        description="Session callers (and callers without credentials) may send only "
+        "persisted documents; a master may still send any.",
+    )
+
     @field_validator("staff_emails", "cors_origins", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:

@@ -28,6 +28,7 @@ from app.graphql.context import Context
 from app.graphql.errors import format_error
 from app.graphql.ide import graphiql_html
 from app.graphql.operations import operation_summary
+from app.graphql.persisted import PersistedQueries
 from app.graphql.schema import AdmiralSchema
 from app.kit.errors import ErrorCode, ServiceUnavailable
 from app.kit.http import (
@@ -64,6 +65,7 @@ class AdmiralGraphQL(GraphQL[Context, None]):
         self.services = services
         self.limits = schema.limits
         self._ide_html = graphiql_html()
+        self.persisted = PersistedQueries.from_settings(services.settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -120,6 +122,9 @@ class AdmiralGraphQL(GraphQL[Context, None]):
                 )
                 if principal is None:
                     return unauthenticated(request, "The token is unknown, revoked or expired.")
+            # Before the impersonation audit, which then summarises the persisted document.
+            if (refusal := self.persisted.apply(request, principal)) is not None:
+                return refusal
             if principal is not None and principal.is_impersonation:
                 principal = principal.for_request(
                     request_id_of(request),

@@ -138,3 +138,30 @@ async def test_me_impersonated_by_a_master_key(
         "user": None,
     }
     assert data["me"]["user"]["email"] == "owner@own.test"
+
+
+SESSION = "{ me { session { id kind readOnly expiresAt } } }"
+
+
+async def test_me_session_is_the_one_in_use(gql: GraphQL, world: World, db: Any) -> None:
+    owner = await gql.ok(SESSION, token=world.owner_token)
+    impersonation = await gql.ok(SESSION, token=world.read_only_token)
+    master = await gql.ok(SESSION, token=world.master)
+    async with db.write_engine.connect() as connection:
+        rows = {
+            row.token_hash: row
+            for row in await connection.execute(
+                sa.select(LOGIN_SESSIONS).where(
+                    LOGIN_SESSIONS.c.token_hash.in_(
+                        [token_hash(world.owner_token), token_hash(world.read_only_token)]
+                    )
+                )
+            )
+        }
+    own = rows[token_hash(world.owner_token)]
+    assert owner["me"]["session"]["id"] == gid("ses", own)
+    assert owner["me"]["session"]["kind"] == "LOGIN"
+    assert owner["me"]["session"]["expiresAt"].startswith(own.expires_at.isoformat()[:19])
+    assert impersonation["me"]["session"]["kind"] == "IMPERSONATION"
+    assert impersonation["me"]["session"]["readOnly"] is True
+    assert master["me"]["session"] is None

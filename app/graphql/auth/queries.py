@@ -83,6 +83,15 @@ class Me:
             )
         return None
 
+    @strawberry.field(
+        description="The login or impersonation session in use (its expiry); null for a master key."
+    )
+    async def session(self, info: Info) -> Session | None:
+        if self.principal.session_id is None:
+            return None
+        row = await repository.session_row(info.context.reader, self.principal.session_id)
+        return Session.from_row(row) if row is not None else None
+
     @strawberry.field(extensions=master_only(), description="The master key in use, if any.")
     async def master_key(self, info: Info) -> MasterKey | None:
         if self.principal.master_key_id is None:

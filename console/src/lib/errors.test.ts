@@ -1,0 +1,24 @@
+import { describe, expect, it } from "vitest";
+import { fieldKey, groupErrors } from "./errors";
+
+describe("userErrors next to their field", () => {
+  it("names a form field by the path below `input`", () => {
+    expect(fieldKey(["input", "email"])).toBe("email");
+    expect(fieldKey(["input", "limits", "seats"])).toBe("limits.seats");
+    expect(fieldKey(["input"])).toBeNull();
+    expect(fieldKey(null)).toBeNull();
+  });
+
+  it("puts errors of unknown fields above the form, with their field", () => {
+    const grouped = groupErrors(
+      [
+        { field: ["input", "email"], message: "Taken.", code: "EMAIL_TAKEN" },
+        { field: ["input", "slug"], message: "Bad slug.", code: "INVALID" },
+        { field: null, message: "Not allowed.", code: "FORBIDDEN" },
+      ],
+      ["email"],
+    );
+    expect(grouped.byField).toEqual({ email: ["Taken."] });
+    expect(grouped.general).toEqual(["slug: Bad slug.", "Not allowed."]);
+  });
+});

@@ -1,0 +1,41 @@
+import { graphql } from "../../gql";
+
+export const AuditEventsQuery = graphql(`
+  query AuditEvents($first: Int!, $after: String, $filter: AuditEventFilter, $master: Boolean!) {
+    auditEvents(first: $first, after: $after, filter: $filter) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        cursor
+        node {
+          id
+          seq
+          createdAt
+          actorType
+          actorId
+          impersonatorId
+          action
+          targetType
+          targetId
+          customerId
+          diff
+          requestId
+          clientAddr @include(if: $master)
+        }
+      }
+    }
+  }
+`);
+
+export const AuditChainVerifyQuery = graphql(`
+  query AuditChainVerify {
+    auditChainVerify {
+      ok
+      checked
+      firstBrokenId
+    }
+  }
+`);

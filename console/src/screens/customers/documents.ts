@@ -1,0 +1,320 @@
+import { graphql } from "../../gql";
+
+export const CustomersListQuery = graphql(`
+  query CustomersList($first: Int!, $after: String, $filter: CustomerFilter) {
+    customers(first: $first, after: $after, filter: $filter) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        cursor
+        node {
+          id
+          slug
+          name
+          status
+          billingEmail
+          createdAt
+          plan {
+            code
+            name
+          }
+          members(first: 1) {
+            totalCount
+          }
+          projects(first: 1) {
+            totalCount
+          }
+        }
+      }
+    }
+  }
+`);
+
+export const CustomerDetailQuery = graphql(`
+  query CustomerDetail($id: ID!, $master: Boolean!) {
+    customer(id: $id) {
+      id
+      slug
+      name
+      status
+      billingEmail
+      createdAt
+      updatedAt
+      deactivatedAt
+      deactivationReason @include(if: $master)
+      plan {
+        code
+        name
+        price
+        interval
+        monthlyQuota
+        ratePerSecond
+        seats
+        sla
+      }
+      members(first: 100) {
+        totalCount
+        nodes {
+          id
+          role
+          createdAt
+          user {
+            id
+            email
+            name
+            status
+          }
+        }
+      }
+      invitations(first: 50) {
+        totalCount
+        nodes {
+          id
+          email
+          role
+          status
+          createdAt
+          expiresAt
+        }
+      }
+      projects(first: 100) {
+        totalCount
+        nodes {
+          id
+          name
+          slug
+          createdAt
+        }
+      }
+      notes(first: 50) @include(if: $master) {
+        totalCount
+        nodes {
+          id
+          body
+          authorId
+          createdAt
+        }
+      }
+    }
+  }
+`);
+
+
+export const CustomerUpdateMutation = graphql(`
+  mutation CustomerUpdate($input: CustomerUpdateInput!, $dryRun: Boolean!, $idempotencyKey: String) {
+    customerUpdate(input: $input, dryRun: $dryRun, idempotencyKey: $idempotencyKey) {
+      customer {
+        id
+        name
+        slug
+        billingEmail
+        plan {
+          code
+        }
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`);
+
+export const CustomerDeactivateMutation = graphql(`
+  mutation CustomerDeactivate($input: CustomerDeactivateInput!, $dryRun: Boolean!, $idempotencyKey: String) {
+    customerDeactivate(input: $input, dryRun: $dryRun, idempotencyKey: $idempotencyKey) {
+      customer {
+        id
+        status
+        deactivatedAt
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`);
+
+export const CustomerReactivateMutation = graphql(`
+  mutation CustomerReactivate($input: CustomerReactivateInput!, $dryRun: Boolean!, $idempotencyKey: String) {
+    customerReactivate(input: $input, dryRun: $dryRun, idempotencyKey: $idempotencyKey) {
+      customer {
+        id
+        status
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`);
+
+export const MemberAddMutation = graphql(`
+  mutation MemberAdd($input: MemberAddInput!, $dryRun: Boolean!, $idempotencyKey: String) {
+    memberAdd(input: $input, dryRun: $dryRun, idempotencyKey: $idempotencyKey) {
+      membership {
+        id
+        role
+        user {
+          email
+        }
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`);
+
+export const MemberRoleUpdateMutation = graphql(`
+  mutation MemberRoleUpdate($input: MemberRoleUpdateInput!, $dryRun: Boolean!, $idempotencyKey: String) {
+    memberRoleUpdate(input: $input, dryRun: $dryRun, idempotencyKey: $idempotencyKey) {
+      membership {
+        id
+        role
+        user {
+          email
+        }
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`);
+
+export const MemberRemoveMutation = graphql(`
+  mutation MemberRemove($input: MemberRemoveInput!, $dryRun: Boolean!, $idempotencyKey: String) {
+    memberRemove(input: $input, dryRun: $dryRun, idempotencyKey: $idempotencyKey) {
+      removedMembershipId
+      customer {
+        id
+        members(first: 1) {
+          totalCount
+        }
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`);
+
+export const InvitationCreateMutation = graphql(`
+  mutation InvitationCreate($input: InvitationCreateInput!, $dryRun: Boolean!, $idempotencyKey: String) {
+    invitationCreate(input: $input, dryRun: $dryRun, idempotencyKey: $idempotencyKey) {
+      invitation {
+        id
+        email
+        role
+        expiresAt
+      }
+      acceptUrl
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`);
+
+export const InvitationRevokeMutation = graphql(`
+  mutation InvitationRevoke($input: InvitationRevokeInput!, $dryRun: Boolean!, $idempotencyKey: String) {
+    invitationRevoke(input: $input, dryRun: $dryRun, idempotencyKey: $idempotencyKey) {
+      invitation {
+        id
+        email
+        status
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`);
+
+export const ProjectCreateMutation = graphql(`
+  mutation ProjectCreate($input: ProjectCreateInput!, $dryRun: Boolean!, $idempotencyKey: String) {
+    projectCreate(input: $input, dryRun: $dryRun, idempotencyKey: $idempotencyKey) {
+      project {
+        id
+        name
+        slug
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`);
+
+export const ProjectUpdateMutation = graphql(`
+  mutation ProjectUpdate($input: ProjectUpdateInput!, $dryRun: Boolean!, $idempotencyKey: String) {
+    projectUpdate(input: $input, dryRun: $dryRun, idempotencyKey: $idempotencyKey) {
+      project {
+        id
+        name
+        slug
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`);
+
+export const ProjectDeleteMutation = graphql(`
+  mutation ProjectDelete($input: ProjectDeleteInput!, $dryRun: Boolean!, $idempotencyKey: String) {
+    projectDelete(input: $input, dryRun: $dryRun, idempotencyKey: $idempotencyKey) {
+      deletedProjectId
+      customer {
+        id
+        projects(first: 1) {
+          totalCount
+        }
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`);
+
+export const CustomerNoteCreateMutation = graphql(`
+  mutation CustomerNoteCreate($input: CustomerNoteCreateInput!, $dryRun: Boolean!, $idempotencyKey: String) {
+    customerNoteCreate(input: $input, dryRun: $dryRun, idempotencyKey: $idempotencyKey) {
+      customerNote {
+        id
+        body
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`);
