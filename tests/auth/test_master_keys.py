@@ -124,6 +124,12 @@ async def test_create_accepts_a_hundred_characters_trimmed(gql: GraphQL, world: 
     payload = await create(gql, world.master, "  " + "x" * 100 + "  ")
     assert payload["userErrors"] == []
     assert payload["masterKey"]["name"] == "x" * 100
+    listed = await gql.ok(
+        "query($id: ID!) { node(id: $id) { ... on MasterKey { name } } }",
+        {"id": payload["masterKey"]["id"]},
+        token=world.master,
+    )
+    assert listed["node"]["name"] == "x" * 100
 
 
 async def test_dry_run_create_returns_no_key_and_writes_nothing(

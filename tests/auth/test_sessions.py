@@ -14,7 +14,15 @@ from app.kit.crypto import token_hash
 from app.models import UserStatus
 from app.models.tables import LOGIN_SESSIONS, USERS
 from tests.helpers import DEFAULT_PASSWORD, Factory, GraphQL, Response, World, gid
-from tests.support import CLIENT_ADDR, audit_events, client_at, counts, rows, session_id
+from tests.support import (
+    CLIENT_ADDR,
+    audit_events,
+    client_at,
+    counts,
+    rows,
+    session_id,
+    session_row,
+)
 
 LOGIN = """
 mutation($email: String!, $password: String!, $dryRun: Boolean! = false) {
@@ -240,7 +248,9 @@ async def test_suspension_ending_later_lets_the_user_in_then(
     )
     assert codes(await login(gql, "ada@example.com")) == ["USER_SUSPENDED"]
     with clock.travel(timedelta(hours=1, seconds=1)):
-        assert (await login(gql, "ada@example.com"))["userErrors"] == []
+        payload = await login(gql, "ada@example.com")
+        assert payload["userErrors"] == []
+        assert payload["token"] is not None
 
 
 @pytest.mark.parametrize("status", [UserStatus.SUSPENDED, UserStatus.BLOCKED, UserStatus.DELETED])
@@ -294,14 +304,22 @@ async def test_five_failures_per_client_address_then_too_many_attempts(
     # Ada never failed, but this address did five times.
     assert codes(await login(gql, "ada@example.com")) == ["TOO_MANY_ATTEMPTS"]
     async with client_at(app, "198.51.100.21") as elsewhere:
-        assert (await login(GraphQL(elsewhere), "ada@example.com"))["userErrors"] == []
+        payload = await login(GraphQL(elsewhere), "ada@example.com")
+        assert payload["userErrors"] == []
+        assert payload["token"] is not None
+        assert payload["session"]["clientAddr"] == "198.51.100.21"
 
 
 async def test_four_failures_still_allow_a_login(gql: GraphQL, factory: Factory) -> None:
     await factory.user("ada@example.com")
     for _ in range(4):
-        await login(gql, "ada@example.com", "wrong password here")
-    assert (await login(gql, "ada@example.com"))["userErrors"] == []
+        failed = await login(gql, "ada@example.com", "wrong password here")
+        assert codes(failed) == ["INVALID_CREDENTIALS"]
+    payload = await login(gql, "ada@example.com")
+    assert payload["userErrors"] == []
+    assert await gql.ok(ME, token=payload["token"]) == {
+        "me": {"user": {"email": "ada@example.com"}}
+    }
 
 
 async def test_logins_work_again_after_the_window(gql: GraphQL, factory: Factory) -> None:
@@ -437,8 +455,12 @@ async def test_user_may_revoke_another_of_their_own_sessions(
     user = await factory.user("ada@example.com")
     token = await factory.session_token(user)
     laptop = await factory.session_token(user)
-    data = await gql.ok(REVOKE, {"id": await session_id(db, laptop)}, token=token)
+    laptop_id = await session_id(db, laptop)
+    data = await gql.ok(REVOKE, {"id": laptop_id}, token=token)
     assert data["sessionRevoke"]["userErrors"] == []
+    assert data["sessionRevoke"]["session"]["id"] == laptop_id
+    assert data["sessionRevoke"]["session"]["revokedAt"] is not None
+    assert (await session_row(db, laptop)).revoked_at is not None
     await assert_unauthenticated(gql, laptop)
     await gql.ok(ME, token=token)
 
@@ -473,6 +495,14 @@ async def test_staff_session_revokes_any_session(gql: GraphQL, world: World, db:
     victim = await session_id(db, world.owner_token)
     data = await gql.ok(REVOKE, {"id": victim}, token=world.staff_token)
     assert data["sessionRevoke"]["userErrors"] == []
+    assert data["sessionRevoke"]["session"]["id"] == victim
+    assert (await session_row(db, world.owner_token)).revoked_at is not None
+    event = (await audit_events(db))[-1]
+    assert (event.action, event.actor_id, event.target_id) == (
+        "session.revoke",
+        gid("usr", world.staff),
+        victim,
+    )
     await assert_unauthenticated(gql, world.owner_token)
 
 

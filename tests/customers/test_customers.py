@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from app.db import Database
 from app.kit.ids import decode
 from app.models import Customer, CustomerStatus
+from app.models.tables import CUSTOMER_NOTES
 from tests.customers import support
 from tests.customers.support import ok, refused
 from tests.helpers import Factory, GraphQL, World, gid
+from tests.support import rows
 
 CREATE_SELECT = "customer { id slug name billingEmail status plan { code } }"
 
@@ -92,6 +95,12 @@ async def test_session_admin_updates_name_and_billing_email(
         "billingEmail": "ap@own.test",
         "slug": "own-co",
     }
+    stored = await gql.ok(
+        "query($id: ID!) { customer(id: $id) { name billingEmail } }",
+        {"id": gid("cus", world.own)},
+        token=world.owner_token,
+    )
+    assert stored["customer"] == {"name": "Own Inc", "billingEmail": "ap@own.test"}
     [event] = await support.events(db, "customer.update")
     assert event.customer_id == world.own.id
     assert set(event.diff) == {"name", "billingEmail"}
@@ -218,6 +227,24 @@ async def test_deactivation_needs_a_reason(
     assert found == [(code, ["input", "reason"])]
 
 
+async def test_a_reason_of_500_characters_is_kept(gql: GraphQL, world: World) -> None:
+    own = gid("cus", world.own)
+    payload = await ok(
+        gql,
+        "customerDeactivate",
+        {"customerId": own, "reason": "r" * 500},
+        token=world.master,
+        select="customer { deactivationReason }",
+    )
+    assert payload["customer"]["deactivationReason"] == "r" * 500
+    data = await gql.ok(
+        "query($id: ID!) { customer(id: $id) { deactivationReason } }",
+        {"id": own},
+        token=world.master,
+    )
+    assert data["customer"]["deactivationReason"] == "r" * 500
+
+
 async def test_deactivating_twice_is_an_invalid_state(
     gql: GraphQL, world: World, factory: Factory
 ) -> None:
@@ -310,13 +337,23 @@ async def test_note_body_is_checked(gql: GraphQL, world: World, body: str, code:
     assert found == [(code, ["input", "body"])]
 
 
-async def test_a_note_of_exactly_5000_characters_is_kept(gql: GraphQL, world: World) -> None:
-    await ok(
+async def test_a_note_of_exactly_5000_characters_is_kept(
+    gql: GraphQL, world: World, db: Database
+) -> None:
+    body = "".join(chr(ord("a") + n % 26) for n in range(5000))  # a cut shows at any length
+    own = gid("cus", world.own)
+    payload = await ok(
         gql,
         "customerNoteCreate",
-        {"customerId": gid("cus", world.own), "body": "x" * 5000},
+        {"customerId": own, "body": body},
         token=world.master,
+        select="customerNote { body }",
     )
+    assert payload["customerNote"]["body"] == body
+    data = await gql.ok(NOTES_QUERY, {"id": own}, token=world.master)
+    assert [node["body"] for node in data["customer"]["notes"]["nodes"]] == [body]
+    [stored] = await rows(db, sa.select(CUSTOMER_NOTES.c.body))
+    assert stored.body == body
 
 
 # ---------------------------------------------------------------- reading

@@ -78,8 +78,17 @@ async def test_a_second_pending_invitation_is_a_conflict(gql: GraphQL, world: Wo
 async def test_a_new_invitation_may_follow_a_revoked_one(
     gql: GraphQL, world: World, db: Database
 ) -> None:
-    await support.invitation(db, world.own, "new@own.test", revoked=True)
-    await ok(gql, "invitationCreate", invite(world), token=world.owner_token)
+    revoked = await support.invitation(db, world.own, "new@own.test", revoked=True)
+    payload = await ok(
+        gql, "invitationCreate", invite(world), token=world.owner_token, select=CREATE
+    )
+    assert payload["invitation"]["email"] == "new@own.test"
+    assert payload["invitation"]["status"] == "PENDING"
+    stored = await rows(db, sa.select(INVITATIONS).order_by(INVITATIONS.c.created_at))
+    assert [(row.id == revoked.invitation.id, row.revoked_at is None) for row in stored] == [
+        (True, False),
+        (False, True),
+    ]
 
 
 async def test_inviting_a_member_is_a_conflict(gql: GraphQL, world: World) -> None:

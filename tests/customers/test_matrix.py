@@ -161,7 +161,10 @@ async def test_permission(
         assert response.errors == []
         payload = response.data[operation]
         assert payload["userErrors"] == []
+        # It acted, and says what it did.
         assert after["audit_events"] == before["audit_events"] + 1
+        reported = {key: value for key, value in payload.items() if key != "userErrors"}
+        assert any(value not in (None, 0, []) for value in reported.values()), payload
         return
     assert after == before  # refused: nothing written, not even an audit event
     if outcome == NOT_FOUND:

@@ -163,10 +163,19 @@ async def test_only_an_owner_grants_owner(gql: GraphQL, world: World, factory: F
     assert payload["membership"]["role"] == "OWNER"
 
 
-async def test_master_grants_owner(gql: GraphQL, world: World, factory: Factory) -> None:
+async def test_master_grants_owner(
+    gql: GraphQL, world: World, factory: Factory, db: Database
+) -> None:
     user = await factory.user("new@own.test")
     add = own(world, userId=gid("usr", user), role="OWNER")
-    await ok(gql, "memberAdd", add, token=world.master)
+    payload = await ok(gql, "memberAdd", add, token=world.master, select=MEMBERSHIP)
+    assert payload["membership"]["role"] == "OWNER"
+    assert payload["membership"]["user"] == {"email": "new@own.test"}
+    assert await role_of(db, world, user) == "OWNER"
+    # The new OWNER administers the customer: it is in their session scope.
+    token = await factory.session_token(user)
+    mine = await gql.ok("{ me { customers { slug } } }", token=token)
+    assert mine["me"]["customers"] == [{"slug": "own-co"}]
 
 
 # ---------------------------------------------------------------- memberRoleUpdate

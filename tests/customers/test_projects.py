@@ -41,7 +41,9 @@ async def test_a_slug_is_unique_within_its_customer_only(
     found = await refused(gql, "projectCreate", new_project(world), token=world.owner_token)
     assert found == [("SLUG_TAKEN", ["input", "slug"])]
     elsewhere = {**new_project(world), "customerId": gid("cus", world.other)}
-    await ok(gql, "projectCreate", elsewhere, token=world.master)
+    payload = await ok(gql, "projectCreate", elsewhere, token=world.master, select=PROJECT)
+    assert payload["project"]["slug"] == "web"
+    assert payload["project"]["customer"] == {"slug": "other-co"}
 
 
 async def test_create_checks_every_field(gql: GraphQL, world: World) -> None:

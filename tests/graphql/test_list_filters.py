@@ -226,10 +226,18 @@ async def test_customer_filters_stay_in_scope(gql: GraphQL, world: World) -> Non
 
 @pytest.mark.parametrize("query", [USERS, CUSTOMERS], ids=["users", "customers"])
 async def test_search_is_limited_to_100_characters(
-    gql: GraphQL, master_token: str, query: str
+    gql: GraphQL, factory: Factory, master_token: str, query: str
 ) -> None:
+    # Matched whole: a search cut short would also find the near miss.
+    await factory.user("whole@s.test", name="x" * 100)
+    await factory.user("near@s.test", name="x" * 99 + "y")
+    await factory.customer("whole", name="x" * 100)
+    await factory.customer("near", name="x" * 99 + "y")
     ok = await gql(query, {"filter": {"search": "x" * 100}}, token=master_token)
     assert ok.errors == []
+    [connection] = ok.data.values()
+    expected = ["whole@s.test"] if query is USERS else ["whole"]
+    assert [next(iter(node.values())) for node in connection["nodes"]] == expected
     response = await gql(query, {"filter": {"search": "x" * 101}}, token=master_token)
     assert response.codes == ["BAD_USER_INPUT"]
     assert "100" in response.errors[0]["message"]

@@ -9,10 +9,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from app.kit import clock
+from app.models.tables import IDEMPOTENCY_RECORDS
 from tests.helpers import Factory, GraphQL, World
-from tests.support import counts, session_id
+from tests.support import counts, rows, session_id
 
 CREATE = """
 mutation($name: String!, $key: String, $dryRun: Boolean! = false) {
@@ -180,9 +182,18 @@ async def test_a_failed_attempt_does_not_use_up_the_key(
 
 
 @pytest.mark.parametrize("length", [1, 255])
-async def test_key_lengths_accepted(gql: GraphQL, world: World, length: int) -> None:
-    response = await create(gql, world.master, "ok", "k" * length)
-    assert response.data["masterKeyCreate"]["userErrors"] == []
+async def test_key_lengths_accepted(gql: GraphQL, world: World, db: Any, length: int) -> None:
+    first = await create(gql, world.master, "ok", "k" * length)
+    assert first.data["masterKeyCreate"]["userErrors"] == []
+    [record] = await rows(db, sa.select(IDEMPOTENCY_RECORDS.c.key))
+    assert record.key == "k" * length
+    # Kept whole: the same key replays, a key one character shorter does not.
+    again = await create(gql, world.master, "ok", "k" * length)
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.data["masterKeyCreate"]["masterKey"] == first.data["masterKeyCreate"]["masterKey"]
+    if length > 1:
+        other = await create(gql, world.master, "ok", "k" * (length - 1))
+        assert "idempotent-replayed" not in other.headers
 
 
 @pytest.mark.parametrize("key", ["", "k" * 256], ids=["empty", "256-chars"])

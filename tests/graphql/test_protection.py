@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -178,16 +179,27 @@ async def test_wrong_content_type_gets_415(
     assert_json_error(response, 415, "UNSUPPORTED_MEDIA_TYPE")
 
 
-async def test_json_with_a_charset_is_fine(client: httpx.AsyncClient, master_token: str) -> None:
+async def test_json_with_a_charset_is_fine(
+    client: httpx.AsyncClient, master_token: str, db: Any
+) -> None:
+    from tests.support import counts
+
+    before = await counts(db)
+    # Non-ASCII text in the body, decoded as the declared UTF-8 (a dry run echoes it back).
+    document = (
+        'mutation { masterKeyCreate(input: {name: "Zoë ✓"}, dryRun: true) { masterKey { name } } }'
+    )
     response = await client.post(
         "/graphql",
-        content=b'{"query": "{ __typename }"}',
+        content=json.dumps({"query": document}, ensure_ascii=False).encode("utf-8"),
         headers={
             "Content-Type": "application/json; charset=utf-8",
             "Authorization": f"Bearer {master_token}",
         },
     )
     assert response.status_code == 200
+    assert response.json() == {"data": {"masterKeyCreate": {"masterKey": {"name": "Zoë ✓"}}}}
+    assert await counts(db) == before
 
 
 async def test_mutation_by_get_gets_405(client: httpx.AsyncClient, world: World, db: Any) -> None:

@@ -8,11 +8,13 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from app.db import Database
 from app.kit import clock
 from app.models.tables import FEEDBACK, PASSWORD_RESET_TOKENS
 from tests.helpers import DEFAULT_PASSWORD, GraphQL, World
+from tests.support import rows
 from tests.users.support import (
     NEW_PASSWORD,
     USER_DELETE,
@@ -108,8 +110,11 @@ async def test_a_link_works_until_its_hour_is_over(
 
     with clock.travel(timedelta(minutes=59)):
         response = await complete_reset(client, token)
-
-    assert response.status_code == 200, response.text
+        assert response.status_code == 200, response.text
+        assert response.json() == {"ok": True, "userId": uid(world.member)}
+        assert (await login(gql, "member@own.test", NEW_PASSWORD))["token"]
+        old = await login(gql, "member@own.test", DEFAULT_PASSWORD)
+        assert old["userErrors"] == [{"code": "INVALID_CREDENTIALS"}]
 
 
 async def test_an_unknown_token_is_invalid(client: httpx.AsyncClient, db: Database) -> None:
@@ -131,7 +136,10 @@ async def test_a_weak_password_keeps_the_link_usable(
         assert rest_error(response)["code"] == "WEAK_PASSWORD"
         assert rest_error(response)["field"] == ["password"]
     assert await count(db, PASSWORD_RESET_TOKENS, PASSWORD_RESET_TOKENS.c.used_at.is_(None)) == 1
+    for weak in ("short", "member@own.test", "MEMBER"):
+        assert (await login(gql, "member@own.test", weak))["token"] is None, weak
     assert (await complete_reset(client, token)).status_code == 200
+    assert (await login(gql, "member@own.test", NEW_PASSWORD))["token"]
 
 
 async def test_a_link_of_a_deleted_user_is_invalid(
@@ -151,14 +159,18 @@ async def test_a_link_is_used_once_even_by_concurrent_requests(
 ) -> None:
     token = await _reset_token(gql, world)
 
+    passwords = ("first concurrent password", "second concurrent password")
     responses = await asyncio.gather(
-        complete_reset(client, token, "first concurrent password"),
-        complete_reset(client, token, "second concurrent password"),
+        *(complete_reset(client, token, password) for password in passwords)
     )
 
     assert sorted(response.status_code for response in responses) == [200, 400]
     refused = next(response for response in responses if response.status_code == 400)
     assert rest_error(refused)["code"] == "TOKEN_USED"
+    # The password of the request that won is the one that holds.
+    won, lost = passwords if responses[0].status_code == 200 else passwords[::-1]
+    assert (await login(gql, "member@own.test", won))["token"]
+    assert (await login(gql, "member@own.test", lost))["token"] is None
 
 
 async def test_a_wrong_content_type_is_415(client: httpx.AsyncClient) -> None:
@@ -223,7 +235,31 @@ async def test_feedback_is_created_for_the_signed_in_user(
     assert body["id"].startswith("fbk_")
     assert (body["kind"], body["rating"]) == ("IDEA", 5)
     assert body["createdAt"]
-    assert await count(db, FEEDBACK, FEEDBACK.c.user_id == world.member.id) == 1
+    [stored] = await rows(db, sa.select(FEEDBACK).where(FEEDBACK.c.user_id == world.member.id))
+    assert (stored.kind, stored.message, stored.rating, stored.page) == (
+        "IDEA",
+        "Dark mode please",
+        5,
+        "/settings",
+    )
+
+
+async def test_feedback_at_its_limits_is_kept_whole(
+    gql: GraphQL, world: World, client: httpx.AsyncClient
+) -> None:
+    message = "".join(chr(ord("a") + n % 26) for n in range(5000))
+    page = "/" + "p" * 499
+    response = await send_feedback(
+        client, world.member_token, {**IDEA, "message": message, "page": page}
+    )
+
+    assert response.status_code == 201, response.text
+    data = await gql.ok(
+        "query($id: ID!) { node(id: $id) { ... on Feedback { message page } } }",
+        {"id": response.json()["id"]},
+        token=world.master,
+    )
+    assert data["node"] == {"message": message, "page": page}
 
 
 async def test_feedback_is_audited_as_the_user(

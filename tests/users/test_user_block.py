@@ -108,8 +108,13 @@ async def test_the_reason_is_required(gql: GraphQL, world: World, db: Database) 
 
 async def test_the_reason_is_at_most_500_characters(gql: GraphQL, world: World) -> None:
     payload = await _block(gql, world, reason="x" * 501)
+    longest = await _block(gql, world, reason="y" * 500)
 
     assert codes(payload) == ["TOO_LONG"]
+    assert longest["userErrors"] == []
+    assert longest["user"]["block"]["reason"] == "y" * 500
+    detail = await user_detail(gql, uid(world.member), world.master)
+    assert detail["block"]["reason"] == "y" * 500
 
 
 async def test_a_blocked_user_cannot_be_blocked_again(

@@ -99,12 +99,18 @@ async def test_an_owner_is_refused_while_any_of_their_customers_would_lose_its_l
     assert codes(payload) == ["LAST_OWNER"]
 
 
-async def test_an_admin_member_can_be_deleted(gql: GraphQL, world: World) -> None:
+async def test_an_admin_member_can_be_deleted(gql: GraphQL, world: World, db: Database) -> None:
     payload = await USER_DELETE.ok(
         gql, {"userId": uid(world.admin), "confirm": True}, token=world.master
     )
 
     assert payload["userErrors"] == []
+    assert payload["deletedUserId"] == uid(world.admin)
+    assert payload["user"]["status"] == "DELETED"
+    row = await user_row(db, world.admin)
+    assert row is not None
+    assert row.status == UserStatus.DELETED
+    assert await count(db, MEMBERSHIPS, MEMBERSHIPS.c.user_id == world.admin.id) == 0
 
 
 # ---------------------------------------------------------------- soft delete

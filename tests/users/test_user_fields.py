@@ -11,6 +11,7 @@ import pytest
 from app.kit import clock
 from app.models import FeedbackKind, NoteCategory
 from tests.helpers import DEFAULT_PASSWORD, Factory, GraphQL, World
+from tests.support import record_event, session_id
 from tests.users.support import (
     LOGIN,
     USER_SUSPEND,
@@ -85,12 +86,30 @@ async def test_a_session_admin_gets_null_and_forbidden(
 
 
 @pytest.mark.parametrize("field", list(MASTER_ONLY_FIELDS))
-async def test_a_staff_session_sees_them(gql: GraphQL, world: World, field: str) -> None:
+async def test_a_staff_session_sees_them(
+    gql: GraphQL, world: World, factory: Factory, db: Any, field: str
+) -> None:
+    await factory.note(world.member, "Called about invoices")
+    await add_feedback(factory, world.member)
+    await record_event(db, "user.touch", target_id=uid(world.member))
     document = f"query($id: ID!) {{ user(id: $id) {{ {MASTER_ONLY_FIELDS[field]} }} }}"
+    expected = {
+        "sessions": [{"id": await session_id(db, world.member_token)}],
+        "activity": {"totalCount": 1},
+        "feedback": {"totalCount": 1},
+        "suspension": None,  # neither suspended nor blocked: null without an error
+        "block": None,
+        "notes": {"totalCount": 1},
+        "notesCount": 1,
+        "metadata": {},
+        "isStaff": False,
+        "lastSeenAt": None,  # the member's session was never used
+    }
 
     response = await gql(document, {"id": uid(world.member)}, token=world.staff_token)
 
     assert response.errors == []
+    assert response.data == {"user": {field: expected[field]}}
 
 
 async def test_a_session_admin_sees_nobody_outside_their_customers(

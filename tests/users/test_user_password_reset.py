@@ -17,6 +17,7 @@ from app.models.tables import PASSWORD_RESET_TOKENS
 from app.settings import Settings
 from tests.helpers import GraphQL, World
 from tests.users.support import (
+    NEW_PASSWORD,
     USER_DELETE,
     USER_PASSWORD_RESET,
     codes,
@@ -24,6 +25,7 @@ from tests.users.support import (
     count,
     events,
     everything_as_text,
+    login,
     notes_of,
     reset_token_of,
     reset_token_rows,
@@ -93,8 +95,10 @@ async def test_a_second_link_retires_the_first(
     assert retired.status_code == 400
     assert rest_error(retired)["code"] in {"TOKEN_USED", "TOKEN_INVALID"}
     assert used.status_code == 200, used.text
+    assert used.json() == {"ok": True, "userId": uid(world.member)}
     unused = PASSWORD_RESET_TOKENS.c.used_at.is_(None)
     assert await count(db, PASSWORD_RESET_TOKENS, unused) == 0
+    assert (await login(gql, "member@own.test", NEW_PASSWORD))["token"]
 
 
 async def test_a_dry_run_issues_no_link(gql: GraphQL, world: World, db: Database) -> None:

@@ -172,6 +172,9 @@ async def test_the_reason_is_at_most_500_characters(gql: GraphQL, world: World) 
 
     assert codes(too_long) == ["TOO_LONG"]
     assert longest["userErrors"] == []
+    assert longest["user"]["suspension"]["reason"] == "x" * 500
+    detail = await user_detail(gql, uid(world.member), world.master)
+    assert detail["suspension"]["reason"] == "x" * 500
 
 
 async def test_an_end_in_the_past_is_invalid(gql: GraphQL, world: World, db: Database) -> None:

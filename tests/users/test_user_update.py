@@ -129,13 +129,21 @@ async def test_oversized_metadata_is_too_long(gql: GraphQL, world: World) -> Non
     assert codes(payload) == ["TOO_LONG"]
 
 
-async def test_a_long_name_is_too_long(gql: GraphQL, world: World) -> None:
+async def test_a_long_name_is_too_long(gql: GraphQL, world: World, db: Database) -> None:
     payload = await USER_UPDATE.payload(
         gql, {"userId": uid(world.member), "name": "x" * 201}, token=world.master
+    )
+    longest = await USER_UPDATE.payload(
+        gql, {"userId": uid(world.member), "name": "n" * 200}, token=world.master
     )
 
     assert codes(payload) == ["TOO_LONG"]
     assert payload["userErrors"][0]["field"] == ["input", "name"]
+    assert longest["userErrors"] == []
+    assert longest["user"]["name"] == "n" * 200
+    row = await user_row(db, world.member)
+    assert row is not None
+    assert row.name == "n" * 200
 
 
 async def test_other_fields_are_not_part_of_the_input(
