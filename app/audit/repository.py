@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.chain import GENESIS_HASH
-from app.kit.readmodel import ReadModel, registry, row_filter, scoped_by
+from app.kit.readmodel import PublicId, ReadModel, registry, row_filter, scoped_by
 from app.models import IdempotencyRecord
 from app.models.base import UTCDateTime
 from app.models.tables import AUDIT_EVENTS, IDEMPOTENCY_RECORDS
@@ -43,7 +43,7 @@ AUDIT_EVENT_MODEL = registry.register(
             "action": "action",
             "targetType": "target_type",
             "targetId": "target_id",
-            "customerId": "customer_id",
+            "customerId": PublicId("cus", "customer_id"),
             "diff": "diff",
             "requestId": "request_id",
             "clientAddr": "client_addr",

@@ -70,9 +70,6 @@ class Principal:
         assert self.master_key_id is not None
         return f"mky:{self.master_key_id.hex}"
 
-    def can_access_customer(self, customer_id: uuid.UUID | None) -> bool:
-        return self.row_scope.allows(customer_id)
-
     def for_request(self, request_id: str | None, client_addr: str | None) -> Principal:
         return replace(self, request_id=request_id, client_addr=client_addr)
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import Reader
-from app.kit.readmodel import ReadModel, registry, row_filter, staff_only
+from app.kit.readmodel import Computed, ReadModel, owned_by, registry, row_filter, staff_only
 from app.models import (
     ADMIN_ROLES,
     CustomerStatus,
@@ -49,6 +49,9 @@ MASTER_KEY_MODEL = registry.register(
             "lastUsedAt": "last_used_at",
             "revokedAt": "revoked_at",
             "createdBy": "created_by",
+            "active": Computed(
+                lambda: sa.type_coerce(MASTER_KEYS.c.revoked_at.is_(None), sa.Boolean())
+            ),
         },
         scope=staff_only,
         filters={
@@ -80,7 +83,8 @@ SESSION_MODEL = registry.register(
             "clientAddr": "client_addr",
             "userAgent": "user_agent",
         },
-        scope=staff_only,
+        # A person reads their own sessions (`me.session`, `node`); only staff see others'.
+        scope=owned_by(LOGIN_SESSIONS.c.user_id),
         filters={"user_id": row_filter(lambda user_id: LOGIN_SESSIONS.c.user_id == user_id)},
         orderings={"CREATED_AT": LOGIN_SESSIONS.c.created_at},
     )
@@ -214,17 +218,6 @@ async def revoke_user_sessions(session: AsyncSession, user_id: uuid.UUID, now: d
         .values(revoked_at=now)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def session_row(reader: Reader, session_id: uuid.UUID) -> sa.Row[Any] | None:
-    rows = await reader.all(sa.select(SESSIONS).where(SESSIONS.c.id == session_id))
-    return rows[0] if rows else None
-
-
-async def user_row(reader: Reader, user_id: uuid.UUID) -> sa.Row[Any] | None:
-    """A user regardless of row scope: only for the caller's own identity (`me`)."""
-    rows = await reader.all(sa.select(USERS).where(USERS.c.id == user_id))
-    return rows[0] if rows else None
 
 
 async def master_key_row(reader: Reader, key_id: uuid.UUID) -> sa.Row[Any] | None:

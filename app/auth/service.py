@@ -79,7 +79,7 @@ async def _session_principal(
         scope, row_scope = Scope.MASTER, EVERYTHING
     else:
         customer_ids = await repository.administered_customer_ids(reader, row.user_id)
-        scope, row_scope = Scope.SESSION, RowScope(customer_ids)
+        scope, row_scope = Scope.SESSION, RowScope(customer_ids, row.user_id)
     return Principal(
         scope,
         row_scope,

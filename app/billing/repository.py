@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.kit.readmodel import ReadModel, registry, row_filter, unscoped
+from app.kit.readmodel import Composite, ReadModel, registry, row_filter, unscoped
 from app.models.tables import PLANS
 
 PLAN_MODEL = registry.register(
@@ -14,8 +14,7 @@ PLAN_MODEL = registry.register(
             "code": "code",
             "name": "name",
             "description": "description",
-            "priceAmount": "price_amount",
-            "currency": "currency",
+            "price": Composite({"amount": "price_amount", "currency": "currency"}),
             "interval": "interval",
             "monthlyQuota": "monthly_quota",
             "ratePerSecond": "rate_per_second",

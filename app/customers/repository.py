@@ -5,13 +5,22 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit import clock
-from app.kit.readmodel import ReadModel, Relation, registry, row_filter, scoped_by, staff_only
+from app.kit.readmodel import (
+    Computed,
+    ReadModel,
+    many,
+    one,
+    registry,
+    row_filter,
+    scoped_by,
+    staff_only,
+)
 from app.kit.scope import RowScope
 from app.models import (
     Customer,
@@ -23,7 +32,7 @@ from app.models import (
     User,
     UserStatus,
 )
-from app.models.base import UTCDateTime
+from app.models.base import UTCDateTime, enum_column
 from app.models.tables import (
     CUSTOMER_NOTES,
     CUSTOMERS,
@@ -75,13 +84,11 @@ CUSTOMER_MODEL = registry.register(
         },
         scope=scoped_by(CUSTOMERS.c.id),
         relations=(
-            Relation("plan", "Plan", local_key="plan_id", remote_key="id", many=False),
-            Relation("members", "Membership", local_key="id", remote_key="customer_id", many=True),
-            Relation(
-                "invitations", "Invitation", local_key="id", remote_key="customer_id", many=True
-            ),
-            Relation("projects", "Project", local_key="id", remote_key="customer_id", many=True),
-            Relation("notes", "CustomerNote", local_key="id", remote_key="customer_id", many=True),
+            one("plan", "Plan", "plan_id"),
+            many("members", "Membership", "customer_id"),
+            many("invitations", "Invitation", "customer_id", arguments=("status",)),
+            many("projects", "Project", "customer_id", arguments=("search",)),
+            many("notes", "CustomerNote", "customer_id"),
         ),
         filters={
             "status": row_filter(lambda status: CUSTOMERS.c.status == status),
@@ -106,10 +113,7 @@ MEMBERSHIP_MODEL = registry.register(
         prefix="mem",
         fields={"role": "role", "createdAt": "created_at"},
         scope=scoped_by(MEMBERSHIPS.c.customer_id),
-        relations=(
-            Relation("customer", "Customer", local_key="customer_id", remote_key="id", many=False),
-            Relation("user", "User", local_key="user_id", remote_key="id", many=False),
-        ),
+        relations=(one("customer", "Customer", "customer_id"), one("user", "User", "user_id")),
         filters={
             "role": row_filter(lambda role: MEMBERSHIPS.c.role == role),
             "customer_id": row_filter(lambda customer_id: MEMBERSHIPS.c.customer_id == customer_id),
@@ -133,6 +137,19 @@ def invitation_status_condition(status: InvitationStatus) -> sa.ColumnElement[bo
     return sa.and_(open_, INVITATIONS.c.expires_at > now)
 
 
+def invitation_status_expression() -> sa.ColumnElement[InvitationStatus]:
+    """The derived status in SQL: the same rule as `invitation_status_condition`."""
+    now = sa.literal(clock.now(), UTCDateTime())
+    case = sa.case(
+        (INVITATIONS.c.accepted_at.isnot(None), sa.literal(InvitationStatus.ACCEPTED.value)),
+        (INVITATIONS.c.revoked_at.isnot(None), sa.literal(InvitationStatus.REVOKED.value)),
+        (INVITATIONS.c.expires_at <= now, sa.literal(InvitationStatus.EXPIRED.value)),
+        else_=sa.literal(InvitationStatus.PENDING.value),
+    )
+    # The enum column type turns the text back into an `InvitationStatus` when rows are read.
+    return sa.type_coerce(case, cast(Any, enum_column(InvitationStatus)))
+
+
 def invitation_status(invitation: Any, now: datetime) -> InvitationStatus:
     """The same rule as `invitation_status_condition`, for one row already loaded."""
     if invitation.accepted_at is not None:
@@ -152,6 +169,7 @@ INVITATION_MODEL = registry.register(
         fields={
             "email": "email",
             "role": "role",
+            "status": Computed(invitation_status_expression),
             "invitedBy": "invited_by",
             "createdAt": "created_at",
             "expiresAt": "expires_at",
@@ -159,9 +177,7 @@ INVITATION_MODEL = registry.register(
             "revokedAt": "revoked_at",
         },
         scope=scoped_by(INVITATIONS.c.customer_id),
-        relations=(
-            Relation("customer", "Customer", local_key="customer_id", remote_key="id", many=False),
-        ),
+        relations=(one("customer", "Customer", "customer_id"),),
         filters={
             "customer_id": row_filter(lambda customer_id: INVITATIONS.c.customer_id == customer_id),
             "status": row_filter(invitation_status_condition),
@@ -192,9 +208,7 @@ PROJECT_MODEL = registry.register(
             "updatedAt": "updated_at",
         },
         scope=scoped_by(PROJECTS.c.customer_id),
-        relations=(
-            Relation("customer", "Customer", local_key="customer_id", remote_key="id", many=False),
-        ),
+        relations=(one("customer", "Customer", "customer_id"),),
         filters={
             "customer_id": row_filter(lambda customer_id: PROJECTS.c.customer_id == customer_id),
             "search": row_filter(_project_search),
@@ -210,9 +224,6 @@ CUSTOMER_NOTE_MODEL = registry.register(
         prefix="cno",
         fields={"body": "body", "authorId": "author_id", "createdAt": "created_at"},
         scope=staff_only,
-        relations=(
-            Relation("customer", "Customer", local_key="customer_id", remote_key="id", many=False),
-        ),
         filters={
             "customer_id": row_filter(
                 lambda customer_id: CUSTOMER_NOTES.c.customer_id == customer_id

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 import strawberry
 from starlette.requests import Request
@@ -15,8 +16,7 @@ from app.kit.scope import NOTHING, RowScope
 from app.runtime import Services
 from app.settings import Settings
 
-if TYPE_CHECKING:
-    from app.graphql.loaders import Loaders
+LoaderT = TypeVar("LoaderT")
 
 
 @dataclass
@@ -28,16 +28,20 @@ class Context:
     principal: Principal | None
     request_id: str
     client_addr: str
-    loaders: Loaders = field(init=False)
-
-    def __post_init__(self) -> None:
-        from app.graphql.loaders import Loaders
-
-        self.loaders = Loaders(self.reader, self.scope)
+    _loaders: dict[tuple[Hashable, ...], Any] = field(default_factory=dict, init=False)
 
     @property
-    def scope(self) -> RowScope:
+    def row_scope(self) -> RowScope:
         return self.principal.row_scope if self.principal is not None else NOTHING
+
+    def loader(self, kind: Callable[..., LoaderT], *arguments: Hashable) -> LoaderT:
+        """This request's loader of `kind` for `arguments` (a `LoadSpec`, say), created on first
+        use: a domain adds loaders without a shared list of them."""
+        key = (kind, *arguments)
+        found = self._loaders.get(key)
+        if found is None:
+            found = self._loaders[key] = kind(self.reader, self.row_scope, *arguments)
+        return found
 
     @property
     def settings(self) -> Settings:

@@ -1,69 +1,93 @@
-"""DataLoader bases built from read-model relations: one `IN` query per batch, in scope.
+"""DataLoaders built from read models: one `IN` query per batch, in the caller's row scope.
 
-Concrete loaders are named `<Result>By<Key>Loader` and live in each domain's package.
+Nothing here names a domain. A loader is asked for with what it loads, a `LoadSpec` (which
+model, by which column, under which extra condition), which a `Relation` of the read model
+gives directly; the request's context creates each loader on first use and keeps it for the
+request (`Context.loader`). The four shapes are named `<Result>By<Key>Loader` after what they
+return: an object, a list of objects, a count, a first page.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Generic, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from aiodataloader import DataLoader
 from sqlalchemy.engine import Row
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.db import Reader
-from app.kit.readmodel import ReadModel
+from app.kit.readmodel import ReadModel, Relation, registry
 from app.kit.scope import RowScope
 
-ResultT = TypeVar("ResultT")
+Convert = Callable[[Row[Any]], Any]
 
 
-class _ScopedLoader(DataLoader[uuid.UUID, ResultT]):
-    def __init__(self, reader: Reader, scope: RowScope) -> None:
+@dataclass(frozen=True, slots=True)
+class LoadSpec:
+    """Rows of the model `model` whose `column` equals the key, and `where` when given."""
+
+    model: str
+    column: str = "id"
+    where: Callable[[], ColumnElement[bool]] | None = None
+
+    @classmethod
+    def of(cls, relation: Relation) -> LoadSpec:
+        return cls(relation.target, relation.remote_key, relation.where)
+
+    @property
+    def read_model(self) -> ReadModel:
+        return registry[self.model]
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        return [] if self.where is None else [self.where()]
+
+
+def converter_of(model: str) -> Convert:
+    """The function turning a row of `model` into its GraphQL object."""
+    # Imported here: the types register themselves there, and they import these loaders.
+    from app.graphql.model_types import type_of
+
+    convert: Convert = type_of(model).from_row
+    return convert
+
+
+class _SpecLoader(DataLoader[Any, Any]):
+    def __init__(self, reader: Reader, scope: RowScope, spec: LoadSpec) -> None:
         super().__init__()
         self.reader = reader
         self.scope = scope
+        self.spec = spec
+        self.model = spec.read_model
 
 
-class OneByKeyLoader(_ScopedLoader[ResultT | None], Generic[ResultT]):
-    """The row of `model` whose `column` equals the key; None if absent or out of scope."""
+class ObjectByKeyLoader(_SpecLoader):
+    """The object whose column equals the key; None if absent or outside the caller's scope."""
 
-    model: ClassVar[ReadModel]
-    column: ClassVar[str] = "id"
-
-    def convert(self, row: Row[Any]) -> ResultT:
-        raise NotImplementedError
-
-    async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[ResultT | None]:
-        rows = await self.reader.all(self.model.by_keys_statement(self.column, keys, self.scope))
-        found = {row._mapping[self.column]: self.convert(row) for row in rows}
+    async def batch_load_fn(self, keys: Sequence[Any]) -> list[Any]:
+        statement = self.model.by_keys_statement(
+            self.spec.column, keys, self.scope, *self.spec.conditions()
+        )
+        convert = converter_of(self.spec.model)
+        column = self.spec.column
+        found = {row._mapping[column]: convert(row) for row in await self.reader.all(statement)}
         return [found.get(key) for key in keys]
 
 
-class ManyByKeyLoader(_ScopedLoader[list[ResultT]], Generic[ResultT]):
-    """Every row of `model` whose `column` equals the key, in scope, oldest first."""
+class ObjectsByKeyLoader(_SpecLoader):
+    """Every object whose column equals the key, in scope, oldest first."""
 
-    model: ClassVar[ReadModel]
-    column: ClassVar[str]
-
-    def convert(self, row: Row[Any]) -> ResultT:
-        raise NotImplementedError
-
-    def extra_conditions(self) -> list[Any]:
-        """Conditions a loader adds to its model's scope (e.g. only live sessions)."""
-        return []
-
-    async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[list[ResultT]]:
-        statement = (
-            self.model.by_keys_statement(self.column, keys, self.scope)
-            .where(*self.extra_conditions())
-            .order_by(self.model.pk)
-        )
-        grouped: dict[uuid.UUID, list[ResultT]] = defaultdict(list)
+    async def batch_load_fn(self, keys: Sequence[Any]) -> list[list[Any]]:
+        statement = self.model.by_keys_statement(
+            self.spec.column, keys, self.scope, *self.spec.conditions()
+        ).order_by(self.model.pk)
+        convert = converter_of(self.spec.model)
+        grouped: dict[Any, list[Any]] = defaultdict(list)
         for row in await self.reader.all(statement):
-            grouped[row._mapping[self.column]].append(self.convert(row))
+            grouped[row._mapping[self.spec.column]].append(convert(row))
         return [grouped.get(key, []) for key in keys]
 
 
@@ -79,19 +103,11 @@ def filters_key(values: Mapping[str, Any] | None) -> Filters:
     )
 
 
-class CountByKeyLoader(DataLoader[CountKey, int]):
-    """How many rows of `model` (in scope) have each key in `column`, optionally filtered.
+class CountByKeyLoader(_SpecLoader):
+    """How many rows (in scope) have each key, optionally filtered.
 
     Keys are a parent id, or (parent id, filters): one statement per distinct filter set.
     """
-
-    model: ClassVar[ReadModel]
-    column: ClassVar[str]
-
-    def __init__(self, reader: Reader, scope: RowScope) -> None:
-        super().__init__()
-        self.reader = reader
-        self.scope = scope
 
     async def batch_load_fn(self, keys: Sequence[CountKey]) -> list[int]:
         by_filters: dict[Filters, list[uuid.UUID]] = defaultdict(list)
@@ -99,29 +115,22 @@ class CountByKeyLoader(DataLoader[CountKey, int]):
             parent, filters = key if isinstance(key, tuple) else (key, ())
             by_filters[filters].append(parent)
         counts: dict[tuple[uuid.UUID, Filters], int] = {}
+        column = self.spec.column
         for filters, parents in by_filters.items():
             statement = self.model.count_by_keys_statement(
-                self.column, parents, self.scope, dict(filters)
+                column, parents, self.scope, dict(filters), *self.spec.conditions()
             )
             for row in await self.reader.all(statement):
-                counts[(row._mapping[self.column], filters)] = int(row._mapping["count"])
+                counts[(row._mapping[column], filters)] = int(row._mapping["count"])
         return [counts.get(key if isinstance(key, tuple) else (key, ()), 0) for key in keys]
 
 
-class FirstPageByKeyLoader(DataLoader[PageKey, list[Row[Any]]]):
+class FirstPageByKeyLoader(_SpecLoader):
     """The first `first` (+1) rows of each key's list, optionally filtered.
 
     Keys are (parent id, page size) or (parent id, page size, filters): one statement per
     distinct (page size, filters) pair, whatever the number of parents.
     """
-
-    model: ClassVar[ReadModel]
-    column: ClassVar[str]
-
-    def __init__(self, reader: Reader, scope: RowScope) -> None:
-        super().__init__()
-        self.reader = reader
-        self.scope = scope
 
     async def batch_load_fn(self, keys: Sequence[PageKey]) -> list[list[Row[Any]]]:
         normalized = [key if len(key) == 3 else (*key, ()) for key in keys]
@@ -129,10 +138,11 @@ class FirstPageByKeyLoader(DataLoader[PageKey, list[Row[Any]]]):
         for parent, first, filters in normalized:
             groups[(first, filters)].append(parent)
         grouped: dict[tuple[uuid.UUID, int, Filters], list[Row[Any]]] = defaultdict(list)
+        column = self.spec.column
         for (first, filters), parents in groups.items():
             statement = self.model.first_pages_statement(
-                self.column, parents, self.scope, first, dict(filters)
+                column, parents, self.scope, first, dict(filters), *self.spec.conditions()
             )
             for row in await self.reader.all(statement):
-                grouped[(row._mapping[self.column], first, filters)].append(row)
+                grouped[(row._mapping[column], first, filters)].append(row)
         return [grouped.get(key, []) for key in normalized]

@@ -79,7 +79,7 @@ async def run_mutation(
         actor = dataclasses.replace(
             actor, request_id=context.request_id, client_addr=context.client_addr
         )
-        scope = context.scope
+        scope = context.row_scope
     owner = principal.idempotency_owner if principal is not None else None
     key = idempotency_key if (owner is not None and not dry_run) else None
     try:

@@ -8,9 +8,9 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 from sqlalchemy.engine import Row
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.graphql.context import Info
-from app.graphql.dataloaders import filters_key
 from app.graphql.preload import page_node_selections, preload
 from app.kit.pagination import check_page_size, decode_cursor, encode_cursor
 from app.kit.readmodel import SORT_LABEL, ReadModel
@@ -89,62 +89,27 @@ async def paginate(
     filters: Mapping[str, Any] | None = None,
     ordering: str | None = None,
     direction: OrderDirection = OrderDirection.DESC,
+    where: Sequence[ColumnElement[bool]] = (),
 ) -> Connection[NodeT]:
-    """One page of `model` in the caller's scope: a select for the page, a count only if asked."""
+    """One page of `model` in the caller's scope: a select for the page, a count only if asked.
+
+    `where` narrows the list beyond its filters (a parent's nested list)."""
     size = check_page_size(first)
     ordering = ordering or model.default_ordering
     descending = direction is OrderDirection.DESC
     kind = model.cursor_kind(ordering, descending)
     cursor = decode_cursor(after, kind, model.sort_type(ordering)) if after else None
     reader = info.context.reader
-    scope = info.context.scope
+    scope = info.context.row_scope
     rows = await reader.all(
-        model.page_statement(scope, filters, ordering, descending, size, cursor)
+        model.page_statement(scope, filters, ordering, descending, size, cursor, *where)
     )
 
     async def count() -> int:
-        return int(await reader.scalar(model.count_statement(scope, filters)))
+        return int(await reader.scalar(model.count_statement(scope, filters, *where)))
 
     connection = connection_from_rows(
         rows, size, kind, convert, count, has_previous=cursor is not None
     )
     await preload(info, [edge.node for edge in connection.edges], page_node_selections(info))
     return connection
-
-
-async def nested_page(
-    info: Info,
-    model: ReadModel,
-    column: str,
-    key: Any,
-    convert: Callable[[Row[Any]], NodeT],
-    *,
-    first: int | None,
-    after: str | None,
-    first_pages: Any,
-    counts: Any,
-    filters: Mapping[str, Any] | None = None,
-) -> Connection[NodeT]:
-    """A connection hanging off one object of a list (a user's notes, a customer's members).
-
-    First pages of every parent come from one batched window query (per page size and filter
-    values); a later page (`after`) is one keyset query for that parent alone.
-    """
-    if after is not None:
-        return await paginate(
-            info,
-            model,
-            convert,
-            first=first,
-            after=after,
-            filters={**(filters or {}), column: key},
-        )
-    size = check_page_size(first)
-    narrowing = filters_key(filters)
-    rows = await first_pages.load((key, size, narrowing))
-    kind = model.cursor_kind(model.default_ordering, True)
-
-    async def count() -> int:
-        return int(await counts.load((key, narrowing)))
-
-    return connection_from_rows(rows, size, kind, convert, count)

@@ -1,48 +1,68 @@
-"""Eager loading of a page's relations, driven by the selection set.
+"""Relations of a page's objects, loaded level by level, driven by the selection set.
 
 Resolved lazily, every related object of every row is a separate awaitable (and, in a list, a
 separate asyncio task): a page of 100 users with memberships, customers and plans made about
 300 tasks per request. Instead, a connection resolver looks at what the client selected and,
-level by level, loads each selected relation for the whole page at once through the same
-DataLoaders, storing the results on the nodes. The relation fields then resolve synchronously.
-Statement counts do not change (the loaders batch exactly as before); only the Python work does.
+level by level, loads each selected ONE, LIST or COUNT relation for the whole page at once
+through the loader its read-model `Relation` describes, storing the results on the objects.
+The relation fields then resolve synchronously (`related`). Statement counts do not change
+(the loaders batch exactly as before); only the Python work does.
 
-Types declare which fields can be preloaded (`preloads`), as data: the loader that fetches
-the field and the attribute holding its key. A field with arguments is left to its resolver.
+A relation field with arguments, and a master-only one for any other caller, is left to its
+resolver.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
 from app.graphql.context import Info
+from app.graphql.dataloaders import (
+    CountByKeyLoader,
+    LoadSpec,
+    ObjectByKeyLoader,
+    ObjectsByKeyLoader,
+)
+from app.kit.readmodel import ReadModel, Relation, RelationKind
 
-MISSING: Any = object()
-_SLOT = "_preloaded_"
+PRELOADED = "_preloaded_"  # node.__dict__ key prefix of relations loaded for a whole page
+KEYS = "_keys"  # node.__dict__ key of the row's relation keys (set by `from_row`)
+
+LOADER_OF_KIND: dict[RelationKind, type[Any]] = {
+    RelationKind.ONE: ObjectByKeyLoader,
+    RelationKind.LIST: ObjectsByKeyLoader,
+    RelationKind.COUNT: CountByKeyLoader,
+}
+EMPTY_OF_KIND: dict[RelationKind, Any] = {
+    RelationKind.ONE: None,
+    RelationKind.LIST: [],
+    RelationKind.COUNT: 0,
+}
 
 
-@dataclass(frozen=True, slots=True)
-class Preload:
-    loader: str  # the `Loaders` attribute that fetches this field
-    key: str  # the node attribute holding the loader's key
-    master_only: bool = False  # skip for other callers: the field answers FORBIDDEN anyway
+def relation_key(node: Any, relation: Relation) -> Any:
+    return node.__dict__[KEYS][relation.local_key]
 
 
-def relation(node: Any, field: str, info: Info) -> Any:
-    """A relation's value: preloaded when it was, else an awaitable from its loader."""
-    value = node.__dict__.get(_SLOT + field, MISSING)
-    if value is not MISSING:
+def _loader(info: Info, relation: Relation) -> Any:
+    return info.context.loader(LOADER_OF_KIND[relation.kind], LoadSpec.of(relation))
+
+
+def related(node: Any, info: Info, field: str) -> Any:
+    """A ONE, LIST or COUNT relation's value: preloaded for the page when it was, else an
+    awaitable from the loader its `Relation` describes."""
+    value = node.__dict__.get(PRELOADED + field, PRELOADED)
+    if value is not PRELOADED:
         return value
-    spec: Preload = type(node).preloads[field]
-    key = getattr(node, spec.key)
+    relation = type(node).read_model.relation(field)
+    key = relation_key(node, relation)
     if key is None:
-        return None
-    return getattr(info.context.loaders, spec.loader).load(key)
+        return EMPTY_OF_KIND[relation.kind]
+    return _loader(info, relation).load(key)
 
 
 def _fields(selections: Iterable[Selection]) -> list[SelectedField]:
@@ -73,33 +93,37 @@ async def preload(info: Info, nodes: Sequence[Any], selections: Sequence[Selecte
     """Load every preloadable relation selected on `nodes`, recursively, a level at a time."""
     if not nodes or not selections:
         return
-    preloads: Mapping[str, Preload] = getattr(type(nodes[0]), "preloads", {})
-    if not preloads:
+    model: ReadModel | None = getattr(type(nodes[0]), "read_model", None)
+    if model is None:
         return
     principal = info.context.principal
     is_master = principal is not None and principal.is_master
     wanted: dict[str, list[SelectedField]] = {}
+    relations: dict[str, Relation] = {}
     for field in selections:
-        spec = preloads.get(field.name)
-        if spec is None or field.arguments or (spec.master_only and not is_master):
+        relation = model.relation_or_none(field.name)
+        if relation is None or relation.kind is RelationKind.CONNECTION or field.arguments:
             continue
+        if field.name in model.master_only and not is_master:
+            continue
+        relations[field.name] = relation
         wanted.setdefault(field.name, []).append(field)
     await asyncio.gather(
-        *(_load_field(info, nodes, name, preloads[name], fields) for name, fields in wanted.items())
+        *(_load_field(info, nodes, relations[name], fields) for name, fields in wanted.items())
     )
 
 
 async def _load_field(
-    info: Info, nodes: Sequence[Any], name: str, spec: Preload, fields: list[SelectedField]
+    info: Info, nodes: Sequence[Any], relation: Relation, fields: list[SelectedField]
 ) -> None:
-    keys = [getattr(node, spec.key) for node in nodes]
-    loader = getattr(info.context.loaders, spec.loader)
-    values = await loader.load_many([key for key in keys if key is not None])
+    keys = [relation_key(node, relation) for node in nodes]
+    values = await _loader(info, relation).load_many([key for key in keys if key is not None])
     found = iter(values)
     children: list[Any] = []
+    empty = EMPTY_OF_KIND[relation.kind]
     for node, key in zip(nodes, keys, strict=True):
-        value = None if key is None else next(found)
-        node.__dict__[_SLOT + name] = value
+        value = empty if key is None else next(found)
+        node.__dict__[PRELOADED + relation.field] = value
         if isinstance(value, list):
             children.extend(value)
         elif value is not None and not isinstance(value, (int, str)):

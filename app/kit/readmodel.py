@@ -9,8 +9,9 @@ selection set from the same description.
 
 from __future__ import annotations
 
+import enum
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
+from app.kit.ids import encode
 from app.kit.pagination import Cursor
 from app.kit.scope import RowScope
 
@@ -58,6 +60,20 @@ def row_filter(build: Callable[[Any], ColumnElement[bool]]) -> FilterBuilder:
     return condition
 
 
+def owned_by(column: sa.ColumnElement[Any]) -> ScopeFilter:
+    """Rows that belong to the signed-in caller (`column` holds their user id); masters see
+    every row, a caller with no user (none below master) sees none."""
+
+    def scope(row_scope: RowScope) -> ColumnElement[bool] | None:
+        if row_scope.customer_ids is None:
+            return None
+        if row_scope.user_id is None:
+            return sa.false()
+        return column == row_scope.user_id
+
+    return scope
+
+
 def staff_only(row_scope: RowScope) -> ColumnElement[bool] | None:
     """Staff data (notes, sessions, feedback, keys): masters see it, session admins never do."""
     return None if row_scope.customer_ids is None else sa.false()
@@ -71,45 +87,172 @@ def unscoped(_: RowScope) -> ColumnElement[bool] | None:
 SORT_LABEL = "_sort"
 RANK_LABEL = "_rank"
 
+SqlBuilder = Callable[[], ColumnElement[Any]]
+"""Builds a SQL expression over the model's table; called per statement (it may read the clock)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Computed:
+    """A field whose value SQL computes from the row (an effective status, a flag)."""
+
+    sql: SqlBuilder
+
+
+@dataclass(frozen=True, slots=True)
+class PublicId:
+    """A field showing another object's public id (`cus_…`) from a key column of the row."""
+
+    prefix: str
+    column: str
+
+
+@dataclass(frozen=True, slots=True)
+class Composite:
+    """A field holding a small object (or `Money`) made of several values of the row; null
+    unless `when` holds. `parts` maps the object's attribute names to their sources."""
+
+    parts: Mapping[str, str | Computed]
+    when: SqlBuilder | None = None
+
+
+FieldSource = str | Computed | PublicId | Composite
+"""Where a field's value comes from: a column name, or one of the kinds above."""
+
+
+class RelationKind(enum.Enum):
+    ONE = "one"  # the row `remote_key` = our `local_key` (a membership's customer)
+    LIST = "list"  # every such row, oldest first (a user's memberships)
+    CONNECTION = "connection"  # a paged list, newest first (a customer's members)
+    COUNT = "count"  # how many such rows (a user's notes count)
+
 
 @dataclass(frozen=True, slots=True)
 class Relation:
-    """`field` on this model holds rows of `target` whose `remote_key` equals our `local_key`."""
+    """`field` on this model holds rows of the model named `target` whose `remote_key` column
+    equals our `local_key` column, in the caller's row scope of the target (and `where`).
+
+    `arguments` names the target's filters a CONNECTION field takes as arguments."""
 
     field: str
     target: str
     local_key: str
     remote_key: str
-    many: bool
+    kind: RelationKind
+    where: Callable[[], ColumnElement[bool]] | None = None
+    arguments: tuple[str, ...] = ()
+
+    @property
+    def many(self) -> bool:
+        return self.kind is not RelationKind.ONE
+
+
+def one(field: str, target: str, local_key: str, remote_key: str = "id") -> Relation:
+    return Relation(field, target, local_key, remote_key, RelationKind.ONE)
+
+
+def many(
+    field: str,
+    target: str,
+    remote_key: str,
+    kind: RelationKind = RelationKind.CONNECTION,
+    *,
+    local_key: str = "id",
+    where: Callable[[], ColumnElement[bool]] | None = None,
+    arguments: tuple[str, ...] = (),
+) -> Relation:
+    return Relation(field, target, local_key, remote_key, kind, where, arguments)
+
+
+def _label(field_name: str, part: str | None = None) -> str:
+    return f"f_{field_name}" if part is None else f"f_{field_name}__{part}"
 
 
 @dataclass(frozen=True)
 class ReadModel:
+    """What one GraphQL type reads, as data.
+
+    `fields` maps GraphQL field names to their sources; `relations` are the fields holding
+    other models' rows; `resolved` names the few fields computed by resolvers outside this
+    description (they cannot be compiled into SQL); `master_only` the fields only a master may
+    read (their GraphQL permission is derived from it). A test walks every model against the
+    schema, so the description and the types cannot drift apart.
+    """
+
     name: str
     table: sa.Table
     prefix: str
-    fields: Mapping[str, str]
+    fields: Mapping[str, FieldSource]
     scope: ScopeFilter
     relations: tuple[Relation, ...] = ()
     filters: Mapping[str, FilterBuilder] = field(default_factory=dict)
     orderings: Mapping[str, ColumnElement[Any]] = field(default_factory=dict)
     default_ordering: str = "CREATED_AT"
     master_only: frozenset[str] = frozenset()
+    resolved: frozenset[str] = frozenset()
 
     @property
     def pk(self) -> sa.Column[Any]:
         return self.table.c.id
 
-    def columns(self) -> list[sa.Column[Any]]:
-        names = dict.fromkeys(["id", *self.fields.values()])
-        names.update(dict.fromkeys(relation.local_key for relation in self.relations))
-        return [self.table.c[name] for name in names]
+    def columns(self) -> list[ColumnElement[Any]]:
+        """What a read selects: the id, every field's columns or expressions (labelled as
+        `value_of` reads them), and the keys the relations join on."""
+        table = self.table.c
+        plain: dict[str, ColumnElement[Any]] = {"id": table.id}
+        computed: list[ColumnElement[Any]] = []
+        for name, source in self.fields.items():
+            if isinstance(source, str):
+                plain.setdefault(source, table[source])
+            elif isinstance(source, PublicId):
+                plain.setdefault(source.column, table[source.column])
+            elif isinstance(source, Computed):
+                computed.append(source.sql().label(_label(name)))
+            else:
+                for part, inner in source.parts.items():
+                    if isinstance(inner, str):
+                        plain.setdefault(inner, table[inner])
+                    else:
+                        computed.append(inner.sql().label(_label(name, part)))
+                if source.when is not None:
+                    computed.append(source.when().label(_label(name, "when")))
+        for relation in self.relations:
+            plain.setdefault(relation.local_key, table[relation.local_key])
+        return [*plain.values(), *computed]
 
     def relation(self, field_name: str) -> Relation:
         for relation in self.relations:
             if relation.field == field_name:
                 return relation
         raise KeyError(f"{self.name} has no relation {field_name!r}")
+
+    def relation_or_none(self, field_name: str) -> Relation | None:
+        return next((r for r in self.relations if r.field == field_name), None)
+
+    def reader_of(self, field_name: str) -> Callable[[Mapping[str, Any]], Any]:
+        """How to read a field's value from a selected row's mapping (Composite fields give a
+        dict of their parts, or None when `when` does not hold)."""
+        source = self.fields[field_name]
+        if isinstance(source, str):
+            return lambda row: row[source]
+        if isinstance(source, PublicId):
+            return lambda row: (
+                None if row[source.column] is None else encode(source.prefix, row[source.column])
+            )
+        if isinstance(source, Computed):
+            label = _label(field_name)
+            return lambda row: row[label]
+        keys = {
+            part: inner if isinstance(inner, str) else _label(field_name, part)
+            for part, inner in source.parts.items()
+        }
+        when = _label(field_name, "when") if source.when is not None else None
+
+        def composite(row: Mapping[str, Any]) -> dict[str, Any] | None:
+            if when is not None and not row[when]:
+                return None
+            return {part: row[key] for part, key in keys.items()}
+
+        return composite
 
     def conditions(
         self, scope: RowScope, filter_values: Mapping[str, Any] | None = None
@@ -147,10 +290,11 @@ class ReadModel:
         descending: bool,
         first: int,
         after: Cursor | None,
+        *where: ColumnElement[bool],
     ) -> sa.Select[Any]:
         """One page plus one row (to tell whether another page follows), in keyset order."""
         sort = self.orderings[ordering]
-        conditions = self.conditions(scope, filter_values)
+        conditions = [*self.conditions(scope, filter_values), *where]
         if after is not None:
             key = sa.tuple_(sort, self.pk)
             bound = sa.tuple_(
@@ -166,26 +310,33 @@ class ReadModel:
         )
 
     def count_statement(
-        self, scope: RowScope, filter_values: Mapping[str, Any] | None = None
+        self,
+        scope: RowScope,
+        filter_values: Mapping[str, Any] | None = None,
+        *where: ColumnElement[bool],
     ) -> sa.Select[Any]:
         return (
             sa.select(sa.func.count())
             .select_from(self.table)
-            .where(*self.conditions(scope, filter_values))
+            .where(*self.conditions(scope, filter_values), *where)
         )
 
-    def _columns_with(self, column: str) -> list[sa.Column[Any]]:
+    def _columns_with(self, column: str) -> list[ColumnElement[Any]]:
         """The model's columns plus `column`, which batched loads group their rows by."""
         columns = self.columns()
         key = self.table.c[column]
-        return columns if key in columns else [*columns, key]
+        return columns if any(key is selected for selected in columns) else [*columns, key]
 
     def by_keys_statement(
-        self, column: str, keys: Iterable[Any], scope: RowScope
+        self,
+        column: str,
+        keys: Iterable[Any],
+        scope: RowScope,
+        *where: ColumnElement[bool],
     ) -> sa.Select[Any]:
         """Every row whose `column` is one of `keys`, within the caller's scope."""
         return sa.select(*self._columns_with(column)).where(
-            self.table.c[column].in_(list(keys)), *self.conditions(scope)
+            self.table.c[column].in_(list(keys)), *self.conditions(scope), *where
         )
 
     def count_by_keys_statement(
@@ -194,11 +345,12 @@ class ReadModel:
         keys: Iterable[uuid.UUID],
         scope: RowScope,
         filter_values: Mapping[str, Any] | None = None,
+        *where: ColumnElement[bool],
     ) -> sa.Select[Any]:
         key = self.table.c[column]
         return (
             sa.select(key, sa.func.count().label("count"))
-            .where(key.in_(list(keys)), *self.conditions(scope, filter_values))
+            .where(key.in_(list(keys)), *self.conditions(scope, filter_values), *where)
             .group_by(key)
         )
 
@@ -209,6 +361,7 @@ class ReadModel:
         scope: RowScope,
         first: int,
         filter_values: Mapping[str, Any] | None = None,
+        *where: ColumnElement[bool],
     ) -> sa.Select[Any]:
         """The first page (+1 row) of every key's list at once, ranked by a window function.
 
@@ -223,7 +376,7 @@ class ReadModel:
         )
         ranked = (
             sa.select(*self._columns_with(column), sort.label(SORT_LABEL), rank)
-            .where(key.in_(list(keys)), *self.conditions(scope, filter_values))
+            .where(key.in_(list(keys)), *self.conditions(scope, filter_values), *where)
             .subquery()
         )
         return (
@@ -242,6 +395,9 @@ class ReadModels:
     def register(self, model: ReadModel) -> ReadModel:
         if model.name in self._by_name:
             raise ValueError(f"read model {model.name} registered twice")
+        taken = self.by_prefix(model.prefix)
+        if taken is not None:
+            raise ValueError(f"id prefix {model.prefix!r} of {model.name} is {taken.name}'s")
         self._by_name[model.name] = model
         return model
 
@@ -251,7 +407,7 @@ class ReadModels:
     def by_prefix(self, prefix: str) -> ReadModel | None:
         return next((m for m in self._by_name.values() if m.prefix == prefix), None)
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[ReadModel]:
         return iter(self._by_name.values())
 
 

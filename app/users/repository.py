@@ -9,9 +9,21 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.repository import live_session_condition
 from app.kit import clock
 from app.kit.cascade import cascade_counts
-from app.kit.readmodel import ReadModel, Relation, registry, row_filter, staff_only, within
+from app.kit.readmodel import (
+    Composite,
+    Computed,
+    ReadModel,
+    RelationKind,
+    many,
+    one,
+    registry,
+    row_filter,
+    staff_only,
+    within,
+)
 from app.kit.scope import RowScope
 from app.kit.sql import utc_date
 from app.models import MemberRole, PasswordResetToken, User, UserNote, UserStatus
@@ -60,12 +72,7 @@ def _user_scope(scope: RowScope) -> sa.ColumnElement[bool] | None:
 
 def status_condition(status: UserStatus) -> sa.ColumnElement[bool]:
     """Rows whose effective status is `status` (a lapsed suspension counts as ACTIVE)."""
-    now = _at(clock.now())
-    lapsed = sa.and_(
-        USERS.c.status == UserStatus.SUSPENDED,
-        USERS.c.suspended_until.isnot(None),
-        USERS.c.suspended_until <= now,
-    )
+    lapsed = _lapsed(_at(clock.now()))
     if status is UserStatus.ACTIVE:
         return sa.or_(USERS.c.status == UserStatus.ACTIVE, lapsed)
     if status is UserStatus.SUSPENDED:
@@ -94,6 +101,22 @@ def _search(text: str) -> sa.ColumnElement[bool]:
     )
 
 
+def _lapsed(now: sa.BindParameter[datetime]) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        USERS.c.status == UserStatus.SUSPENDED,
+        USERS.c.suspended_until.isnot(None),
+        USERS.c.suspended_until <= now,
+    )
+
+
+def effective_status() -> sa.ColumnElement[UserStatus]:
+    """The status a user reads as: a suspension whose end has passed reads ACTIVE."""
+    case = sa.case(
+        (_lapsed(_at(clock.now())), sa.literal(UserStatus.ACTIVE.value)), else_=USERS.c.status
+    )
+    return sa.type_coerce(case, USERS.c.status.type)
+
+
 USER_MODEL = registry.register(
     ReadModel(
         name="User",
@@ -102,22 +125,33 @@ USER_MODEL = registry.register(
         fields={
             "email": "email",
             "name": "name",
-            "status": "status",
-            "suspendedUntil": "suspended_until",
-            "suspensionReason": "suspension_reason",
-            "suspendedBy": "suspended_by",
-            "blockedAt": "blocked_at",
-            "blockReason": "block_reason",
-            "metadata": "profile",
-            "isStaff": "is_staff",
+            "status": Computed(effective_status),
             "createdAt": "created_at",
-            "updatedAt": "updated_at",
             "lastSeenAt": "last_seen_at",
+            "isStaff": "is_staff",
+            "metadata": "profile",
+            "suspension": Composite(
+                {"reason": "suspension_reason", "until": "suspended_until", "by": "suspended_by"},
+                when=lambda: effective_status() == UserStatus.SUSPENDED,
+            ),
+            "block": Composite(
+                {"reason": "block_reason", "at": "blocked_at"},
+                when=lambda: USERS.c.status == UserStatus.BLOCKED,
+            ),
         },
         scope=_user_scope,
         relations=(
-            Relation("memberships", "Membership", local_key="id", remote_key="user_id", many=True),
-            Relation("notes", "UserNote", local_key="id", remote_key="user_id", many=True),
+            many("memberships", "Membership", "user_id", RelationKind.LIST),
+            many("notes", "UserNote", "user_id"),
+            many("notesCount", "UserNote", "user_id", RelationKind.COUNT),
+            many(
+                "sessions",
+                "Session",
+                "user_id",
+                RelationKind.LIST,
+                where=lambda: live_session_condition(clock.now()),
+            ),
+            many("feedback", "Feedback", "user_id"),
         ),
         filters={
             "status": row_filter(status_condition),
@@ -146,6 +180,8 @@ USER_MODEL = registry.register(
                 "feedback",
             }
         ),
+        # Audit events naming the user as actor or target: matched by public id, not a key.
+        resolved=frozenset({"activity"}),
     )
 )
 
@@ -161,7 +197,6 @@ NOTE_MODEL = registry.register(
             "createdAt": "created_at",
         },
         scope=staff_only,
-        relations=(Relation("user", "User", local_key="user_id", remote_key="id", many=False),),
         filters={
             "category": row_filter(lambda category: NOTES.c.category == category),
             "user_id": row_filter(lambda user_id: NOTES.c.user_id == user_id),
@@ -184,7 +219,7 @@ FEEDBACK_MODEL = registry.register(
             "createdAt": "created_at",
         },
         scope=staff_only,
-        relations=(Relation("user", "User", local_key="user_id", remote_key="id", many=False),),
+        relations=(one("user", "User", "user_id"),),
         filters={
             "user_id": row_filter(lambda user_id: FEEDBACK.c.user_id == user_id),
             "kind": row_filter(lambda kind: FEEDBACK.c.kind == kind),

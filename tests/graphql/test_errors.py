@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from app.auth import repository as auth_repository
 from app.auth import service as auth_service
+from app.graphql.auth import queries as auth_queries
 from app.users import repository as users_repository
 from tests.helpers import GraphQL, World
 from tests.support import counts
@@ -47,7 +47,7 @@ def assert_masked(response: Any, path: list[str], caplog: pytest.LogCaptureFixtu
 async def test_failing_read_is_masked_and_logged(
     gql: GraphQL, world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(auth_repository, "user_row", aboom)
+    monkeypatch.setattr(auth_queries, "read_unscoped", aboom)
     with caplog.at_level(logging.ERROR, logger="app.errors"):
         response = await gql("{ me { scope user { id } } }", token=world.owner_token)
     # The rest of the answer survives; only the failing field is null.

@@ -11,14 +11,16 @@ from sqlalchemy.engine import Row
 
 from app.audit.repository import activity_counts_statement, activity_first_pages_statement
 from app.db import Reader
+from app.kit.scope import RowScope
 
 ActivityKey = tuple[str, int]
 
 
 class ActivityFirstPageByUserIdLoader(DataLoader[ActivityKey, list[Row[Any]]]):
-    """Keyed by (public user id, page size); staff-only, so no row scope applies."""
+    """Keyed by (public user id, page size); staff-only (`User.activity` is master-only), so
+    no row scope applies."""
 
-    def __init__(self, reader: Reader) -> None:
+    def __init__(self, reader: Reader, _: RowScope) -> None:
         super().__init__()
         self.reader = reader
 
@@ -35,7 +37,7 @@ class ActivityFirstPageByUserIdLoader(DataLoader[ActivityKey, list[Row[Any]]]):
 
 
 class ActivityCountByUserIdLoader(DataLoader[str, int]):
-    def __init__(self, reader: Reader) -> None:
+    def __init__(self, reader: Reader, _: RowScope) -> None:
         super().__init__()
         self.reader = reader
 

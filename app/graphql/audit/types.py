@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, cast
 
 import strawberry
 
 from app.audit.repository import AUDIT_EVENT_MODEL
-from app.graphql.context import Info
-from app.graphql.node import Node, register_node
-from app.graphql.permissions import master_only
+from app.graphql.model_types import ModelObject, model_type
+from app.graphql.node import Node
 from app.graphql.scalars import JSON
 from app.kit.actor import ActorType
-from app.kit.ids import encode
 
 ActorTypeEnum = strawberry.enum(ActorType, name="ActorType")
 
 
-@strawberry.type(description="One change, who made it, and its place in the hash chain.")
-class AuditEvent(Node):
+@model_type(
+    AUDIT_EVENT_MODEL, description="One change, who made it, and its place in the hash chain."
+)
+class AuditEvent(ModelObject, Node):
     pk: strawberry.Private[uuid.UUID]
     seq: int
     created_at: datetime
@@ -35,30 +34,9 @@ class AuditEvent(Node):
         description='Changed fields: {"field": {"before": …, "after": …}}, secrets redacted.'
     )
     request_id: str | None
-    client_addr: str | None = strawberry.field(extensions=master_only())
-    prev_hash: str | None = strawberry.field(extensions=master_only())
-    hash: str | None = strawberry.field(extensions=master_only())
-
-    @classmethod
-    def from_row(cls, row: Any) -> AuditEvent:
-        return cls(
-            id=strawberry.ID(encode("aud", row.id)),
-            pk=row.id,
-            seq=row.seq,
-            created_at=row.created_at,
-            actor_type=row.actor_type,
-            actor_id=row.actor_id,
-            impersonator_id=row.impersonator_id,
-            action=row.action,
-            target_type=row.target_type,
-            target_id=row.target_id,
-            customer_id=strawberry.ID(encode("cus", row.customer_id)) if row.customer_id else None,
-            diff=cast(JSON, row.diff),
-            request_id=row.request_id,
-            client_addr=row.client_addr,
-            prev_hash=row.prev_hash,
-            hash=row.hash,
-        )
+    client_addr: str | None
+    prev_hash: str | None
+    hash: str | None
 
 
 @strawberry.type(description="The result of recomputing the audit chain.")
@@ -68,13 +46,3 @@ class AuditChainVerification:
     first_broken_id: strawberry.ID | None = strawberry.field(
         description="The first event whose hash or link does not match, if any."
     )
-
-
-async def _fetch_event(info: Info, pk: uuid.UUID) -> AuditEvent | None:
-    """An event by id, within the caller's row scope (so `firstBrokenId` can be looked up)."""
-    context = info.context
-    rows = await context.reader.all(AUDIT_EVENT_MODEL.by_keys_statement("id", [pk], context.scope))
-    return AuditEvent.from_row(rows[0]) if rows else None
-
-
-register_node("aud", _fetch_event)

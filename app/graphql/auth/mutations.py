@@ -11,6 +11,7 @@ from app.audit.service import UnitOfWork
 from app.auth import service
 from app.graphql.auth.types import MasterKey, Session
 from app.graphql.context import Info
+from app.graphql.model_types import read_back
 from app.graphql.mutation import Payload, input_id, mutation_field
 from app.graphql.permissions import master_writer, open_writer, writer
 from app.graphql.users.types import User
@@ -51,8 +52,8 @@ async def _session_create(
     return SessionCreatePayload(
         token=issued.token,
         expires_at=issued.session.expires_at,
-        session=Session.from_row(issued.session),
-        viewer=User.from_row(issued.user),
+        session=await read_back(uow.session, Session, issued.session.id),
+        viewer=await read_back(uow.session, User, issued.user.id),
     )
 
 
@@ -75,7 +76,7 @@ async def _session_revoke(
         input_id(input.session_id, "ses", "sessionId", "Session") if input.session_id else None
     )
     revoked = await service.revoke_session(uow, info.context.require_principal(), session_id)
-    return SessionRevokePayload(session=Session.from_row(revoked))
+    return SessionRevokePayload(session=await read_back(uow.session, Session, revoked.id))
 
 
 @strawberry.input
@@ -97,7 +98,9 @@ async def _master_key_create(
     info: Info, input: MasterKeyCreateInput, uow: UnitOfWork
 ) -> MasterKeyCreatePayload:
     issued = await service.create_master_key(uow, input.name)
-    return MasterKeyCreatePayload(master_key=MasterKey.from_row(issued.key), key=issued.token)
+    return MasterKeyCreatePayload(
+        master_key=await read_back(uow.session, MasterKey, issued.key.id), key=issued.token
+    )
 
 
 @strawberry.input
@@ -115,7 +118,7 @@ async def _master_key_revoke(
 ) -> MasterKeyRevokePayload:
     key_id = input_id(input.master_key_id, "mky", "masterKeyId", "Master key")
     key = await service.revoke_master_key(uow, key_id)
-    return MasterKeyRevokePayload(master_key=MasterKey.from_row(key))
+    return MasterKeyRevokePayload(master_key=await read_back(uow.session, MasterKey, key.id))
 
 
 @strawberry.type

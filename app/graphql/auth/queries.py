@@ -9,10 +9,11 @@ import strawberry
 
 from app.auth import repository
 from app.auth.principal import Principal, Scope
+from app.customers.repository import CUSTOMER_MODEL
 from app.graphql.auth.types import MasterKey, Session
 from app.graphql.context import Info
 from app.graphql.customers.types import Customer
-from app.graphql.node import register_node
+from app.graphql.model_types import by_id_loader, read_unscoped
 from app.graphql.pagination import Connection, paginate
 from app.graphql.permissions import authenticated, master_only
 from app.graphql.users.types import User
@@ -52,8 +53,7 @@ class Me:
         ids = self.principal.row_scope.customer_ids
         if not ids:
             return []
-        loader = info.context.loaders.customer_by_id
-        found = await loader.load_many(sorted(ids))
+        found = await by_id_loader(info, CUSTOMER_MODEL).load_many(sorted(ids))
         return sorted((c for c in found if c is not None), key=lambda c: c.slug)
 
     @strawberry.field(
@@ -89,14 +89,16 @@ class Me:
     async def session(self, info: Info) -> Session | None:
         if self.principal.session_id is None:
             return None
-        row = await repository.session_row(info.context.reader, self.principal.session_id)
-        return Session.from_row(row) if row is not None else None
+        found: Session | None = await by_id_loader(info, repository.SESSION_MODEL).load(
+            self.principal.session_id
+        )
+        return found
 
     @strawberry.field(extensions=master_only(), description="The master key in use, if any.")
     async def master_key(self, info: Info) -> MasterKey | None:
         if self.principal.master_key_id is None:
             return None
-        found: MasterKey | None = await info.context.loaders.master_key_by_id.load(
+        found: MasterKey | None = await by_id_loader(info, repository.MASTER_KEY_MODEL).load(
             self.principal.master_key_id
         )
         return found
@@ -105,8 +107,7 @@ class Me:
 async def _own_user(info: Info, user_id: uuid.UUID | None) -> User | None:
     if user_id is None:
         return None
-    row = await repository.user_row(info.context.reader, user_id)
-    return User.from_row(row) if row is not None else None
+    return await read_unscoped(info, User, user_id)
 
 
 @strawberry.input
@@ -147,25 +148,3 @@ class AuthQuery:
             after=after,
             filters={"active": given.active},
         )
-
-
-async def _fetch_master_key(info: Info, pk: uuid.UUID) -> MasterKey | None:
-    principal = info.context.principal
-    if principal is None or principal.scope is not Scope.MASTER:
-        return None
-    found: MasterKey | None = await info.context.loaders.master_key_by_id.load(pk)
-    return found
-
-
-async def _fetch_session(info: Info, pk: uuid.UUID) -> Session | None:
-    principal = info.context.principal
-    row = await repository.session_row(info.context.reader, pk)
-    if row is None or principal is None:
-        return None
-    if not principal.is_master and row.user_id != principal.user_id:
-        return None
-    return Session.from_row(row)
-
-
-register_node("mky", _fetch_master_key)
-register_node("ses", _fetch_session)

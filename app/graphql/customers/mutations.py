@@ -17,6 +17,7 @@ from app.audit.service import UnitOfWork
 from app.customers import service
 from app.graphql.context import Info
 from app.graphql.customers.types import Customer, CustomerNote, Invitation, Membership, Project
+from app.graphql.model_types import read_back
 from app.graphql.mutation import Payload, input_id, mutation_field
 from app.graphql.permissions import master_writer, writer
 from app.kit.ids import encode
@@ -57,7 +58,7 @@ async def _create(info: Info, input: CustomerCreateInput, uow: UnitOfWork) -> Cu
         billing_email=input.billing_email,
         plan_code=input.plan_code,
     )
-    return CustomerCreatePayload(customer=Customer.from_row(customer))
+    return CustomerCreatePayload(customer=await read_back(uow.session, Customer, customer.id))
 
 
 @strawberry.input
@@ -83,7 +84,7 @@ async def _update(info: Info, input: CustomerUpdateInput, uow: UnitOfWork) -> Cu
         slug=input.slug,
         plan_code=input.plan_code,
     )
-    return CustomerUpdatePayload(customer=Customer.from_row(customer))
+    return CustomerUpdatePayload(customer=await read_back(uow.session, Customer, customer.id))
 
 
 @strawberry.input
@@ -103,7 +104,7 @@ async def _deactivate(
     customer = await service.deactivate_customer(
         uow, customer_id=_customer_id(input.customer_id), reason=input.reason
     )
-    return CustomerDeactivatePayload(customer=Customer.from_row(customer))
+    return CustomerDeactivatePayload(customer=await read_back(uow.session, Customer, customer.id))
 
 
 @strawberry.input
@@ -123,7 +124,7 @@ async def _reactivate(
     customer = await service.reactivate_customer(
         uow, customer_id=_customer_id(input.customer_id), reason=input.reason
     )
-    return CustomerReactivatePayload(customer=Customer.from_row(customer))
+    return CustomerReactivatePayload(customer=await read_back(uow.session, Customer, customer.id))
 
 
 @strawberry.input
@@ -141,7 +142,9 @@ async def _note_create(
     info: Info, input: CustomerNoteCreateInput, uow: UnitOfWork
 ) -> CustomerNoteCreatePayload:
     note = await service.add_note(uow, customer_id=_customer_id(input.customer_id), body=input.body)
-    return CustomerNoteCreatePayload(customer_note=CustomerNote.from_row(note))
+    return CustomerNoteCreatePayload(
+        customer_note=await read_back(uow.session, CustomerNote, note.id)
+    )
 
 
 # ---------------------------------------------------------------- members
@@ -174,7 +177,7 @@ async def _member_add(info: Info, input: MemberAddInput, uow: UnitOfWork) -> Mem
         email=input.email,
         role=input.role,
     )
-    return MemberAddPayload(membership=Membership.from_row(membership))
+    return MemberAddPayload(membership=await read_back(uow.session, Membership, membership.id))
 
 
 @strawberry.input
@@ -199,7 +202,9 @@ async def _member_role_update(
         user_id=_user_id(input.user_id),
         role=input.role,
     )
-    return MemberRoleUpdatePayload(membership=Membership.from_row(membership))
+    return MemberRoleUpdatePayload(
+        membership=await read_back(uow.session, Membership, membership.id)
+    )
 
 
 @strawberry.input
@@ -225,7 +230,7 @@ async def _member_remove(
     )
     return MemberRemovePayload(
         removed_membership_id=strawberry.ID(removal.membership_public_id),
-        customer=Customer.from_row(removal.customer),
+        customer=await read_back(uow.session, Customer, removal.customer.id),
     )
 
 
@@ -251,7 +256,10 @@ async def _members_backfill(info: Info, input: None, uow: UnitOfWork) -> Members
         created=done.created,
         promoted=done.promoted,
         skipped=[strawberry.ID(encode("cus", pk)) for pk in done.skipped],
-        memberships=[Membership.from_row(membership) for membership in done.memberships],
+        memberships=[
+            await read_back(uow.session, Membership, membership.id)
+            for membership in done.memberships
+        ],
     )
 
 
@@ -287,7 +295,8 @@ async def _invitation_create(
         app_url=info.context.settings.public_url,
     )
     return InvitationCreatePayload(
-        invitation=Invitation.from_row(issued.invitation), accept_url=issued.accept_url
+        invitation=await read_back(uow.session, Invitation, issued.invitation.id),
+        accept_url=issued.accept_url,
     )
 
 
@@ -307,7 +316,9 @@ async def _invitation_revoke(
     invitation = await service.revoke_invitation(
         uow, invitation_id=input_id(input.invitation_id, "inv", "invitationId", "Invitation")
     )
-    return InvitationRevokePayload(invitation=Invitation.from_row(invitation))
+    return InvitationRevokePayload(
+        invitation=await read_back(uow.session, Invitation, invitation.id)
+    )
 
 
 @strawberry.input
@@ -334,8 +345,8 @@ async def _invitation_accept(
         uow, info.context.require_principal(), token=input.token
     )
     return InvitationAcceptPayload(
-        membership=Membership.from_row(accepted.membership),
-        invitation=Invitation.from_row(accepted.invitation),
+        membership=await read_back(uow.session, Membership, accepted.membership.id),
+        invitation=await read_back(uow.session, Invitation, accepted.invitation.id),
         customer_id=strawberry.ID(encode("cus", accepted.membership.customer_id)),
         role=accepted.membership.role,
     )
@@ -362,7 +373,7 @@ async def _project_create(
     project = await service.create_project(
         uow, customer_id=_customer_id(input.customer_id), name=input.name, slug=input.slug
     )
-    return ProjectCreatePayload(project=Project.from_row(project))
+    return ProjectCreatePayload(project=await read_back(uow.session, Project, project.id))
 
 
 def _project_id(value: strawberry.ID) -> uuid.UUID:
@@ -388,7 +399,7 @@ async def _project_update(
     project = await service.update_project(
         uow, project_id=_project_id(input.project_id), name=input.name, slug=input.slug
     )
-    return ProjectUpdatePayload(project=Project.from_row(project))
+    return ProjectUpdatePayload(project=await read_back(uow.session, Project, project.id))
 
 
 @strawberry.input
@@ -408,7 +419,7 @@ async def _project_delete(
     deletion = await service.delete_project(uow, project_id=_project_id(input.project_id))
     return ProjectDeletePayload(
         deleted_project_id=strawberry.ID(deletion.project_public_id),
-        customer=Customer.from_row(deletion.customer),
+        customer=await read_back(uow.session, Customer, deletion.customer.id),
     )
 
 

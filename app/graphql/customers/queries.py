@@ -10,6 +10,7 @@ import strawberry
 from app.customers.repository import CUSTOMER_MODEL, INVITATION_MODEL
 from app.graphql.context import Info
 from app.graphql.customers.types import Customer, Invitation
+from app.graphql.model_types import by_id_loader
 from app.graphql.node import parse_id
 from app.graphql.pagination import Connection, OrderDirection, paginate
 from app.graphql.permissions import authenticated
@@ -91,13 +92,13 @@ class CustomersQuery:
         if (id is None) == (slug is None):
             raise RequestError("Give exactly one of `id` or `slug`.", ErrorCode.BAD_USER_INPUT)
         if id is not None:
-            found: Customer | None = await info.context.loaders.customer_by_id.load(
-                parse_id(id, "cus")
+            found: Customer | None = await by_id_loader(info, CUSTOMER_MODEL).load(
+                parse_id(id, CUSTOMER_MODEL.prefix)
             )
             return found
         assert slug is not None
         rows = await info.context.reader.all(
-            CUSTOMER_MODEL.by_keys_statement("slug", [slug.strip().lower()], info.context.scope)
+            CUSTOMER_MODEL.by_keys_statement("slug", [slug.strip().lower()], info.context.row_scope)
         )
         return Customer.from_row(rows[0]) if rows else None
 

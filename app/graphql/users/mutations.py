@@ -11,13 +11,16 @@ import strawberry
 from app.audit.service import UnitOfWork
 from app.graphql.auth.types import Session
 from app.graphql.context import Info
+from app.graphql.model_types import read_back
 from app.graphql.mutation import Payload, input_id, mutation_field
 from app.graphql.permissions import master_writer
 from app.graphql.scalars import JSON
 from app.graphql.users.types import User, UserNote
 from app.kit.errors import ErrorCode, UserInputError
+from app.kit.ids import encode
 from app.models import NoteCategory
 from app.users import service
+from app.users.repository import NOTE_MODEL
 
 
 def _user_id(value: strawberry.ID) -> uuid.UUID:
@@ -58,7 +61,7 @@ async def _create(info: Info, input: UserCreateInput, uow: UnitOfWork) -> UserCr
         password=input.password,
         is_staff=input.is_staff,
     )
-    return UserCreatePayload(user=User.from_row(user))
+    return UserCreatePayload(user=await read_back(uow.session, User, user.id))
 
 
 @strawberry.input
@@ -87,7 +90,7 @@ async def _update(info: Info, input: UserUpdateInput, uow: UnitOfWork) -> UserUp
         is_staff=input.is_staff,
         metadata=metadata,
     )
-    return UserUpdatePayload(user=User.from_row(user))
+    return UserUpdatePayload(user=await read_back(uow.session, User, user.id))
 
 
 # ---------------------------------------------------------------- suspension and blocking
@@ -117,7 +120,9 @@ async def _suspend(info: Info, input: UserSuspendInput, uow: UnitOfWork) -> User
         until=input.until,
         duration_hours=input.duration_hours,
     )
-    return UserSuspendPayload(user=User.from_row(user), revoked_sessions=revoked)
+    return UserSuspendPayload(
+        user=await read_back(uow.session, User, user.id), revoked_sessions=revoked
+    )
 
 
 @strawberry.input
@@ -139,7 +144,7 @@ async def _unsuspend(
         user_id=_user_id(input.user_id),
         reason=input.reason,
     )
-    return UserUnsuspendPayload(user=User.from_row(user))
+    return UserUnsuspendPayload(user=await read_back(uow.session, User, user.id))
 
 
 @strawberry.input
@@ -160,7 +165,9 @@ async def _block(info: Info, input: UserBlockInput, uow: UnitOfWork) -> UserBloc
         user_id=_user_id(input.user_id),
         reason=input.reason,
     )
-    return UserBlockPayload(user=User.from_row(user), revoked_sessions=revoked)
+    return UserBlockPayload(
+        user=await read_back(uow.session, User, user.id), revoked_sessions=revoked
+    )
 
 
 @strawberry.input
@@ -180,7 +187,7 @@ async def _unblock(info: Info, input: UserUnblockInput, uow: UnitOfWork) -> User
         user_id=_user_id(input.user_id),
         reason=input.reason,
     )
-    return UserUnblockPayload(user=User.from_row(user))
+    return UserUnblockPayload(user=await read_back(uow.session, User, user.id))
 
 
 # ---------------------------------------------------------------- deletion
@@ -213,7 +220,9 @@ async def _delete(info: Info, input: UserDeleteInput, uow: UnitOfWork) -> UserDe
         hard=input.hard,
     )
     return UserDeletePayload(
-        user=User.from_row(deletion.user) if deletion.user is not None else None,
+        user=await read_back(uow.session, User, deletion.user.id)
+        if deletion.user is not None
+        else None,
         deleted_user_id=strawberry.ID(deletion.user_public_id),
         removed=[RemovedCount(kind=k, count=v) for k, v in deletion.removed.items()],
     )
@@ -247,7 +256,9 @@ async def _password_reset(
         app_url=info.context.settings.public_url,
     )
     return UserPasswordResetPayload(
-        user=User.from_row(issued.user), reset_url=issued.url, expires_at=issued.expires_at
+        user=await read_back(uow.session, User, issued.user.id),
+        reset_url=issued.url,
+        expires_at=issued.expires_at,
     )
 
 
@@ -267,7 +278,9 @@ async def _sign_out(info: Info, input: UserSignOutInput, uow: UnitOfWork) -> Use
         uow,
         user_id=_user_id(input.user_id),
     )
-    return UserSignOutPayload(user=User.from_row(user), revoked_count=revoked)
+    return UserSignOutPayload(
+        user=await read_back(uow.session, User, user.id), revoked_count=revoked
+    )
 
 
 @strawberry.input
@@ -307,8 +320,8 @@ async def _impersonate(
         token=issued.token,
         expires_at=issued.session.expires_at,
         read_only=issued.session.read_only,
-        session=Session.from_row(issued.session),
-        user=User.from_row(issued.user),
+        session=await read_back(uow.session, Session, issued.session.id),
+        user=await read_back(uow.session, User, issued.user.id),
     )
 
 
@@ -336,7 +349,7 @@ async def _note_create(
         category=input.category,
         body=input.body,
     )
-    return UserNoteCreatePayload(note=UserNote.from_row(note))
+    return UserNoteCreatePayload(note=await read_back(uow.session, UserNote, note.id))
 
 
 @strawberry.input
@@ -356,7 +369,7 @@ async def _note_delete(
         uow,
         note_id=input_id(input.note_id, "not", "noteId", "Note"),
     )
-    return UserNoteDeletePayload(deleted_note_id=strawberry.ID(UserNote.from_row(note).id))
+    return UserNoteDeletePayload(deleted_note_id=strawberry.ID(encode(NOTE_MODEL.prefix, note.id)))
 
 
 @strawberry.type

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import strawberry
 
 from app.graphql.context import Info
+from app.graphql.model_types import by_id_loader
 from app.graphql.node import parse_id
 from app.graphql.pagination import Connection, OrderDirection, paginate
 from app.graphql.permissions import authenticated, master_only
@@ -148,7 +149,9 @@ class UsersQuery:
         description="One user; null when absent or outside the caller's scope.",
     )
     async def user(self, info: Info, id: strawberry.ID) -> User | None:
-        found: User | None = await info.context.loaders.user_by_id.load(parse_id(id, "usr"))
+        found: User | None = await by_id_loader(info, USER_MODEL).load(
+            parse_id(id, USER_MODEL.prefix)
+        )
         return found
 
     @strawberry.field(extensions=master_only(), description="Counts of users for dashboards.")
