@@ -9,7 +9,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from app.audit.service import UnitOfWork
+from app import runtime
 from app.auth import repository as auth_repository
 from app.auth import service as auth_service
 from app.auth.passwords import Passwords
@@ -17,6 +17,7 @@ from app.db import Database
 from app.kit.actor import Actor
 from app.kit.ids import encode
 from app.kit.scope import EVERYTHING
+from app.kit.uow import UnitOfWork
 from app.ops import seed as demo
 from app.settings import Settings
 
@@ -39,7 +40,7 @@ def _run(work: Callable[[Database, Settings], Awaitable[T]]) -> T:
     settings = Settings()
 
     async def main() -> T:
-        database = Database(settings)
+        database = runtime.database(settings)
         try:
             return await work(database, settings)
         finally:
@@ -48,13 +49,24 @@ def _run(work: Callable[[Database, Settings], Awaitable[T]]) -> T:
     return asyncio.run(main())
 
 
+async def _seed_demo(
+    database: Database, settings: Settings, *, users: int, seed: int
+) -> demo.SeedReport | None:
+    """The demo data set in one unit of work, into a database without users only."""
+    hasher = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost)
+
+    async def work(uow: UnitOfWork) -> demo.SeedReport | None:
+        if await demo.has_users(uow.session):
+            return None
+        return await demo.seed(
+            uow.session, users=users, seed=seed, demo_password_hash=hasher.hash(demo.DEMO_PASSWORD)
+        )
+
+    return await _in_unit_of_work(database, work)
+
+
 async def _in_unit_of_work(database: Database, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
-    async with database.unit_of_work() as session:
-        uow = UnitOfWork(session, Actor.system("cli"), database.dialect, EVERYTHING)
-        result = await work(uow)
-        await uow.finish()
-        await session.commit()
-        return result
+    return await database.run(work, actor=Actor.system("cli"), row_scope=EVERYTHING)
 
 
 @db_app.command("upgrade")
@@ -89,19 +101,14 @@ def seed_command(
     """Insert the deterministic demo data set into a database without users."""
 
     async def work(database: Database, settings: Settings) -> None:
-        async with database.unit_of_work() as session:
-            if await demo.has_users(session):
-                typer.echo(
-                    "The database already has users; the demo data set is seeded only into "
-                    "an empty database. Nothing seeded.",
-                    err=True,
-                )
-                raise typer.Exit(1)
-            hasher = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost)
-            report = await demo.seed(
-                session, users=users, seed=seed, demo_password_hash=hasher.hash(demo.DEMO_PASSWORD)
+        report = await _seed_demo(database, settings, users=users, seed=seed)
+        if report is None:
+            typer.echo(
+                "The database already has users; the demo data set is seeded only into "
+                "an empty database. Nothing seeded.",
+                err=True,
             )
-            await session.commit()
+            raise typer.Exit(1)
         typer.echo(
             f"Seeded {report.users} users, {report.customers} customers, "
             f"{report.memberships} memberships, {report.notes} notes, {report.plans} plans.",
@@ -122,12 +129,9 @@ def keys_create_master(
     """Create a master key and print it (only the key, on stdout)."""
 
     async def work(database: Database, _: Settings) -> str | None:
-        if if_none:
-            async with database.unit_of_work() as session:
-                if await auth_repository.count_active_master_keys(session) > 0:
-                    return None
-
-        async def create(uow: UnitOfWork) -> str:
+        async def create(uow: UnitOfWork) -> str | None:
+            if if_none and await auth_repository.count_active_master_keys(uow.session) > 0:
+                return None
             issued = await auth_service.create_master_key(uow, name)
             return issued.token
 
@@ -149,7 +153,7 @@ def keys_list() -> None:
     """List master keys (never the secrets)."""
 
     async def work(database: Database, _: Settings) -> None:
-        async with database.unit_of_work() as session:
+        async with database.write_session() as session:
             keys = await auth_repository.list_master_keys(session)
         for key in keys:
             state = "revoked" if key.revoked_at else "active"
@@ -170,29 +174,19 @@ def setup() -> None:
     migrate.upgrade(settings.database_url)
 
     async def work(database: Database, settings: Settings) -> str | None:
-        async with database.unit_of_work() as session:
-            seeding = settings.seed and not await demo.has_users(session)
-            if seeding:
-                hasher = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost)
-                report = await demo.seed(
-                    session,
-                    users=300,
-                    seed=1,
-                    demo_password_hash=hasher.hash(demo.DEMO_PASSWORD),
-                )
-                await session.commit()
-                typer.echo(
-                    f"Seeded demo data: {report.users} users in {report.customers} customers.",
-                    err=True,
-                )
-                typer.echo(
-                    f"Demo customer owner: {demo.DEMO_OWNER_EMAIL} / {demo.DEMO_PASSWORD}",
-                    err=True,
-                )
-            if await auth_repository.count_active_master_keys(session) > 0:
-                return None
+        report = await _seed_demo(database, settings, users=300, seed=1) if settings.seed else None
+        if report is not None:
+            typer.echo(
+                f"Seeded demo data: {report.users} users in {report.customers} customers.",
+                err=True,
+            )
+            typer.echo(
+                f"Demo customer owner: {demo.DEMO_OWNER_EMAIL} / {demo.DEMO_PASSWORD}", err=True
+            )
 
-        async def create(uow: UnitOfWork) -> str:
+        async def create(uow: UnitOfWork) -> str | None:
+            if await auth_repository.count_active_master_keys(uow.session) > 0:
+                return None
             return (await auth_service.create_master_key(uow, "first master key")).token
 
         return await _in_unit_of_work(database, create)

@@ -1,8 +1,9 @@
-"""Engines, units of work and the request-scoped reader.
+"""Engines, the one runner of units of work, and the request-scoped reader.
 
-Writes: one `AsyncSession` per unit of work (a mutation, a CLI command), committed once by its
-owner. Reads: one `Reader` per request, a single pooled connection behind a lock, because
-resolvers run concurrently and a connection (or session) cannot serve two statements at once.
+Writes: one `AsyncSession` per unit of work (a mutation, a REST call, a CLI command, a step of a
+background loop), run and committed once by `Database.run`. Reads: one `Reader` per request, a
+single pooled connection behind a lock, because resolvers run concurrently and a connection
+(or session) cannot serve two statements at once.
 
 On SQLite, write transactions start with `BEGIN IMMEDIATE` so two writers queue on the busy
 timeout instead of failing when one upgrades a read lock; reads use plain deferred `BEGIN`.
@@ -12,9 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Row
@@ -29,10 +30,14 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.sql import Executable
 
-from app.kit.errors import ServiceUnavailable
+from app.kit.actor import Actor
+from app.kit.errors import ServiceUnavailable, UserInputError
+from app.kit.scope import RowScope
+from app.kit.uow import Journal, UnitOfWork
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (PoolTimeoutError, OSError, TimeoutError)
 
@@ -108,8 +113,11 @@ def create_engine_for(url: str, settings: Settings, *, writer: bool) -> AsyncEng
 
 
 class Database:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, journal: Journal | None = None) -> None:
         self.settings = settings
+        # The audit chain, given by whoever builds the process's runtime (`app/runtime.py`):
+        # this module sits below the audit trail and cannot import it.
+        self.journal = journal
         self.is_sqlite = settings.is_sqlite
         self.dialect = "sqlite" if self.is_sqlite else "postgresql"
         self.write_engine = create_engine_for(settings.database_url, settings, writer=True)
@@ -126,8 +134,11 @@ class Database:
         )
 
     @asynccontextmanager
-    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
-        """A write session; the caller commits. Leaving the block without a commit rolls back."""
+    async def write_session(self) -> AsyncIterator[AsyncSession]:
+        """A session on the writer; leaving the block without a commit rolls back.
+
+        Changes go through `run`, which owns their unit of work; this is for reads that must
+        see the writer (and for tests that set rows up)."""
         session = self._sessions()
         try:
             yield session
@@ -141,6 +152,52 @@ class Database:
             raise
         finally:
             await _cleanup("close a unit of work", session.close())
+
+    async def run(
+        self,
+        work: Callable[[UnitOfWork], Awaitable[T]],
+        *,
+        actor: Actor,
+        row_scope: RowScope,
+        dry_run: bool = False,
+    ) -> T:
+        """Run `work` as one unit of work, the only way a change is committed.
+
+        The recorded audit events are appended (journal) in the same transaction, then the
+        `before_commit` hooks run and it commits once; `after_commit` hooks follow. A dry run
+        does everything but the hooks and rolls back. A `UserInputError` rolls back, runs the
+        `on_failure` work in a fresh unit of work, and propagates; so does any other error.
+        """
+        async with self.write_session() as session:
+            uow = UnitOfWork(session, actor, row_scope, self.dialect, dry_run=dry_run)
+            try:
+                result = await work(uow)
+                await self._append_events(uow)
+                if dry_run:
+                    await session.rollback()
+                    return result
+                for hook in uow.before_commit:
+                    await hook(uow)
+                await session.commit()
+            except UserInputError:
+                await session.rollback()
+                await self._run_failure_work(uow)
+                raise
+        for done in uow.after_commit:
+            await done()
+        return result
+
+    async def _append_events(self, uow: UnitOfWork) -> None:
+        if self.journal is not None:
+            await self.journal.append(uow)
+        elif uow.events:
+            raise RuntimeError("audit events were recorded but this database has no journal")
+
+    async def _run_failure_work(self, failed: UnitOfWork) -> None:
+        # Failure work runs on dry runs too: it is protection (counting a failed login), and
+        # skipping it would make `dryRun: true` an unthrottled password oracle.
+        for hook in failed.on_failure:
+            await self.run(hook, actor=failed.actor, row_scope=failed.row_scope)
 
     def reader(self) -> Reader:
         return Reader(self.read_engine)

@@ -20,7 +20,7 @@ from app.rest import health, users
 from app.rest.console import console_routes
 from app.rest.metrics import Metrics, metrics_endpoint
 from app.rest.middleware import RequestContextMiddleware
-from app.runtime import Services
+from app.runtime import Runtime
 from app.settings import Settings
 
 
@@ -39,10 +39,10 @@ def tune_garbage_collector() -> None:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
-    services = Services.create(settings)
-    db = services.db
+    runtime = Runtime.create(settings)
+    db = runtime.db
     metrics = Metrics(db)
-    graphql = AdmiralGraphQL(build_schema(settings), services)
+    graphql = AdmiralGraphQL(build_schema(settings), runtime)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.settings = settings
     app.state.db = db
-    app.state.services = services
+    app.state.runtime = runtime
     app.state.metrics = metrics
     app.state.migration_head = head_revision()
     return app

@@ -1,26 +1,32 @@
-"""What lives for the whole process and is shared by every request, GraphQL or REST."""
+"""What lives for the whole process and is shared by every request, command and loop."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.audit.service import AuditJournal
 from app.auth.passwords import Passwords
 from app.db import Database
 from app.settings import Settings
 
 
+def database(settings: Settings) -> Database:
+    """The database with the audit chain as the journal of every unit of work."""
+    return Database(settings, journal=AuditJournal())
+
+
 @dataclass
-class Services:
+class Runtime:
     settings: Settings
     db: Database
     passwords: Passwords
     secret_key: str
 
     @classmethod
-    def create(cls, settings: Settings) -> Services:
+    def create(cls, settings: Settings) -> Runtime:
         return cls(
             settings=settings,
-            db=Database(settings),
+            db=database(settings),
             passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_cost),
             secret_key=settings.resolved_secret_key(),
         )

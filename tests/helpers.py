@@ -12,7 +12,6 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
-from app.audit.service import UnitOfWork
 from app.auth import service as auth_service
 from app.auth.passwords import Passwords
 from app.auth.tokens import IMPERSONATION_PREFIX, SESSION_PREFIX
@@ -22,6 +21,7 @@ from app.kit.actor import Actor
 from app.kit.crypto import random_token, token_hash
 from app.kit.ids import encode
 from app.kit.scope import EVERYTHING
+from app.kit.uow import UnitOfWork
 from app.models import (
     Customer,
     CustomerStatus,
@@ -116,7 +116,7 @@ class Factory:
         return self._counter
 
     async def _add(self, *rows: Any) -> None:
-        async with self.db.unit_of_work() as session:
+        async with self.db.write_session() as session:
             session.add_all(rows)
             await session.commit()
 
@@ -179,12 +179,10 @@ class Factory:
         return note
 
     async def master_key(self, name: str = "test") -> str:
-        async with self.db.unit_of_work() as session:
-            uow = UnitOfWork(session, Actor.system("test"), self.db.dialect, EVERYTHING)
-            issued = await auth_service.create_master_key(uow, name)
-            await uow.finish()
-            await session.commit()
-        return issued.token
+        async def create(uow: UnitOfWork) -> str:
+            return (await auth_service.create_master_key(uow, name)).token
+
+        return await self.db.run(create, actor=Actor.system("test"), row_scope=EVERYTHING)
 
     async def session_token(
         self,
@@ -214,14 +212,14 @@ class Factory:
         return token
 
     async def count(self, model: Any, *where: Any) -> int:
-        async with self.db.unit_of_work() as session:
+        async with self.db.write_session() as session:
             statement = sa.select(sa.func.count()).select_from(model.__table__)
             if where:
                 statement = statement.where(*where)
             return int((await session.execute(statement)).scalar_one())
 
     async def get(self, model: Any, pk: uuid.UUID) -> Any:
-        async with self.db.unit_of_work() as session:
+        async with self.db.write_session() as session:
             return await session.get(model, pk)
 
 

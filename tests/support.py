@@ -16,12 +16,12 @@ import httpx
 import sqlalchemy as sa
 from starlette.applications import Starlette
 
-from app.audit.service import UnitOfWork
 from app.db import Database
 from app.kit.actor import Actor
 from app.kit.crypto import token_hash
 from app.kit.ids import encode
 from app.kit.scope import EVERYTHING
+from app.kit.uow import UnitOfWork
 from app.models.tables import (
     AUDIT_EVENTS,
     IDEMPOTENCY_RECORDS,
@@ -88,11 +88,11 @@ async def record_event(
     after: dict[str, Any] | None = None,
 ) -> None:
     """Append one audit event the way a service does, in its own unit of work."""
-    async with db.unit_of_work() as session:
-        uow = UnitOfWork(session, actor or Actor.system("test"), db.dialect, EVERYTHING)
+
+    async def record(uow: UnitOfWork) -> None:
         uow.record(action, "Customer", target_id, after=after or {"n": 1}, customer_id=customer_id)
-        await uow.finish()
-        await session.commit()
+
+    await db.run(record, actor=actor or Actor.system("test"), row_scope=EVERYTHING)
 
 
 def client_at(app: Starlette, address: str) -> httpx.AsyncClient:
@@ -103,7 +103,7 @@ def client_at(app: Starlette, address: str) -> httpx.AsyncClient:
 
 async def add_rows(db: Database, *items: Any) -> None:
     """Insert many ORM rows in one transaction (faster than one factory call each)."""
-    async with db.unit_of_work() as session:
+    async with db.write_session() as session:
         session.add_all(items)
         await session.commit()
 

@@ -1,97 +1,62 @@
-"""Units of work and the audit trail written inside them.
+"""The audit trail: the journal every unit of work appends its events to, and its check.
 
-A service records what it changed with `uow.record(...)`; the owner of the unit of work calls
-`uow.finish()` right before committing, which appends the events to the hash chain in the same
-transaction, so a change and its audit event exist together or not at all. Events are appended
-at the end, not as they are recorded, to hold the chain lock for as short a time as possible.
+A service records what it changed with `uow.record(...)` (`app/kit/uow.py`); the unit of work's
+runner (`Database.run`) has this journal append the events to the hash chain in the same
+transaction, right before committing, so a change and its audit event exist together or not at
+all. `verify_chain` recomputes the chain.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import repository
-from app.audit.chain import GENESIS_HASH, diff, event_hash
+from app.audit.chain import GENESIS_HASH, event_hash
 from app.kit import clock
-from app.kit.actor import Actor
 from app.kit.ids import uuid7
-from app.kit.jsonutil import to_jsonable
-from app.kit.readmodel import ReadModel
-from app.kit.scope import RowScope
+from app.kit.uow import UnitOfWork
 
 
-@dataclass(frozen=True, slots=True)
-class PendingEvent:
-    action: str
-    target_type: str
-    target_id: str | None
-    customer_id: uuid.UUID | None
-    diff: dict[str, Any]
+class AuditJournal:
+    """The journal of every unit of work: its recorded events, appended to the hash chain in
+    the unit of work's own transaction, right before it commits (to hold the chain lock for as
+    short a time as possible)."""
 
-
-@dataclass
-class UnitOfWork:
-    session: AsyncSession
-    actor: Actor
-    dialect: str
-    scope: RowScope
-    dry_run: bool = False
-    events: list[PendingEvent] = field(default_factory=list)
-    # Work that must persist even when this unit of work fails (a failed login is counted
-    # although the login itself changes nothing); run afterwards in a fresh unit of work.
-    on_failure: list[Callable[[UnitOfWork], Awaitable[None]]] = field(default_factory=list)
-
-    def act_as(self, actor: Actor) -> None:
-        """Attribute the rest of this work to `actor` (a login acts as the user logging in)."""
-        self.actor = actor
-
-    def record(
-        self,
-        action: str,
-        target_type: str,
-        target_id: str | None,
-        *,
-        before: Mapping[str, Any] | None = None,
-        after: Mapping[str, Any] | None = None,
-        customer_id: uuid.UUID | None = None,
-    ) -> None:
-        changes = diff(to_jsonable(dict(before or {})), to_jsonable(dict(after or {})))
-        self.events.append(PendingEvent(action, target_type, target_id, customer_id, changes))
-
-    async def finish(self) -> list[dict[str, Any]]:
+    async def append(self, uow: UnitOfWork) -> list[dict[str, Any]]:
         """Append the recorded events to the chain; returns the rows written."""
-        if not self.events:
+        if not uow.events:
             return []
-        await repository.lock_chain(self.session, self.dialect)
-        seq, prev_hash = await repository.chain_head(self.session)
+        await repository.lock_chain(uow.session, uow.dialect)
+        seq, prev_hash = await repository.chain_head(uow.session)
         rows = []
-        for event in self.events:
+        actor = uow.actor
+        for event in uow.events:
             seq += 1
             row = {
                 "id": uuid7(),
                 "seq": seq,
                 "created_at": clock.now(),
-                "actor_type": self.actor.type,
-                "actor_id": self.actor.id,
-                "impersonator_id": self.actor.impersonator_id,
+                "actor_type": actor.type,
+                "actor_id": actor.id,
+                "impersonator_id": actor.impersonator_id,
                 "action": event.action,
                 "target_type": event.target_type,
                 "target_id": event.target_id,
                 "customer_id": event.customer_id,
                 "diff": event.diff,
-                "request_id": self.actor.request_id,
-                "client_addr": self.actor.client_addr,
+                "request_id": actor.request_id,
+                "client_addr": actor.client_addr,
                 "prev_hash": prev_hash,
             }
             row["hash"] = prev_hash = event_hash(prev_hash, hash_content(row))
             rows.append(row)
-        await repository.insert_events(self.session, rows)
-        self.events.clear()
+        await repository.insert_events(uow.session, rows)
+        uow.events.clear()
         return rows
 
 
@@ -138,7 +103,3 @@ async def verify_chain(session: AsyncSession, batch_size: int = 1000) -> ChainVe
             checked += 1
             prev_hash = row.hash
             last_seq = row.seq
-
-
-def audit_model() -> ReadModel:
-    return repository.AUDIT_EVENT_MODEL

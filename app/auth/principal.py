@@ -11,14 +11,19 @@ from app.kit.ids import encode
 from app.kit.scope import EVERYTHING, RowScope
 
 
-class Scope(enum.StrEnum):
+class Access(enum.StrEnum):
+    """How much a principal may reach (DESIGN §2); the GraphQL enum `Scope` shows it.
+
+    Its translation into SQL is the principal's `row_scope` (which rows), a different thing.
+    """
+
     MASTER = "MASTER"
     SESSION = "SESSION"
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    scope: Scope
+    access: Access
     row_scope: RowScope
     user_id: uuid.UUID | None = None
     master_key_id: uuid.UUID | None = None
@@ -31,7 +36,7 @@ class Principal:
 
     @property
     def is_master(self) -> bool:
-        return self.scope is Scope.MASTER
+        return self.access is Access.MASTER
 
     @property
     def is_impersonation(self) -> bool:
@@ -75,4 +80,4 @@ class Principal:
 
 
 def master_key_principal(key_id: uuid.UUID) -> Principal:
-    return Principal(Scope.MASTER, EVERYTHING, master_key_id=key_id)
+    return Principal(Access.MASTER, EVERYTHING, master_key_id=key_id)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import Reader
 from app.kit.readmodel import Computed, ReadModel, owned_by, registry, row_filter, staff_only
+from app.kit.scope import RowScope
 from app.models import (
     ADMIN_ROLES,
     CustomerStatus,
@@ -182,8 +183,14 @@ async def get_master_key(session: AsyncSession, key_id: uuid.UUID) -> MasterKey 
     return await session.get(MasterKey, key_id)
 
 
-async def get_session(session: AsyncSession, session_id: uuid.UUID) -> LoginSession | None:
-    return await session.get(LoginSession, session_id)
+async def session_in_scope(
+    session: AsyncSession, session_id: uuid.UUID, scope: RowScope
+) -> LoginSession | None:
+    """A login session the caller may reach: their own, or anyone's for a master."""
+    statement = sa.select(LoginSession).where(
+        SESSIONS.c.id == session_id, *SESSION_MODEL.conditions(scope)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
 
 
 async def count_recent_failures(

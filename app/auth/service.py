@@ -8,10 +8,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.audit.service import UnitOfWork
 from app.auth import repository
 from app.auth.passwords import Passwords
-from app.auth.principal import Principal, Scope, master_key_principal
+from app.auth.principal import Access, Principal, master_key_principal
 from app.auth.tokens import (
     IMPERSONATION_PREFIX,
     MASTER_KEY_PREFIX,
@@ -25,6 +24,7 @@ from app.kit.crypto import display_prefix, random_token, token_hash
 from app.kit.errors import ErrorCode, UserInputError, not_found
 from app.kit.ids import encode
 from app.kit.scope import EVERYTHING, RowScope
+from app.kit.uow import UnitOfWork
 from app.kit.validation import checked_email
 from app.models import LoginSession, MasterKey, SessionKind, User, UserStatus
 from app.models.users import effective_status
@@ -46,9 +46,11 @@ async def authenticate(
         if key is None:
             return None
         if _stale(key.last_used_at, now):
-            async with db.unit_of_work() as session:
-                await repository.touch_master_key(session, key.id, now)
-                await session.commit()
+            await db.run(
+                lambda uow: repository.touch_master_key(uow.session, key.id, now),
+                actor=Actor.system("authentication"),
+                row_scope=EVERYTHING,
+            )
         return master_key_principal(key.id)
     if token.startswith((SESSION_PREFIX, IMPERSONATION_PREFIX)):
         return await _session_principal(token, reader, db, settings, now)
@@ -72,16 +74,18 @@ async def _session_principal(
     if impersonating and not _impersonator_still_master(row, settings, now):
         return None
     if _stale(row.last_seen_at, now):
-        async with db.unit_of_work() as session:
-            await repository.touch_session(session, row.id, now)
-            await session.commit()
+        await db.run(
+            lambda uow: repository.touch_session(uow.session, row.id, now),
+            actor=Actor.system("authentication"),
+            row_scope=EVERYTHING,
+        )
     if not impersonating and row.is_staff and row.email in settings.staff_emails:
-        scope, row_scope = Scope.MASTER, EVERYTHING
+        access, row_scope = Access.MASTER, EVERYTHING
     else:
         customer_ids = await repository.administered_customer_ids(reader, row.user_id)
-        scope, row_scope = Scope.SESSION, RowScope(customer_ids, row.user_id)
+        access, row_scope = Access.SESSION, RowScope(customer_ids, row.user_id)
     return Principal(
-        scope,
+        access,
         row_scope,
         user_id=row.user_id,
         session_id=row.id,
@@ -113,12 +117,12 @@ async def record_impersonated_request(
 
     `details` say what was asked (channel, operation or path), never a value sent with it.
     """
-    assert principal.user_id is not None
-    async with db.unit_of_work() as session:
-        uow = UnitOfWork(session, principal.actor, db.dialect, principal.row_scope)
-        uow.record("impersonation.request", "User", encode("usr", principal.user_id), after=details)
-        await uow.finish()
-        await session.commit()
+    subject = encode("usr", principal.user_id) if principal.user_id is not None else None
+
+    async def record(uow: UnitOfWork) -> None:
+        uow.record("impersonation.request", "User", subject, after=details)
+
+    await db.run(record, actor=principal.actor, row_scope=principal.row_scope)
 
 
 def _stale(last: datetime | None, now: datetime) -> bool:
@@ -212,10 +216,9 @@ async def revoke_session(
             ErrorCode.REQUIRED,
             "sessionId",
         )
-    login_session = await repository.get_session(uow.session, target_id)
-    if login_session is None or not (
-        principal.is_master or login_session.user_id == principal.user_id
-    ):
+    # The row scope decides in SQL: a person reaches their own sessions, a master anyone's.
+    login_session = await repository.session_in_scope(uow.session, target_id, uow.row_scope)
+    if login_session is None:
         raise not_found("Session", "sessionId")
     if login_session.revoked_at is None:
         login_session.revoked_at = clock.now()
@@ -282,7 +285,3 @@ async def revoke_master_key(uow: UnitOfWork, key_id: uuid.UUID) -> MasterKey:
             after={"revokedAt": key.revoked_at},
         )
     return key
-
-
-def cli_actor() -> Actor:
-    return Actor.system("cli")

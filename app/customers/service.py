@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from app.audit.service import UnitOfWork
 from app.auth.principal import Principal
 from app.auth.tokens import INVITATION_PREFIX
 from app.customers import repository
@@ -22,6 +21,7 @@ from app.kit.crypto import random_token, token_hash
 from app.kit.errors import ErrorCode, UserInputError, UserInputErrors, not_found
 from app.kit.ids import encode
 from app.kit.scope import EVERYTHING
+from app.kit.uow import UnitOfWork
 from app.kit.validation import checked_email, checked_slug, checked_text
 from app.models import (
     Customer,
@@ -57,11 +57,11 @@ def _validated(**checks: Callable[[], str]) -> dict[str, str]:
 
 
 def _is_master(uow: UnitOfWork) -> bool:
-    return uow.scope.is_everything
+    return uow.row_scope.is_everything
 
 
 async def _customer(uow: UnitOfWork, customer_id: uuid.UUID) -> Customer:
-    customer = await repository.customer_for_update(uow.session, customer_id, uow.scope)
+    customer = await repository.customer_for_update(uow.session, customer_id, uow.row_scope)
     if customer is None:
         raise not_found("Customer", "customerId")
     return customer
@@ -323,10 +323,10 @@ async def _user_to_add(uow: UnitOfWork, user_id: uuid.UUID | None, email: str | 
     """
     field_name = "userId" if user_id is not None else "email"
     if user_id is not None:
-        user = await repository.user_in_scope(uow.session, user_id, uow.scope)
+        user = await repository.user_in_scope(uow.session, user_id, uow.row_scope)
     else:
         assert email is not None  # exactly one of the two was given
-        user = await repository.live_user_by_email(uow.session, email, uow.scope)
+        user = await repository.live_user_by_email(uow.session, email, uow.row_scope)
     if not _is_master(uow):
         if user is None or user.status is UserStatus.DELETED:
             raise UserInputError(NOT_ADDABLE, ErrorCode.NOT_FOUND, field_name)
@@ -490,7 +490,7 @@ async def create_invitation(
 
 
 async def revoke_invitation(uow: UnitOfWork, *, invitation_id: uuid.UUID) -> Invitation:
-    invitation = await repository.invitation_for_update(uow.session, invitation_id, uow.scope)
+    invitation = await repository.invitation_for_update(uow.session, invitation_id, uow.row_scope)
     if invitation is None:
         raise not_found("Invitation", "invitationId")
     status = repository.invitation_status(invitation, clock.now())
@@ -613,7 +613,7 @@ def _record_project(
 
 
 async def _project(uow: UnitOfWork, project_id: uuid.UUID) -> Project:
-    project = await repository.project_in_scope(uow.session, project_id, uow.scope)
+    project = await repository.project_in_scope(uow.session, project_id, uow.row_scope)
     if project is None:
         raise not_found("Project", "projectId")
     return project

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from app.auth.principal import Principal
 from app.db import Database, Reader
 from app.kit.scope import NOTHING, RowScope
-from app.runtime import Services
+from app.runtime import Runtime
 from app.settings import Settings
 
 LoaderT = TypeVar("LoaderT")
@@ -23,7 +23,7 @@ LoaderT = TypeVar("LoaderT")
 class Context:
     request: Request
     response: Response
-    services: Services
+    runtime: Runtime
     reader: Reader
     principal: Principal | None
     request_id: str
@@ -45,11 +45,11 @@ class Context:
 
     @property
     def settings(self) -> Settings:
-        return self.services.settings
+        return self.runtime.settings
 
     @property
     def db(self) -> Database:
-        return self.services.db
+        return self.runtime.db
 
     def require_principal(self) -> Principal:
         # Resolvers behind IsAuthenticated only; the permission layer guarantees this.

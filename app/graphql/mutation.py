@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import enum
-import importlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -25,13 +24,13 @@ from strawberry.extensions.field_extension import FieldExtension
 from strawberry.types.unset import UnsetType
 
 from app.audit import idempotency
-from app.audit.service import UnitOfWork
+from app.graphql import replay
 from app.graphql.context import Info
 from app.graphql.errors import UserError, user_errors_from
-from app.graphql.node import Node, resolve_node
 from app.kit.actor import Actor
 from app.kit.errors import ErrorCode, UserInputError
 from app.kit.ids import InvalidIdError, decode
+from app.kit.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -73,13 +72,11 @@ async def run_mutation(
     principal = context.principal
     if principal is not None:
         actor = principal.for_request(context.request_id, context.client_addr).actor
-        scope = principal.row_scope
     else:
         actor = Actor.system("anonymous")
         actor = dataclasses.replace(
             actor, request_id=context.request_id, client_addr=context.client_addr
         )
-        scope = context.row_scope
     owner = principal.idempotency_owner if principal is not None else None
     key = idempotency_key if (owner is not None and not dry_run) else None
     try:
@@ -88,65 +85,49 @@ async def run_mutation(
             idempotency.check_key(idempotency_key)
     except UserInputError as error:
         return payload_type(user_errors=user_errors_from(error))
+    ttl = timedelta(hours=context.settings.idempotency_ttl_hours)
+    stored: dict[str, Any] | None = None
 
-    async with context.db.unit_of_work() as session:
-        uow = UnitOfWork(session, actor, context.db.dialect, scope, dry_run=dry_run)
-        try:
-            if key is not None and owner is not None:
-                stored = await idempotency.stored_result(session, owner, key, operation, digest)
-                if stored is not None:
-                    return await _replay(info, payload_type, stored)
-            payload = await perform(info, input, uow)
-            await uow.finish()
-        except UserInputError as error:
-            await session.rollback()
-            # Failure work runs on dry runs too: it is protection (counting a failed login),
-            # and skipping it would make `dryRun: true` an unthrottled password oracle.
-            await _run_failure_work(context.db, uow)
-            return payload_type(user_errors=user_errors_from(error))
-        except IntegrityError:
-            await session.rollback()
-            log.info("mutation %s lost a race on a unique constraint", operation)
-            return payload_type(user_errors=[_conflict()])
-
-        if dry_run:
-            await session.rollback()
-            return _without_secrets(payload)
+    async def work(uow: UnitOfWork) -> PayloadT | None:
+        nonlocal stored
         if key is not None and owner is not None:
-            await idempotency.store_result(
-                session,
-                owner,
-                key,
-                operation,
-                digest,
-                record_of(payload),
-                timedelta(hours=context.settings.idempotency_ttl_hours),
-            )
-        try:
-            await session.commit()
-            # The request's reader may hold a snapshot from before this commit (SQLite keeps
-            # one per read transaction): end it, so the payload's relations read the change.
-            await context.reader.close()
-        except IntegrityError:
-            await session.rollback()
-            if key is None or owner is None:
-                return payload_type(user_errors=[_conflict()])
-            # Another request with the same key committed first: answer with its result.
-            async with context.db.unit_of_work() as again:
-                stored = await idempotency.stored_result(again, owner, key, operation, digest)
-            if stored is None:
-                return payload_type(user_errors=[_conflict()])
-            return await _replay(info, payload_type, stored)
-    return payload
+            stored = await idempotency.stored_result(uow.session, owner, key, operation, digest)
+            if stored is not None:
+                return None
+        payload = await perform(info, input, uow)
+        if key is not None and owner is not None:
 
+            async def remember(uow: UnitOfWork) -> None:
+                record = replay.record_of(payload, payload.secret_fields)
+                await idempotency.store_result(
+                    uow.session, owner, key, operation, digest, record, ttl
+                )
 
-async def _run_failure_work(db: Any, failed: UnitOfWork) -> None:
-    for work in failed.on_failure:
-        async with db.unit_of_work() as session:
-            later = UnitOfWork(session, failed.actor, failed.dialect, failed.scope)
-            await work(later)
-            await later.finish()
-            await session.commit()
+            uow.before_commit.append(remember)
+        return payload
+
+    try:
+        done = await context.db.run(work, actor=actor, row_scope=context.row_scope, dry_run=dry_run)
+    except UserInputError as error:
+        return payload_type(user_errors=user_errors_from(error))
+    except IntegrityError:
+        log.info("mutation %s lost a race on a unique constraint", operation)
+        if key is None or owner is None:
+            return payload_type(user_errors=[_conflict()])
+        # Another request with the same key may have committed first: answer with its result.
+        async with context.db.write_session() as session:
+            stored = await idempotency.stored_result(session, owner, key, operation, digest)
+        if stored is None:
+            return payload_type(user_errors=[_conflict()])
+    if stored is not None:
+        return await _replay(info, payload_type, stored)
+    assert done is not None
+    if dry_run:
+        return _without_secrets(done)
+    # The request's reader may hold a snapshot from before this commit (SQLite keeps one per
+    # read transaction): end it, so the payload's relations read the change.
+    await context.reader.close()
+    return done
 
 
 def _conflict() -> UserError:
@@ -195,64 +176,25 @@ def fingerprint(value: Any, depth: int = 0) -> Any:
     return value
 
 
-def record_of(payload: Payload) -> dict[str, Any]:
-    record: dict[str, Any] = {}
-    for field in dataclasses.fields(payload):
-        if field.name == "user_errors":
-            continue
-        value = None if field.name in payload.secret_fields else getattr(payload, field.name)
-        record[field.name] = _encode(value)
-    return record
-
-
-def _encode(value: Any) -> Any:
-    if isinstance(value, Node):
-        return {"$node": str(value.id)}
-    if isinstance(value, (list, tuple)):
-        return [_encode(item) for item in value]
-    if isinstance(value, datetime):
-        return {"$datetime": value.isoformat()}
-    if isinstance(value, enum.Enum):
-        return {"$enum": _path(type(value)), "value": value.value}
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            "$object": _path(type(value)),
-            "fields": {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)},
-        }
-    raise TypeError(f"payload field of type {type(value).__name__} cannot be stored")
-
-
-async def _decode(info: Info, value: Any) -> Any:
-    if isinstance(value, list):
-        return [await _decode(info, item) for item in value]
-    if isinstance(value, dict):
-        if "$node" in value:
-            return await resolve_node(info, value["$node"])
-        if "$datetime" in value:
-            return datetime.fromisoformat(value["$datetime"])
-        if "$enum" in value:
-            return _named(value["$enum"])(value["value"])
-        if "$object" in value:
-            fields = {name: await _decode(info, item) for name, item in value["fields"].items()}
-            return _named(value["$object"])(**fields)
-    return value
-
-
-def _path(cls: type) -> str:
-    return f"{cls.__module__}:{cls.__qualname__}"
-
-
-def _named(path: str) -> Any:
-    module, _, name = path.partition(":")
-    return getattr(importlib.import_module(module), name)
-
-
 async def _replay(info: Info, payload_type: type[PayloadT], stored: dict[str, Any]) -> PayloadT:
+    try:
+        values = {name: await replay.decode(info, value) for name, value in stored.items()}
+        replayed = payload_type(**values)
+    except (replay.UnknownStoredType, TypeError):
+        # Stored by a version whose payload no longer fits this one: say so, act not again.
+        log.warning("an idempotency record of %s no longer fits its payload", payload_type)
+        return payload_type(user_errors=[_stale_record()])
     info.context.response.headers["Idempotent-Replayed"] = "true"
-    values = {name: await _decode(info, value) for name, value in stored.items()}
-    return payload_type(**values)
+    return replayed
+
+
+def _stale_record() -> UserError:
+    return UserError(
+        field=["idempotencyKey"],
+        message="This idempotency key's first result can no longer be shown; nothing was done "
+        "again. Use a new key to act again.",
+        code=ErrorCode.IDEMPOTENCY_KEY_REUSED,
+    )
 
 
 # ---------------------------------------------------------------- the field factory

@@ -40,7 +40,7 @@ from app.kit.http import (
     request_id_of,
 )
 from app.kit.jsonutil import JSONInputError, loads_from_client
-from app.runtime import Services
+from app.runtime import Runtime
 
 STATUS_BY_CODE = {
     ErrorCode.UNAUTHENTICATED.value: 401,
@@ -55,17 +55,17 @@ def unauthenticated(request: Request, message: str) -> Response:
 
 
 class AdmiralGraphQL(GraphQL[Context, None]):
-    def __init__(self, schema: AdmiralSchema, services: Services) -> None:
+    def __init__(self, schema: AdmiralSchema, runtime: Runtime) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql",
             allow_queries_via_get=True,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
-        self.services = services
+        self.runtime = runtime
         self.limits = schema.limits
         self._ide_html = graphiql_html()
-        self.persisted = PersistedQueries.from_settings(services.settings)
+        self.persisted = PersistedQueries.from_settings(runtime.settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -101,15 +101,15 @@ class AdmiralGraphQL(GraphQL[Context, None]):
                     "Send the operation as JSON with `Content-Type: application/json`.",
                 )
             try:
-                request._body = await read_body(request, self.services.settings.max_body_bytes)
+                request._body = await read_body(request, self.runtime.settings.max_body_bytes)
             except BodyTooLarge:
                 return error_response(
                     request,
                     413,
                     ErrorCode.PAYLOAD_TOO_LARGE,
-                    f"The body exceeds {self.services.settings.max_body_bytes} bytes.",
+                    f"The body exceeds {self.runtime.settings.max_body_bytes} bytes.",
                 )
-        reader = self.services.db.reader()
+        reader = self.runtime.db.reader()
         try:
             principal = None
             header = request.headers.get("authorization")
@@ -118,7 +118,7 @@ class AdmiralGraphQL(GraphQL[Context, None]):
                 if scheme.lower() != "bearer" or not token.strip():
                     return unauthenticated(request, "Use `Authorization: Bearer <token>`.")
                 principal = await authenticate(
-                    token.strip(), reader, self.services.db, self.services.settings
+                    token.strip(), reader, self.runtime.db, self.runtime.settings
                 )
                 if principal is None:
                     return unauthenticated(request, "The token is unknown, revoked or expired.")
@@ -128,10 +128,10 @@ class AdmiralGraphQL(GraphQL[Context, None]):
             if principal is not None and principal.is_impersonation:
                 principal = principal.for_request(
                     request_id_of(request),
-                    client_address(request, self.services.settings.trust_proxy_headers),
+                    client_address(request, self.runtime.settings.trust_proxy_headers),
                 )
                 await record_impersonated_request(
-                    self.services.db, principal, self._operation_details(request)
+                    self.runtime.db, principal, self._operation_details(request)
                 )
             request.state.principal = principal
             request.state.reader = reader
@@ -162,15 +162,15 @@ class AdmiralGraphQL(GraphQL[Context, None]):
         return Context(
             request=request,
             response=response,
-            services=self.services,
+            runtime=self.runtime,
             reader=request.state.reader,
             principal=principal.for_request(
-                request_id, client_address(request, self.services.settings.trust_proxy_headers)
+                request_id, client_address(request, self.runtime.settings.trust_proxy_headers)
             )
             if principal is not None
             else None,
             request_id=request_id,
-            client_addr=client_address(request, self.services.settings.trust_proxy_headers),
+            client_addr=client_address(request, self.runtime.settings.trust_proxy_headers),
         )
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
@@ -205,7 +205,7 @@ class AdmiralGraphQL(GraphQL[Context, None]):
 
     def decode_json(self, data: str | bytes) -> object:
         try:
-            return loads_from_client(data, self.services.settings.max_json_depth)
+            return loads_from_client(data, self.runtime.settings.max_json_depth)
         except JSONInputError as error:
             # Strawberry's callers (the WebSocket protocols too) expect a JSONDecodeError.
             raise json.JSONDecodeError(str(error), "", 0) from None

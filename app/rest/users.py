@@ -7,11 +7,11 @@ from dataclasses import replace
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from app.audit.service import UnitOfWork
 from app.kit.actor import Actor, ActorType
 from app.kit.errors import ErrorCode
 from app.kit.http import client_address, request_id_of
 from app.kit.ids import encode
+from app.kit.uow import UnitOfWork
 from app.models import Feedback, User
 from app.rest.common import (
     RestError,
@@ -21,12 +21,12 @@ from app.rest.common import (
     json_object,
     string_field,
 )
-from app.runtime import Services
+from app.runtime import Runtime
 from app.users import service
 
 
 @endpoint
-async def password_reset(request: Request, services: Services) -> JSONResponse:
+async def password_reset(request: Request, runtime: Runtime) -> JSONResponse:
     """POST /v1/password-reset {token, password}: consume a one-time reset link."""
     body = await json_object(request)
     token = string_field(body, "token")
@@ -37,24 +37,24 @@ async def password_reset(request: Request, services: Services) -> JSONResponse:
         ActorType.SYSTEM,
         "password-reset",
         request_id=request_id_of(request),
-        client_addr=client_address(request, services.settings.trust_proxy_headers),
+        client_addr=client_address(request, runtime.settings.trust_proxy_headers),
     )
 
     async def work(uow: UnitOfWork) -> User:
         user = await service.complete_password_reset(
-            uow, services.passwords, token=token, password=password
+            uow, runtime.passwords, token=token, password=password
         )
         uow.act_as(replace(uow.actor, type=ActorType.USER, id=encode("usr", user.id)))
         return user
 
-    user = await in_unit_of_work(services, actor, work)
+    user = await in_unit_of_work(runtime, actor, work)
     return JSONResponse({"ok": True, "userId": encode("usr", user.id)})
 
 
 @endpoint
-async def feedback(request: Request, services: Services) -> JSONResponse:
+async def feedback(request: Request, runtime: Runtime) -> JSONResponse:
     """POST /v1/feedback {kind, message, rating?, page?} with a signed-in user's session token."""
-    principal = await bearer_principal(request, services)
+    principal = await bearer_principal(request, runtime)
     if principal.user_id is None:
         raise RestError(403, ErrorCode.FORBIDDEN, "Feedback is sent with a user's session token.")
     if principal.read_only:
@@ -75,7 +75,7 @@ async def feedback(request: Request, services: Services) -> JSONResponse:
             page=string_field(body, "page", required=False),
         )
 
-    created = await in_unit_of_work(services, principal.actor, work)
+    created = await in_unit_of_work(runtime, principal.actor, work)
     return JSONResponse(
         {
             "id": encode("fbk", created.id),

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.audit.service import UnitOfWork
 from app.auth.passwords import Passwords, password_problem
 from app.auth.principal import Principal
 from app.auth.tokens import IMPERSONATION_PREFIX, RESET_PREFIX
@@ -20,6 +19,7 @@ from app.kit.crypto import random_token, token_hash
 from app.kit.errors import ErrorCode, UserInputError, UserInputErrors, not_found
 from app.kit.ids import encode
 from app.kit.jsonutil import dumps
+from app.kit.uow import UnitOfWork
 from app.kit.validation import checked_email, checked_text
 from app.models import (
     Feedback,

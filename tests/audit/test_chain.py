@@ -13,9 +13,10 @@ import pytest
 import sqlalchemy as sa
 
 from app.audit import repository as audit_repository
-from app.audit.chain import GENESIS_HASH, REDACTED, diff, is_secret_field, redact
+from app.audit.chain import GENESIS_HASH
 from app.kit import clock
 from app.kit.ids import encode
+from app.kit.redaction import REDACTED, diff, is_secret_field, redact
 from app.models.tables import MASTER_KEYS
 from tests.helpers import GraphQL, World, gid
 from tests.support import audit_events, counts, master_key_id, record_event, rows

@@ -18,12 +18,13 @@ import pytest
 import sqlalchemy as sa
 
 from app.audit import service as audit_service
-from app.audit.service import UnitOfWork, verify_chain
+from app.audit.service import AuditJournal, verify_chain
 from app.db import Database
 from app.kit import clock
 from app.kit.actor import Actor, ActorType
 from app.kit.ids import encode
 from app.kit.scope import EVERYTHING
+from app.kit.uow import UnitOfWork
 from app.models.tables import AUDIT_EVENTS
 from tests.helpers import Factory, GraphQL, World, gid
 from tests.support import audit_events, rows
@@ -174,11 +175,12 @@ def fixed_ids_and_time(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], 
 
 
 async def append(db: Database, actor: Actor, *events: dict[str, Any]) -> list[dict[str, Any]]:
-    async with db.unit_of_work() as session:
-        uow = UnitOfWork(session, actor, db.dialect, EVERYTHING)
+    """Append events through the journal itself, in one transaction, and return its rows."""
+    async with db.write_session() as session:
+        uow = UnitOfWork(session, actor, EVERYTHING, db.dialect)
         for event in events:
             uow.record(**event)
-        written = await uow.finish()
+        written = await AuditJournal().append(uow)
         await session.commit()
     return written
 
@@ -291,11 +293,11 @@ async def test_verification_carries_the_chain_across_batches(world: World, db: D
             Actor.system("test"),
             {"action": f"batch.{n}", "target_type": "T", "target_id": None},
         )
-    async with db.unit_of_work() as session:
+    async with db.write_session() as session:
         intact = await verify_chain(session, batch_size=2)
     assert (intact.ok, intact.checked, intact.first_broken_id) == (True, 5, None)
     broken = await tamper(db, 4, lambda _: {"action": "forged"})
-    async with db.unit_of_work() as session:
+    async with db.write_session() as session:
         found = await verify_chain(session, batch_size=2)
     assert (found.ok, found.checked, encode("aud", found.first_broken_id)) == (False, 3, broken)
 

@@ -129,7 +129,7 @@ async def test_passwords_are_hashed_with_argon2id(app: Starlette, factory: Facto
     assert user.password_hash.startswith("$argon2id$")
     assert DEFAULT_PASSWORD not in user.password_hash
     # The app's own hasher is argon2id too, and it verifies what it made.
-    passwords = app.state.services.passwords
+    passwords = app.state.runtime.passwords
     made = passwords.hash("another long password")
     assert made.startswith("$argon2id$")
     assert passwords.verify(made, "another long password")

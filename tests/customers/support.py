@@ -55,7 +55,7 @@ async def events(db: Database, action: str) -> list[sa.Row[Any]]:
 
 
 async def add(db: Database, *new: Any) -> None:
-    async with db.unit_of_work() as session:
+    async with db.write_session() as session:
         session.add_all(new)
         await session.commit()
 

@@ -16,8 +16,8 @@ from tests.support import empty_tables, rows
 
 
 async def seed(app: Starlette, db: Any, users: int = 200, number: int = 3) -> demo.SeedReport:
-    passwords = app.state.services.passwords
-    async with db.unit_of_work() as session:
+    passwords = app.state.runtime.passwords
+    async with db.write_session() as session:
         report = await demo.seed(
             session,
             users=users,

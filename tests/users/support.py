@@ -14,13 +14,13 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
-from app.audit.service import UnitOfWork
 from app.db import Database
 from app.kit import clock
 from app.kit.actor import Actor
 from app.kit.crypto import token_hash
 from app.kit.ids import encode
 from app.kit.scope import EVERYTHING
+from app.kit.uow import UnitOfWork
 from app.models import Feedback, FeedbackKind, Invitation, MemberRole, PasswordResetToken, User
 from app.models.tables import (
     AUDIT_EVENTS,
@@ -286,7 +286,7 @@ async def add_feedback(
         rating=rating,
         created_at=clock.now() - age,
     )
-    async with factory.db.unit_of_work() as session:
+    async with factory.db.write_session() as session:
         session.add(row)
         await session.commit()
     return row
@@ -294,11 +294,11 @@ async def add_feedback(
 
 async def add_event(db: Database, action: str, target: User, actor: Actor | None = None) -> None:
     """Append one audit event about `target`, the way a service does."""
-    async with db.unit_of_work() as session:
-        uow = UnitOfWork(session, actor or Actor.system("test"), db.dialect, EVERYTHING)
+
+    async def record(uow: UnitOfWork) -> None:
         uow.record(action, "User", uid(target), after={"n": 1})
-        await uow.finish()
-        await session.commit()
+
+    await db.run(record, actor=actor or Actor.system("test"), row_scope=EVERYTHING)
 
 
 async def add_invitation(factory: Factory, customer_id: uuid.UUID, inviter: User) -> Invitation:
@@ -313,7 +313,7 @@ async def add_invitation(factory: Factory, customer_id: uuid.UUID, inviter: User
         created_at=now,
         expires_at=now + timedelta(days=7),
     )
-    async with factory.db.unit_of_work() as session:
+    async with factory.db.write_session() as session:
         session.add(row)
         await session.commit()
     return row
@@ -327,7 +327,7 @@ async def add_reset_token(factory: Factory, user: User) -> PasswordResetToken:
         created_at=now,
         expires_at=now + timedelta(hours=1),
     )
-    async with factory.db.unit_of_work() as session:
+    async with factory.db.write_session() as session:
         session.add(row)
         await session.commit()
     return row

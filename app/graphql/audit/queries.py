@@ -60,7 +60,7 @@ class AuditQuery:
         description="Recompute every event's hash in order; reports the first broken link.",
     )
     async def audit_chain_verify(self, info: Info) -> AuditChainVerification | None:
-        async with info.context.db.unit_of_work() as session:
+        async with info.context.db.write_session() as session:
             result = await verify_chain(session)
         return AuditChainVerification(
             ok=result.ok,

@@ -7,7 +7,6 @@ from typing import ClassVar
 
 import strawberry
 
-from app.audit.service import UnitOfWork
 from app.auth import service
 from app.graphql.auth.types import MasterKey, Session
 from app.graphql.context import Info
@@ -15,6 +14,7 @@ from app.graphql.model_types import read_back
 from app.graphql.mutation import Payload, input_id, mutation_field
 from app.graphql.permissions import master_writer, open_writer, writer
 from app.graphql.users.types import User
+from app.kit.uow import UnitOfWork
 
 
 @strawberry.input
@@ -42,7 +42,7 @@ async def _session_create(
     context = info.context
     issued = await service.login(
         uow,
-        context.services.passwords,
+        context.runtime.passwords,
         context.settings,
         email=input.email,
         password=input.password,

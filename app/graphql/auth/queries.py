@@ -8,7 +8,7 @@ import uuid
 import strawberry
 
 from app.auth import repository
-from app.auth.principal import Principal, Scope
+from app.auth.principal import Access, Principal
 from app.customers.repository import CUSTOMER_MODEL
 from app.graphql.auth.types import MasterKey, Session
 from app.graphql.context import Info
@@ -38,7 +38,7 @@ class Impersonator:
 @strawberry.type(description="The caller: scope, identity, and whom they act for.")
 class Me:
     principal: strawberry.Private[Principal]
-    scope: Scope
+    scope: Access
     read_only: bool = strawberry.field(description="True for read-only impersonation.")
     impersonator_id: strawberry.ID | None = strawberry.field(
         description="Public id of the user or master key impersonating, if any."
@@ -122,7 +122,7 @@ class AuthQuery:
         principal = info.context.require_principal()
         return Me(
             principal=principal,
-            scope=principal.scope,
+            scope=principal.access,
             read_only=principal.read_only,
             impersonator_id=(
                 strawberry.ID(principal.impersonator_public_id)

@@ -7,13 +7,13 @@ from datetime import datetime
 
 import strawberry
 
-from app.auth.principal import Scope
+from app.auth.principal import Access
 from app.auth.repository import MASTER_KEY_MODEL, SESSION_MODEL
 from app.graphql.model_types import ModelObject, model_type
 from app.graphql.node import Node
 from app.models import SessionKind
 
-ScopeEnum = strawberry.enum(Scope, name="Scope", description="What a caller may reach.")
+ScopeEnum = strawberry.enum(Access, name="Scope", description="What a caller may reach.")
 SessionKindEnum = strawberry.enum(SessionKind, name="SessionKind")
 
 

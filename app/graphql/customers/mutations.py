@@ -13,7 +13,6 @@ from typing import ClassVar
 
 import strawberry
 
-from app.audit.service import UnitOfWork
 from app.customers import service
 from app.graphql.context import Info
 from app.graphql.customers.types import Customer, CustomerNote, Invitation, Membership, Project
@@ -21,6 +20,7 @@ from app.graphql.model_types import read_back
 from app.graphql.mutation import Payload, input_id, mutation_field
 from app.graphql.permissions import master_writer, writer
 from app.kit.ids import encode
+from app.kit.uow import UnitOfWork
 from app.models import MemberRole
 
 

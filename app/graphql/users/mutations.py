@@ -8,7 +8,6 @@ from typing import ClassVar
 
 import strawberry
 
-from app.audit.service import UnitOfWork
 from app.graphql.auth.types import Session
 from app.graphql.context import Info
 from app.graphql.model_types import read_back
@@ -18,6 +17,7 @@ from app.graphql.scalars import JSON
 from app.graphql.users.types import User, UserNote
 from app.kit.errors import ErrorCode, UserInputError
 from app.kit.ids import encode
+from app.kit.uow import UnitOfWork
 from app.models import NoteCategory
 from app.users import service
 from app.users.repository import NOTE_MODEL
@@ -55,7 +55,7 @@ class UserCreatePayload(Payload):
 async def _create(info: Info, input: UserCreateInput, uow: UnitOfWork) -> UserCreatePayload:
     user = await service.create_user(
         uow,
-        info.context.services.passwords,
+        info.context.runtime.passwords,
         email=input.email,
         name=input.name,
         password=input.password,

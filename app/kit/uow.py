@@ -1,0 +1,77 @@
+"""The unit of work: one transaction, who acts in it, what they may reach, what it recorded.
+
+Every change (a mutation, a REST call, a CLI command, a background loop's step) runs as one
+unit of work through `Database.run` (`app/db.py`), its one owner: services receive it, change
+rows through `uow.session`, record audit events with `uow.record(...)`, and never commit. The
+owner appends the recorded events to the audit chain (the journal) in the same transaction and
+commits once, so a change and its audit event exist together or not at all; on a dry run or a
+business failure it rolls everything back.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.kit.actor import Actor
+from app.kit.jsonutil import to_jsonable
+from app.kit.redaction import diff
+from app.kit.scope import RowScope
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEvent:
+    action: str
+    target_type: str
+    target_id: str | None
+    customer_id: uuid.UUID | None
+    diff: dict[str, Any]
+
+
+Hook = Callable[["UnitOfWork"], Awaitable[None]]
+
+
+@dataclass
+class UnitOfWork:
+    session: AsyncSession
+    actor: Actor
+    row_scope: RowScope
+    dialect: str
+    dry_run: bool = False
+    events: list[PendingEvent] = field(default_factory=list)
+    # Work that must persist even when this unit of work fails (a failed login is counted
+    # although the login itself changes nothing); run afterwards in a fresh unit of work.
+    on_failure: list[Hook] = field(default_factory=list)
+    # Last writes of a unit of work that is about to commit (an idempotency record holding its
+    # result); skipped on dry runs and failures.
+    before_commit: list[Hook] = field(default_factory=list)
+    # Work that needs the change committed first (waking a dispatcher); never on a dry run.
+    after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    def act_as(self, actor: Actor) -> None:
+        """Attribute the rest of this work to `actor` (a login acts as the user logging in)."""
+        self.actor = actor
+
+    def record(
+        self,
+        action: str,
+        target_type: str,
+        target_id: str | None,
+        *,
+        before: Mapping[str, Any] | None = None,
+        after: Mapping[str, Any] | None = None,
+        customer_id: uuid.UUID | None = None,
+    ) -> None:
+        # The diff is taken now: the objects it describes may change later in the same work.
+        changes = diff(to_jsonable(dict(before or {})), to_jsonable(dict(after or {})))
+        self.events.append(PendingEvent(action, target_type, target_id, customer_id, changes))
+
+
+class Journal(Protocol):
+    """Where recorded events go, in the unit of work's own transaction (the audit chain)."""
+
+    async def append(self, uow: UnitOfWork) -> list[dict[str, Any]]: ...
