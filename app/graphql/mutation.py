@@ -14,6 +14,7 @@ import copy
 import dataclasses
 import enum
 import logging
+import typing
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, TypeVar
@@ -22,11 +23,13 @@ import strawberry
 from sqlalchemy.exc import IntegrityError
 from strawberry.extensions.field_extension import FieldExtension
 from strawberry.types.unset import UnsetType
+from strawberry.utils.str_converters import to_camel_case, to_snake_case
 
 from app.audit import idempotency
 from app.graphql import replay
 from app.graphql.context import Info
 from app.graphql.errors import UserError, user_errors_from
+from app.graphql.root import Extensions, add_mutation
 from app.kit.actor import Actor
 from app.kit.errors import ErrorCode, UserInputError
 from app.kit.ids import InvalidIdError, decode
@@ -197,6 +200,49 @@ def _stale_record() -> UserError:
     )
 
 
+# ---------------------------------------------------------------- declaring mutations
+
+
+def mutation(
+    permission: Extensions, description: str, *, name: str | None = None
+) -> Callable[[Callable[..., Awaitable[Any]]], Any]:
+    """Declare a mutation beside its body.
+
+        @mutation(master_writer, "Suspend a user; signs them out.")
+        async def user_suspend(
+            info: Info, input: UserSuspendInput, uow: UnitOfWork
+        ) -> UserSuspendPayload: ...
+
+    The field's name is the function's (camelCased), its input type and payload come from the
+    annotations (a body without `input` declares a mutation without one), and it takes the
+    standard `dryRun` and `idempotencyKey` arguments and runs through `run_mutation`.
+    """
+
+    def declare(body: Callable[..., Awaitable[Any]]) -> Any:
+        hints = typing.get_type_hints(body)
+        payload_type = hints["return"]
+        input_type = hints.get("input")
+        perform: Callable[..., Awaitable[Any]] = body
+        if input_type is None:
+
+            async def without_input(info: Info, _: Any, uow: UnitOfWork) -> Any:
+                return await body(info, uow)
+
+            perform = without_input
+        operation = name or to_camel_case(body.__name__)
+        field = mutation_field(
+            operation,
+            input_type,
+            payload_type,
+            perform,
+            extensions=permission(),
+            description=description,
+        )
+        return add_mutation(field)
+
+    return declare
+
+
 # ---------------------------------------------------------------- the field factory
 
 
@@ -233,6 +279,8 @@ def mutation_field(
         annotations["input"] = input_type
     annotations |= {"dry_run": bool, "idempotency_key": str | None, "return": payload_type | None}
     resolve.__annotations__ = annotations
+    # The Python name of the root type's attribute (the GraphQL name is `operation`).
+    resolve.__name__ = to_snake_case(operation)
     if input_type is None:
         # No input argument in the schema: hide the parameter from Strawberry.
         async def resolve_without_input(
@@ -243,6 +291,7 @@ def mutation_field(
         resolve_without_input.__annotations__ = {
             key: value for key, value in annotations.items() if key != "input"
         }
+        resolve_without_input.__name__ = resolve.__name__
         return strawberry.mutation(
             resolver=resolve_without_input,
             name=operation,

@@ -1,46 +1,52 @@
-"""The schema: per-domain Query and Mutation types merged at the root."""
+"""The schema: the root fields every domain package declares (`app/graphql/root.py`)."""
 
 from __future__ import annotations
 
+import importlib
 import logging
+import pkgutil
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
-from strawberry.tools import merge_types
+from strawberry.tools import create_type
 from strawberry.types import ExecutionContext
 
-from app.graphql.audit.queries import AuditQuery
-from app.graphql.auth.mutations import AuthMutation
-from app.graphql.auth.queries import AuthQuery
+import app.graphql
 from app.graphql.context import Info
-from app.graphql.customers.mutations import CustomersMutation
-from app.graphql.customers.queries import CustomersQuery
 from app.graphql.errors import log_unexpected
 from app.graphql.extensions import Limits, RequestGuard
 from app.graphql.node import Node, resolve_node
 from app.graphql.permissions import authenticated
+from app.graphql.root import mutation_fields, query, query_fields
 from app.graphql.scalars import SCALARS
-from app.graphql.users.mutations import UsersMutation
-from app.graphql.users.queries import UsersQuery
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-@strawberry.type
-class NodeQuery:
-    @strawberry.field(
-        extensions=authenticated(),
-        description="Any object by its id; null when absent or outside the caller's scope.",
-    )
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
-        return await resolve_node(info, id)
+@query(authenticated, "Any object by its id; null when absent or outside the caller's scope.")
+async def node(info: Info, id: strawberry.ID) -> Node | None:
+    return await resolve_node(info, id)
 
 
-Query = merge_types("Query", (NodeQuery, AuthQuery, UsersQuery, CustomersQuery, AuditQuery))
-Mutation = merge_types("Mutation", (AuthMutation, UsersMutation, CustomersMutation))
+def _import_domain_packages() -> None:
+    """Import every module of every domain package under `app.graphql` (`users/`,
+    `customers/`, …): their root fields and types register themselves as they load."""
+    for package in pkgutil.iter_modules(app.graphql.__path__, "app.graphql."):
+        if not package.ispkg:
+            continue
+        importlib.import_module(package.name)
+        for module in pkgutil.iter_modules(
+            importlib.import_module(package.name).__path__, package.name + "."
+        ):
+            importlib.import_module(module.name)
+
+
+_import_domain_packages()
+Query = create_type("Query", query_fields())
+Mutation = create_type("Mutation", mutation_fields())
 
 
 class AdmiralSchema(strawberry.Schema):

@@ -12,6 +12,7 @@ from app.graphql.audit.types import AuditChainVerification, AuditEvent
 from app.graphql.context import Info
 from app.graphql.pagination import Connection, OrderDirection, paginate
 from app.graphql.permissions import authenticated, master_only
+from app.graphql.root import query
 from app.kit.ids import encode
 
 
@@ -24,50 +25,40 @@ class AuditEventFilter:
     to: datetime | None = strawberry.field(default=None, description="Exclusive.")
 
 
-@strawberry.type
-class AuditQuery:
-    @strawberry.field(
-        extensions=authenticated(),
-        description="Audit events, newest first; session admins see events of their customers.",
+@query(authenticated, "Audit events, newest first; session admins see events of their customers.")
+async def audit_events(
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    filter: AuditEventFilter | None = None,
+    direction: OrderDirection = OrderDirection.DESC,
+) -> Connection[AuditEvent]:
+    given = filter or AuditEventFilter()
+    return await paginate(
+        info,
+        AUDIT_EVENT_MODEL,
+        AuditEvent.from_row,
+        first=first,
+        after=after,
+        filters={
+            "actor_id": given.actor_id,
+            "action": given.action,
+            "target_id": given.target_id,
+            "from_": given.from_,
+            "to": given.to,
+        },
+        direction=direction,
     )
-    async def audit_events(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        filter: AuditEventFilter | None = None,
-        direction: OrderDirection = OrderDirection.DESC,
-    ) -> Connection[AuditEvent]:
-        given = filter or AuditEventFilter()
-        return await paginate(
-            info,
-            AUDIT_EVENT_MODEL,
-            AuditEvent.from_row,
-            first=first,
-            after=after,
-            filters={
-                "actor_id": given.actor_id,
-                "action": given.action,
-                "target_id": given.target_id,
-                "from_": given.from_,
-                "to": given.to,
-            },
-            direction=direction,
-        )
 
-    @strawberry.field(
-        extensions=master_only(),
-        description="Recompute every event's hash in order; reports the first broken link.",
+
+@query(master_only, "Recompute every event's hash in order; reports the first broken link.")
+async def audit_chain_verify(info: Info) -> AuditChainVerification | None:
+    async with info.context.db.write_session() as session:
+        result = await verify_chain(session)
+    return AuditChainVerification(
+        ok=result.ok,
+        checked=result.checked,
+        first_broken_id=(
+            strawberry.ID(encode("aud", result.first_broken_id)) if result.first_broken_id else None
+        ),
     )
-    async def audit_chain_verify(self, info: Info) -> AuditChainVerification | None:
-        async with info.context.db.write_session() as session:
-            result = await verify_chain(session)
-        return AuditChainVerification(
-            ok=result.ok,
-            checked=result.checked,
-            first_broken_id=(
-                strawberry.ID(encode("aud", result.first_broken_id))
-                if result.first_broken_id
-                else None
-            ),
-        )

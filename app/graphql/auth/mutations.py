@@ -11,7 +11,7 @@ from app.auth import service
 from app.graphql.auth.types import MasterKey, Session
 from app.graphql.context import Info
 from app.graphql.model_types import read_back
-from app.graphql.mutation import Payload, input_id, mutation_field
+from app.graphql.mutation import Payload, input_id, mutation
 from app.graphql.permissions import master_writer, open_writer, writer
 from app.graphql.users.types import User
 from app.kit.uow import UnitOfWork
@@ -36,7 +36,11 @@ class SessionCreatePayload(Payload):
     secret_fields: ClassVar[frozenset[str]] = frozenset({"token"})
 
 
-async def _session_create(
+@mutation(
+    open_writer,
+    "Log in with email and password; the one operation open without credentials.",
+)
+async def session_create(
     info: Info, input: SessionCreateInput, uow: UnitOfWork
 ) -> SessionCreatePayload:
     context = info.context
@@ -69,7 +73,8 @@ class SessionRevokePayload(Payload):
     session: Session | None = None
 
 
-async def _session_revoke(
+@mutation(writer, "Log out: revoke the caller's session, or (master) any session.")
+async def session_revoke(
     info: Info, input: SessionRevokeInput, uow: UnitOfWork
 ) -> SessionRevokePayload:
     session_id = (
@@ -94,7 +99,8 @@ class MasterKeyCreatePayload(Payload):
     secret_fields: ClassVar[frozenset[str]] = frozenset({"key"})
 
 
-async def _master_key_create(
+@mutation(master_writer, "Create a master API key; the secret is returned once.")
+async def master_key_create(
     info: Info, input: MasterKeyCreateInput, uow: UnitOfWork
 ) -> MasterKeyCreatePayload:
     issued = await service.create_master_key(uow, input.name)
@@ -113,45 +119,10 @@ class MasterKeyRevokePayload(Payload):
     master_key: MasterKey | None = None
 
 
-async def _master_key_revoke(
+@mutation(master_writer, "Revoke a master API key (idempotent).")
+async def master_key_revoke(
     info: Info, input: MasterKeyRevokeInput, uow: UnitOfWork
 ) -> MasterKeyRevokePayload:
     key_id = input_id(input.master_key_id, "mky", "masterKeyId", "Master key")
     key = await service.revoke_master_key(uow, key_id)
     return MasterKeyRevokePayload(master_key=await read_back(uow.session, MasterKey, key.id))
-
-
-@strawberry.type
-class AuthMutation:
-    session_create = mutation_field(
-        operation="sessionCreate",
-        input_type=SessionCreateInput,
-        payload_type=SessionCreatePayload,
-        perform=_session_create,
-        extensions=open_writer(),
-        description="Log in with email and password; the one operation open without credentials.",
-    )
-    session_revoke = mutation_field(
-        operation="sessionRevoke",
-        input_type=SessionRevokeInput,
-        payload_type=SessionRevokePayload,
-        perform=_session_revoke,
-        extensions=writer(),
-        description="Log out: revoke the caller's session, or (master) any session.",
-    )
-    master_key_create = mutation_field(
-        operation="masterKeyCreate",
-        input_type=MasterKeyCreateInput,
-        payload_type=MasterKeyCreatePayload,
-        perform=_master_key_create,
-        extensions=master_writer(),
-        description="Create a master API key; the secret is returned once.",
-    )
-    master_key_revoke = mutation_field(
-        operation="masterKeyRevoke",
-        input_type=MasterKeyRevokeInput,
-        payload_type=MasterKeyRevokePayload,
-        perform=_master_key_revoke,
-        extensions=master_writer(),
-        description="Revoke a master API key (idempotent).",
-    )

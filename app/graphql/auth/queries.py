@@ -16,6 +16,7 @@ from app.graphql.customers.types import Customer
 from app.graphql.model_types import by_id_loader, read_unscoped
 from app.graphql.pagination import Connection, paginate
 from app.graphql.permissions import authenticated, master_only
+from app.graphql.root import query
 from app.graphql.users.types import User
 from app.kit.ids import encode
 
@@ -115,36 +116,34 @@ class MasterKeyFilter:
     active: bool | None = None
 
 
-@strawberry.type
-class AuthQuery:
-    @strawberry.field(extensions=authenticated(), description="The caller.")
-    def me(self, info: Info) -> Me:
-        principal = info.context.require_principal()
-        return Me(
-            principal=principal,
-            scope=principal.access,
-            read_only=principal.read_only,
-            impersonator_id=(
-                strawberry.ID(principal.impersonator_public_id)
-                if principal.impersonator_public_id
-                else None
-            ),
-        )
+@query(authenticated, "The caller.")
+def me(info: Info) -> Me:
+    principal = info.context.require_principal()
+    return Me(
+        principal=principal,
+        scope=principal.access,
+        read_only=principal.read_only,
+        impersonator_id=(
+            strawberry.ID(principal.impersonator_public_id)
+            if principal.impersonator_public_id
+            else None
+        ),
+    )
 
-    @strawberry.field(extensions=master_only(), description="Master API keys (never the secrets).")
-    async def master_keys(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        filter: MasterKeyFilter | None = None,
-    ) -> Connection[MasterKey] | None:
-        given = filter or MasterKeyFilter()
-        return await paginate(
-            info,
-            repository.MASTER_KEY_MODEL,
-            MasterKey.from_row,
-            first=first,
-            after=after,
-            filters={"active": given.active},
-        )
+
+@query(master_only, "Master API keys (never the secrets).")
+async def master_keys(
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    filter: MasterKeyFilter | None = None,
+) -> Connection[MasterKey] | None:
+    given = filter or MasterKeyFilter()
+    return await paginate(
+        info,
+        repository.MASTER_KEY_MODEL,
+        MasterKey.from_row,
+        first=first,
+        after=after,
+        filters={"active": given.active},
+    )

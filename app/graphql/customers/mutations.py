@@ -17,7 +17,7 @@ from app.customers import service
 from app.graphql.context import Info
 from app.graphql.customers.types import Customer, CustomerNote, Invitation, Membership, Project
 from app.graphql.model_types import read_back
-from app.graphql.mutation import Payload, input_id, mutation_field
+from app.graphql.mutation import Payload, input_id, mutation
 from app.graphql.permissions import master_writer, writer
 from app.kit.ids import encode
 from app.kit.uow import UnitOfWork
@@ -50,7 +50,10 @@ class CustomerCreatePayload(Payload):
     customer: Customer | None = None
 
 
-async def _create(info: Info, input: CustomerCreateInput, uow: UnitOfWork) -> CustomerCreatePayload:
+@mutation(master_writer, "Create a customer account; the slug is unique.")
+async def customer_create(
+    info: Info, input: CustomerCreateInput, uow: UnitOfWork
+) -> CustomerCreatePayload:
     customer = await service.create_customer(
         uow,
         slug=input.slug,
@@ -75,7 +78,10 @@ class CustomerUpdatePayload(Payload):
     customer: Customer | None = None
 
 
-async def _update(info: Info, input: CustomerUpdateInput, uow: UnitOfWork) -> CustomerUpdatePayload:
+@mutation(writer, "Change name and billing email (session admins too), slug and plan (master).")
+async def customer_update(
+    info: Info, input: CustomerUpdateInput, uow: UnitOfWork
+) -> CustomerUpdatePayload:
     customer = await service.update_customer(
         uow,
         customer_id=_customer_id(input.customer_id),
@@ -98,7 +104,10 @@ class CustomerDeactivatePayload(Payload):
     customer: Customer | None = None
 
 
-async def _deactivate(
+@mutation(
+    master_writer, "Deactivate (deletion): nothing is destroyed; members can no longer use it."
+)
+async def customer_deactivate(
     info: Info, input: CustomerDeactivateInput, uow: UnitOfWork
 ) -> CustomerDeactivatePayload:
     customer = await service.deactivate_customer(
@@ -118,7 +127,8 @@ class CustomerReactivatePayload(Payload):
     customer: Customer | None = None
 
 
-async def _reactivate(
+@mutation(master_writer, "Make a deactivated customer usable again.")
+async def customer_reactivate(
     info: Info, input: CustomerReactivateInput, uow: UnitOfWork
 ) -> CustomerReactivatePayload:
     customer = await service.reactivate_customer(
@@ -138,7 +148,8 @@ class CustomerNoteCreatePayload(Payload):
     customer_note: CustomerNote | None = None
 
 
-async def _note_create(
+@mutation(master_writer, "Add a staff note to a customer.")
+async def customer_note_create(
     info: Info, input: CustomerNoteCreateInput, uow: UnitOfWork
 ) -> CustomerNoteCreatePayload:
     note = await service.add_note(uow, customer_id=_customer_id(input.customer_id), body=input.body)
@@ -168,7 +179,15 @@ class MemberAddPayload(Payload):
     membership: Membership | None = None
 
 
-async def _member_add(info: Info, input: MemberAddInput, uow: UnitOfWork) -> MemberAddPayload:
+@mutation(
+    writer,
+    (
+        "Add an existing user (id or email) to a customer: a master anyone, a session admin"
+        " only a user already in one of their customers (invite anyone else)."
+        " Only an OWNER grants OWNER."
+    ),
+)
+async def member_add(info: Info, input: MemberAddInput, uow: UnitOfWork) -> MemberAddPayload:
     membership = await service.add_member(
         uow,
         info.context.require_principal(),
@@ -192,7 +211,8 @@ class MemberRoleUpdatePayload(Payload):
     membership: Membership | None = None
 
 
-async def _member_role_update(
+@mutation(writer, "Change a member's role; the last OWNER cannot be demoted.")
+async def member_role_update(
     info: Info, input: MemberRoleUpdateInput, uow: UnitOfWork
 ) -> MemberRoleUpdatePayload:
     membership = await service.update_member_role(
@@ -219,7 +239,8 @@ class MemberRemovePayload(Payload):
     customer: Customer | None = None
 
 
-async def _member_remove(
+@mutation(writer, "Remove a member; the last OWNER cannot be removed.")
+async def member_remove(
     info: Info, input: MemberRemoveInput, uow: UnitOfWork
 ) -> MemberRemovePayload:
     removal = await service.remove_member(
@@ -250,7 +271,10 @@ class MembersBackfillPayload(Payload):
     )
 
 
-async def _members_backfill(info: Info, input: None, uow: UnitOfWork) -> MembersBackfillPayload:
+@mutation(
+    master_writer, "Make each OWNER-less customer's billing-email user its OWNER (idempotent)."
+)
+async def members_backfill(info: Info, uow: UnitOfWork) -> MembersBackfillPayload:
     done = await service.backfill_owners(uow)
     return MembersBackfillPayload(
         created=done.created,
@@ -283,7 +307,8 @@ class InvitationCreatePayload(Payload):
     secret_fields: ClassVar[frozenset[str]] = frozenset({"accept_url"})
 
 
-async def _invitation_create(
+@mutation(writer, "Invite an email address to join a customer; the link is valid 7 days.")
+async def invitation_create(
     info: Info, input: InvitationCreateInput, uow: UnitOfWork
 ) -> InvitationCreatePayload:
     issued = await service.create_invitation(
@@ -310,7 +335,8 @@ class InvitationRevokePayload(Payload):
     invitation: Invitation | None = None
 
 
-async def _invitation_revoke(
+@mutation(writer, "Revoke a pending invitation.")
+async def invitation_revoke(
     info: Info, input: InvitationRevokeInput, uow: UnitOfWork
 ) -> InvitationRevokePayload:
     invitation = await service.revoke_invitation(
@@ -338,7 +364,8 @@ class InvitationAcceptPayload(Payload):
     role: MemberRole | None = None
 
 
-async def _invitation_accept(
+@mutation(writer, "Accept an invitation as the signed-in user it was sent to (joins once).")
+async def invitation_accept(
     info: Info, input: InvitationAcceptInput, uow: UnitOfWork
 ) -> InvitationAcceptPayload:
     accepted = await service.accept_invitation(
@@ -367,7 +394,8 @@ class ProjectCreatePayload(Payload):
     project: Project | None = None
 
 
-async def _project_create(
+@mutation(writer, "Create a project; its slug is unique within the customer.")
+async def project_create(
     info: Info, input: ProjectCreateInput, uow: UnitOfWork
 ) -> ProjectCreatePayload:
     project = await service.create_project(
@@ -393,7 +421,8 @@ class ProjectUpdatePayload(Payload):
     project: Project | None = None
 
 
-async def _project_update(
+@mutation(writer, "Rename a project or change its slug.")
+async def project_update(
     info: Info, input: ProjectUpdateInput, uow: UnitOfWork
 ) -> ProjectUpdatePayload:
     project = await service.update_project(
@@ -413,7 +442,8 @@ class ProjectDeletePayload(Payload):
     customer: Customer | None = None
 
 
-async def _project_delete(
+@mutation(writer, "Delete a project; refused while it holds active API keys.")
+async def project_delete(
     info: Info, input: ProjectDeleteInput, uow: UnitOfWork
 ) -> ProjectDeletePayload:
     deletion = await service.delete_project(uow, project_id=_project_id(input.project_id))
@@ -424,131 +454,3 @@ async def _project_delete(
 
 
 # ---------------------------------------------------------------- the fields
-
-
-@strawberry.type
-class CustomersMutation:
-    customer_create = mutation_field(
-        "customerCreate",
-        CustomerCreateInput,
-        CustomerCreatePayload,
-        _create,
-        extensions=master_writer(),
-        description="Create a customer account; the slug is unique.",
-    )
-    customer_update = mutation_field(
-        "customerUpdate",
-        CustomerUpdateInput,
-        CustomerUpdatePayload,
-        _update,
-        extensions=writer(),
-        description="Change name and billing email (session admins too), slug and plan (master).",
-    )
-    customer_deactivate = mutation_field(
-        "customerDeactivate",
-        CustomerDeactivateInput,
-        CustomerDeactivatePayload,
-        _deactivate,
-        extensions=master_writer(),
-        description="Deactivate (deletion): nothing is destroyed; members can no longer use it.",
-    )
-    customer_reactivate = mutation_field(
-        "customerReactivate",
-        CustomerReactivateInput,
-        CustomerReactivatePayload,
-        _reactivate,
-        extensions=master_writer(),
-        description="Make a deactivated customer usable again.",
-    )
-    customer_note_create = mutation_field(
-        "customerNoteCreate",
-        CustomerNoteCreateInput,
-        CustomerNoteCreatePayload,
-        _note_create,
-        extensions=master_writer(),
-        description="Add a staff note to a customer.",
-    )
-    member_add = mutation_field(
-        "memberAdd",
-        MemberAddInput,
-        MemberAddPayload,
-        _member_add,
-        extensions=writer(),
-        description=(
-            "Add an existing user (id or email) to a customer: a master anyone, a session admin"
-            " only a user already in one of their customers (invite anyone else)."
-            " Only an OWNER grants OWNER."
-        ),
-    )
-    member_role_update = mutation_field(
-        "memberRoleUpdate",
-        MemberRoleUpdateInput,
-        MemberRoleUpdatePayload,
-        _member_role_update,
-        extensions=writer(),
-        description="Change a member's role; the last OWNER cannot be demoted.",
-    )
-    member_remove = mutation_field(
-        "memberRemove",
-        MemberRemoveInput,
-        MemberRemovePayload,
-        _member_remove,
-        extensions=writer(),
-        description="Remove a member; the last OWNER cannot be removed.",
-    )
-    members_backfill = mutation_field(
-        "membersBackfill",
-        None,
-        MembersBackfillPayload,
-        _members_backfill,
-        extensions=master_writer(),
-        description="Make each OWNER-less customer's billing-email user its OWNER (idempotent).",
-    )
-    invitation_create = mutation_field(
-        "invitationCreate",
-        InvitationCreateInput,
-        InvitationCreatePayload,
-        _invitation_create,
-        extensions=writer(),
-        description="Invite an email address to join a customer; the link is valid 7 days.",
-    )
-    invitation_revoke = mutation_field(
-        "invitationRevoke",
-        InvitationRevokeInput,
-        InvitationRevokePayload,
-        _invitation_revoke,
-        extensions=writer(),
-        description="Revoke a pending invitation.",
-    )
-    invitation_accept = mutation_field(
-        "invitationAccept",
-        InvitationAcceptInput,
-        InvitationAcceptPayload,
-        _invitation_accept,
-        extensions=writer(),
-        description="Accept an invitation as the signed-in user it was sent to (joins once).",
-    )
-    project_create = mutation_field(
-        "projectCreate",
-        ProjectCreateInput,
-        ProjectCreatePayload,
-        _project_create,
-        extensions=writer(),
-        description="Create a project; its slug is unique within the customer.",
-    )
-    project_update = mutation_field(
-        "projectUpdate",
-        ProjectUpdateInput,
-        ProjectUpdatePayload,
-        _project_update,
-        extensions=writer(),
-        description="Rename a project or change its slug.",
-    )
-    project_delete = mutation_field(
-        "projectDelete",
-        ProjectDeleteInput,
-        ProjectDeletePayload,
-        _project_delete,
-        extensions=writer(),
-        description="Delete a project; refused while it holds active API keys.",
-    )

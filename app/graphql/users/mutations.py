@@ -11,7 +11,7 @@ import strawberry
 from app.graphql.auth.types import Session
 from app.graphql.context import Info
 from app.graphql.model_types import read_back
-from app.graphql.mutation import Payload, input_id, mutation_field
+from app.graphql.mutation import Payload, input_id, mutation
 from app.graphql.permissions import master_writer
 from app.graphql.scalars import JSON
 from app.graphql.users.types import User, UserNote
@@ -52,7 +52,8 @@ class UserCreatePayload(Payload):
     user: User | None = None
 
 
-async def _create(info: Info, input: UserCreateInput, uow: UnitOfWork) -> UserCreatePayload:
+@mutation(master_writer, "Create a user; the email is normalized and must be unique.")
+async def user_create(info: Info, input: UserCreateInput, uow: UnitOfWork) -> UserCreatePayload:
     user = await service.create_user(
         uow,
         info.context.runtime.passwords,
@@ -78,7 +79,10 @@ class UserUpdatePayload(Payload):
     user: User | None = None
 
 
-async def _update(info: Info, input: UserUpdateInput, uow: UnitOfWork) -> UserUpdatePayload:
+@mutation(
+    master_writer, "Change name, email, staff flag or metadata; changes leave a GENERAL note."
+)
+async def user_update(info: Info, input: UserUpdateInput, uow: UnitOfWork) -> UserUpdatePayload:
     metadata = input.metadata
     if metadata is not None and not isinstance(metadata, dict):
         raise UserInputError("Metadata is a JSON object.", ErrorCode.INVALID, "metadata")
@@ -112,7 +116,10 @@ class UserSuspendPayload(Payload):
     revoked_sessions: int | None = None
 
 
-async def _suspend(info: Info, input: UserSuspendInput, uow: UnitOfWork) -> UserSuspendPayload:
+@mutation(
+    master_writer, "Suspend until a time, for a duration, or indefinitely; signs the user out."
+)
+async def user_suspend(info: Info, input: UserSuspendInput, uow: UnitOfWork) -> UserSuspendPayload:
     user, revoked = await service.suspend_user(
         uow,
         user_id=_user_id(input.user_id),
@@ -136,7 +143,8 @@ class UserUnsuspendPayload(Payload):
     user: User | None = None
 
 
-async def _unsuspend(
+@mutation(master_writer, "Lift a suspension.")
+async def user_unsuspend(
     info: Info, input: UserUnsuspendInput, uow: UnitOfWork
 ) -> UserUnsuspendPayload:
     user = await service.unsuspend_user(
@@ -159,7 +167,8 @@ class UserBlockPayload(Payload):
     revoked_sessions: int | None = None
 
 
-async def _block(info: Info, input: UserBlockInput, uow: UnitOfWork) -> UserBlockPayload:
+@mutation(master_writer, "Block indefinitely (abuse); login is refused with USER_BLOCKED.")
+async def user_block(info: Info, input: UserBlockInput, uow: UnitOfWork) -> UserBlockPayload:
     user, revoked = await service.block_user(
         uow,
         user_id=_user_id(input.user_id),
@@ -181,7 +190,8 @@ class UserUnblockPayload(Payload):
     user: User | None = None
 
 
-async def _unblock(info: Info, input: UserUnblockInput, uow: UnitOfWork) -> UserUnblockPayload:
+@mutation(master_writer, "Lift a block.")
+async def user_unblock(info: Info, input: UserUnblockInput, uow: UnitOfWork) -> UserUnblockPayload:
     user = await service.unblock_user(
         uow,
         user_id=_user_id(input.user_id),
@@ -212,7 +222,10 @@ class UserDeletePayload(Payload):
     removed: list[RemovedCount] | None = None
 
 
-async def _delete(info: Info, input: UserDeleteInput, uow: UnitOfWork) -> UserDeletePayload:
+@mutation(
+    master_writer, "Soft delete (scrub personal data, keep the record); `hard` removes it all."
+)
+async def user_delete(info: Info, input: UserDeleteInput, uow: UnitOfWork) -> UserDeletePayload:
     deletion = await service.delete_user(
         uow,
         user_id=_user_id(input.user_id),
@@ -247,7 +260,8 @@ class UserPasswordResetPayload(Payload):
     secret_fields: ClassVar[frozenset[str]] = frozenset({"reset_url"})
 
 
-async def _password_reset(
+@mutation(master_writer, "Issue a one-time password reset link (1 hour).")
+async def user_password_reset(
     info: Info, input: UserPasswordResetInput, uow: UnitOfWork
 ) -> UserPasswordResetPayload:
     issued = await service.create_password_reset(
@@ -273,7 +287,8 @@ class UserSignOutPayload(Payload):
     revoked_count: int | None = None
 
 
-async def _sign_out(info: Info, input: UserSignOutInput, uow: UnitOfWork) -> UserSignOutPayload:
+@mutation(master_writer, "Force sign-out: revoke every session of the user.")
+async def user_sign_out(info: Info, input: UserSignOutInput, uow: UnitOfWork) -> UserSignOutPayload:
     user, revoked = await service.sign_out_user(
         uow,
         user_id=_user_id(input.user_id),
@@ -305,7 +320,10 @@ class UserImpersonatePayload(Payload):
     secret_fields: ClassVar[frozenset[str]] = frozenset({"token"})
 
 
-async def _impersonate(
+@mutation(
+    master_writer, "A short-lived token acting in the user's session scope; every use is audited."
+)
+async def user_impersonate(
     info: Info, input: UserImpersonateInput, uow: UnitOfWork
 ) -> UserImpersonatePayload:
     issued = await service.impersonate(
@@ -340,7 +358,8 @@ class UserNoteCreatePayload(Payload):
     note: UserNote | None = None
 
 
-async def _note_create(
+@mutation(master_writer, "Add an admin note to a user.")
+async def user_note_create(
     info: Info, input: UserNoteCreateInput, uow: UnitOfWork
 ) -> UserNoteCreatePayload:
     note = await service.add_note(
@@ -362,7 +381,8 @@ class UserNoteDeletePayload(Payload):
     deleted_note_id: strawberry.ID | None = None
 
 
-async def _note_delete(
+@mutation(master_writer, "Delete an admin note.")
+async def user_note_delete(
     info: Info, input: UserNoteDeleteInput, uow: UnitOfWork
 ) -> UserNoteDeletePayload:
     note = await service.delete_note(
@@ -370,103 +390,3 @@ async def _note_delete(
         note_id=input_id(input.note_id, "not", "noteId", "Note"),
     )
     return UserNoteDeletePayload(deleted_note_id=strawberry.ID(encode(NOTE_MODEL.prefix, note.id)))
-
-
-@strawberry.type
-class UsersMutation:
-    user_create = mutation_field(
-        "userCreate",
-        UserCreateInput,
-        UserCreatePayload,
-        _create,
-        extensions=master_writer(),
-        description="Create a user; the email is normalized and must be unique.",
-    )
-    user_update = mutation_field(
-        "userUpdate",
-        UserUpdateInput,
-        UserUpdatePayload,
-        _update,
-        extensions=master_writer(),
-        description="Change name, email, staff flag or metadata; changes leave a GENERAL note.",
-    )
-    user_suspend = mutation_field(
-        "userSuspend",
-        UserSuspendInput,
-        UserSuspendPayload,
-        _suspend,
-        extensions=master_writer(),
-        description="Suspend until a time, for a duration, or indefinitely; signs the user out.",
-    )
-    user_unsuspend = mutation_field(
-        "userUnsuspend",
-        UserUnsuspendInput,
-        UserUnsuspendPayload,
-        _unsuspend,
-        extensions=master_writer(),
-        description="Lift a suspension.",
-    )
-    user_block = mutation_field(
-        "userBlock",
-        UserBlockInput,
-        UserBlockPayload,
-        _block,
-        extensions=master_writer(),
-        description="Block indefinitely (abuse); login is refused with USER_BLOCKED.",
-    )
-    user_unblock = mutation_field(
-        "userUnblock",
-        UserUnblockInput,
-        UserUnblockPayload,
-        _unblock,
-        extensions=master_writer(),
-        description="Lift a block.",
-    )
-    user_delete = mutation_field(
-        "userDelete",
-        UserDeleteInput,
-        UserDeletePayload,
-        _delete,
-        extensions=master_writer(),
-        description="Soft delete (scrub personal data, keep the record); `hard` removes it all.",
-    )
-    user_password_reset = mutation_field(
-        "userPasswordReset",
-        UserPasswordResetInput,
-        UserPasswordResetPayload,
-        _password_reset,
-        extensions=master_writer(),
-        description="Issue a one-time password reset link (1 hour).",
-    )
-    user_sign_out = mutation_field(
-        "userSignOut",
-        UserSignOutInput,
-        UserSignOutPayload,
-        _sign_out,
-        extensions=master_writer(),
-        description="Force sign-out: revoke every session of the user.",
-    )
-    user_impersonate = mutation_field(
-        "userImpersonate",
-        UserImpersonateInput,
-        UserImpersonatePayload,
-        _impersonate,
-        extensions=master_writer(),
-        description="A short-lived token acting in the user's session scope; every use is audited.",
-    )
-    user_note_create = mutation_field(
-        "userNoteCreate",
-        UserNoteCreateInput,
-        UserNoteCreatePayload,
-        _note_create,
-        extensions=master_writer(),
-        description="Add an admin note to a user.",
-    )
-    user_note_delete = mutation_field(
-        "userNoteDelete",
-        UserNoteDeleteInput,
-        UserNoteDeletePayload,
-        _note_delete,
-        extensions=master_writer(),
-        description="Delete an admin note.",
-    )

@@ -12,6 +12,7 @@ from app.graphql.model_types import by_id_loader
 from app.graphql.node import parse_id
 from app.graphql.pagination import Connection, OrderDirection, paginate
 from app.graphql.permissions import authenticated, master_only
+from app.graphql.root import query
 from app.graphql.users.types import Feedback, User
 from app.kit import clock
 from app.kit.errors import ErrorCode, RequestError
@@ -106,94 +107,85 @@ class FeedbackFilter:
     to: datetime | None = strawberry.field(default=None, description="Exclusive.")
 
 
-@strawberry.type
-class UsersQuery:
-    @strawberry.field(
-        extensions=authenticated(),
-        description="Users in the caller's scope (session admins: members of their customers).",
+@query(authenticated, "Users in the caller's scope (session admins: members of their customers).")
+async def users(
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    filter: UserFilter | None = None,
+    order_by: UserOrder | None = None,
+) -> Connection[User]:
+    given = filter or UserFilter()
+    order = order_by or UserOrder()
+    return await paginate(
+        info,
+        USER_MODEL,
+        User.from_row,
+        first=first,
+        after=after,
+        filters={
+            "status": given.status,
+            "plan_code": given.plan_code,
+            "customer_id": (
+                parse_id(given.customer_id, "cus", "filter.customerId")
+                if given.customer_id is not None
+                else None
+            ),
+            "search": check_search(given.search),
+            "created_after": given.created_after,
+            "created_before": given.created_before,
+        },
+        ordering=order.field.value,
+        direction=order.direction,
     )
-    async def users(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        filter: UserFilter | None = None,
-        order_by: UserOrder | None = None,
-    ) -> Connection[User]:
-        given = filter or UserFilter()
-        order = order_by or UserOrder()
-        return await paginate(
-            info,
-            USER_MODEL,
-            User.from_row,
-            first=first,
-            after=after,
-            filters={
-                "status": given.status,
-                "plan_code": given.plan_code,
-                "customer_id": (
-                    parse_id(given.customer_id, "cus", "filter.customerId")
-                    if given.customer_id is not None
-                    else None
-                ),
-                "search": check_search(given.search),
-                "created_after": given.created_after,
-                "created_before": given.created_before,
-            },
-            ordering=order.field.value,
-            direction=order.direction,
-        )
 
-    @strawberry.field(
-        extensions=authenticated(),
-        description="One user; null when absent or outside the caller's scope.",
+
+@query(authenticated, "One user; null when absent or outside the caller's scope.")
+async def user(info: Info, id: strawberry.ID) -> User | None:
+    found: User | None = await by_id_loader(info, USER_MODEL).load(parse_id(id, USER_MODEL.prefix))
+    return found
+
+
+@query(master_only, "Counts of users for dashboards.")
+async def user_stats(info: Info) -> UserStats | None:
+    reader = info.context.reader
+    by_status_statement, by_plan_statement, recent_statement = stats_statements(clock.now())
+    rows = await reader.all(by_status_statement)
+    by_status = {row.status: int(row._mapping["count"]) for row in rows}
+    by_plan = await reader.all(by_plan_statement)
+    return UserStats(
+        total=sum(by_status.values()),
+        by_status=[
+            StatusCount(status=status, count=by_status.get(status.value, 0))
+            for status in UserStatus
+        ],
+        by_plan=[
+            PlanCount(plan_code=row.code, count=int(row._mapping["count"])) for row in by_plan
+        ],
+        new_last_30_days=int(await reader.scalar(recent_statement)),
     )
-    async def user(self, info: Info, id: strawberry.ID) -> User | None:
-        found: User | None = await by_id_loader(info, USER_MODEL).load(
-            parse_id(id, USER_MODEL.prefix)
-        )
-        return found
 
-    @strawberry.field(extensions=master_only(), description="Counts of users for dashboards.")
-    async def user_stats(self, info: Info) -> UserStats | None:
-        reader = info.context.reader
-        by_status_statement, by_plan_statement, recent_statement = stats_statements(clock.now())
-        rows = await reader.all(by_status_statement)
-        by_status = {row.status: int(row._mapping["count"]) for row in rows}
-        by_plan = await reader.all(by_plan_statement)
-        return UserStats(
-            total=sum(by_status.values()),
-            by_status=[
-                StatusCount(status=status, count=by_status.get(status.value, 0))
-                for status in UserStatus
-            ],
-            by_plan=[
-                PlanCount(plan_code=row.code, count=int(row._mapping["count"])) for row in by_plan
-            ],
-            new_last_30_days=int(await reader.scalar(recent_statement)),
-        )
 
-    @strawberry.field(extensions=master_only(), description="Feedback from users, newest first.")
-    async def feedback(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        filter: FeedbackFilter | None = None,
-    ) -> Connection[Feedback] | None:
-        given = filter or FeedbackFilter()
-        return await paginate(
-            info,
-            FEEDBACK_MODEL,
-            Feedback.from_row,
-            first=first,
-            after=after,
-            filters={
-                "user_id": parse_id(given.user_id, "usr", "filter.userId")
-                if given.user_id is not None
-                else None,
-                "kind": given.kind,
-                "from_": given.from_,
-                "to": given.to,
-            },
-        )
+@query(master_only, "Feedback from users, newest first.")
+async def feedback(
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    filter: FeedbackFilter | None = None,
+) -> Connection[Feedback] | None:
+    given = filter or FeedbackFilter()
+    return await paginate(
+        info,
+        FEEDBACK_MODEL,
+        Feedback.from_row,
+        first=first,
+        after=after,
+        filters={
+            "user_id": parse_id(given.user_id, "usr", "filter.userId")
+            if given.user_id is not None
+            else None,
+            "kind": given.kind,
+            "from_": given.from_,
+            "to": given.to,
+        },
+    )
