@@ -1,4 +1,4 @@
-"""SQL for customers, their members, invitations, projects and notes."""
+"""SQL for customers, their members, invitations and notes."""
 
 from __future__ import annotations
 
@@ -28,7 +28,6 @@ from app.models import (
     InvitationStatus,
     MemberRole,
     Membership,
-    Project,
     User,
     UserStatus,
 )
@@ -39,7 +38,6 @@ from app.models.tables import (
     INVITATIONS,
     MEMBERSHIPS,
     PLANS,
-    PROJECTS,
     USERS,
 )
 from app.users.repository import USER_MODEL
@@ -188,35 +186,6 @@ INVITATION_MODEL = registry.register(
 )
 
 
-def _project_search(text: str) -> sa.ColumnElement[bool]:
-    lowered = text.lower()
-    return sa.or_(
-        sa.func.lower(PROJECTS.c.name).contains(lowered, autoescape=True),
-        PROJECTS.c.slug.contains(lowered, autoescape=True),
-    )
-
-
-PROJECT_MODEL = registry.register(
-    ReadModel(
-        name="Project",
-        table=PROJECTS,
-        prefix="prj",
-        fields={
-            "name": "name",
-            "slug": "slug",
-            "createdAt": "created_at",
-            "updatedAt": "updated_at",
-        },
-        scope=scoped_by(PROJECTS.c.customer_id),
-        relations=(one("customer", "Customer", "customer_id"),),
-        filters={
-            "customer_id": row_filter(lambda customer_id: PROJECTS.c.customer_id == customer_id),
-            "search": row_filter(_project_search),
-        },
-        orderings={"CREATED_AT": PROJECTS.c.created_at, "NAME": PROJECTS.c.name},
-    )
-)
-
 CUSTOMER_NOTE_MODEL = registry.register(
     ReadModel(
         name="CustomerNote",
@@ -344,38 +313,6 @@ async def invitation_by_token_hash(session: AsyncSession, token_hash: str) -> In
         sa.select(Invitation).where(INVITATIONS.c.token_hash == token_hash).with_for_update()
     )
     return (await session.execute(statement)).scalar_one_or_none()
-
-
-async def project_in_scope(
-    session: AsyncSession, project_id: uuid.UUID, scope: RowScope
-) -> Project | None:
-    statement = sa.select(Project).where(
-        PROJECTS.c.id == project_id, *PROJECT_MODEL.conditions(scope)
-    )
-    return (await session.execute(statement)).scalar_one_or_none()
-
-
-async def project_slug_taken(
-    session: AsyncSession,
-    customer_id: uuid.UUID,
-    slug: str,
-    except_id: uuid.UUID | None = None,
-) -> bool:
-    statement = sa.select(PROJECTS.c.id).where(
-        PROJECTS.c.customer_id == customer_id, PROJECTS.c.slug == slug
-    )
-    if except_id is not None:
-        statement = statement.where(PROJECTS.c.id != except_id)
-    return (await session.execute(statement.limit(1))).first() is not None
-
-
-async def count_active_project_keys(session: AsyncSession, project_id: uuid.UUID) -> int:
-    """How many active API keys a project holds (a project with any may not be deleted).
-
-    API keys do not exist yet: the keys issue replaces this body with a count over its table.
-    """
-    del session, project_id
-    return 0
 
 
 async def owner_backfill_candidates(

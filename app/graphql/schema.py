@@ -37,10 +37,8 @@ def _import_domain_packages() -> None:
     for package in pkgutil.iter_modules(app.graphql.__path__, "app.graphql."):
         if not package.ispkg:
             continue
-        importlib.import_module(package.name)
-        for module in pkgutil.iter_modules(
-            importlib.import_module(package.name).__path__, package.name + "."
-        ):
+        domain = importlib.import_module(package.name)
+        for module in pkgutil.walk_packages(domain.__path__, package.name + "."):
             importlib.import_module(module.name)
 
 

@@ -13,8 +13,8 @@ from app.models.customers import (
     InvitationStatus,
     MemberRole,
     Membership,
-    Project,
 )
+from app.models.projects import Project
 from app.models.users import (
     Feedback,
     FeedbackKind,

@@ -95,19 +95,6 @@ class Invitation(SQLModel, table=True):
     revoked_at: datetime | None = time_field()
 
 
-class Project(SQLModel, table=True):
-    __tablename__ = "projects"
-
-    id: uuid.UUID = id_field()
-    customer_id: uuid.UUID = foreign_key("customers.id")
-    name: str = Field(sa_type=sa.String(200))
-    slug: str = Field(sa_type=sa.String(64))
-    created_at: datetime = created_field()
-    updated_at: datetime = created_field()
-
-    __table_args__ = (sa.UniqueConstraint("customer_id", "slug"),)
-
-
 class CustomerNote(SQLModel, table=True):
     __tablename__ = "customer_notes"
 

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from app.models.audit import AuditEvent, IdempotencyRecord
 from app.models.auth import LoginFailure, LoginSession, MasterKey
 from app.models.billing import Plan
-from app.models.customers import Customer, CustomerNote, Invitation, Membership, Project
+from app.models.customers import Customer, CustomerNote, Invitation, Membership
+from app.models.projects import Project
 from app.models.users import Feedback, PasswordResetToken, User, UserNote
 
 

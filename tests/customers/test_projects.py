@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from app.customers import repository
+from app.projects import repository
 from app.db import Database
 from tests.customers import support
 from tests.customers.support import ok, refused

@@ -13,7 +13,6 @@ from app.customers.repository import (
     CUSTOMER_NOTE_MODEL,
     INVITATION_MODEL,
     MEMBERSHIP_MODEL,
-    PROJECT_MODEL,
 )
 from app.graphql.billing.types import Plan
 from app.graphql.context import Info
@@ -25,6 +24,7 @@ from app.kit.pagination import check_search
 from app.models import CustomerStatus, InvitationStatus, MemberRole
 
 if TYPE_CHECKING:
+    from app.graphql.projects.types import Project
     from app.graphql.users.types import User
 
 CustomerStatusEnum = strawberry.enum(CustomerStatus, name="CustomerStatus")
@@ -83,7 +83,7 @@ class Customer(ModelObject, Node):
         ] = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> Connection[Project]:
+    ) -> Connection[Annotated[Project, strawberry.lazy("app.graphql.projects.types")]]:
         return await related_page(
             self, info, "projects", first=first, after=after, search=check_search(search)
         )
@@ -125,21 +125,6 @@ class Invitation(ModelObject, Node):
     expires_at: datetime
     accepted_at: datetime | None
     revoked_at: datetime | None
-
-    @strawberry.field
-    def customer(self, info: Info) -> Customer | None:
-        return related(self, info, "customer")  # type: ignore[no-any-return]
-
-
-@model_type(
-    PROJECT_MODEL, description="A customer's project: what its API keys and usage belong to."
-)
-class Project(ModelObject, Node):
-    pk: strawberry.Private[uuid.UUID]
-    name: str
-    slug: str = strawberry.field(description="Unique within the customer.")
-    created_at: datetime
-    updated_at: datetime
 
     @strawberry.field
     def customer(self, info: Info) -> Customer | None:
