@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from app.projects import repository
 from app.db import Database
+from app.projects import repository
 from tests.customers import support
 from tests.customers.support import ok, refused
 from tests.helpers import GraphQL, World, gid
