@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.chain import GENESIS_HASH
 from app.kit.readmodel import PublicId, ReadModel, registry, row_filter, scoped_by
 from app.models import IdempotencyRecord
+from app.models.audit import AuditEvent
 from app.models.base import UTCDateTime
+from app.models.customers import Customer
 from app.models.tables import AUDIT_EVENTS, IDEMPOTENCY_RECORDS
 
 IDEMPOTENCY = IDEMPOTENCY_RECORDS
@@ -33,7 +35,7 @@ AUDIT_EVENT_MODEL = registry.register(
     ReadModel(
         name="AuditEvent",
         table=AUDIT_EVENTS,
-        prefix="aud",
+        prefix=AuditEvent.PREFIX,
         fields={
             "seq": "seq",
             "createdAt": "created_at",
@@ -43,7 +45,7 @@ AUDIT_EVENT_MODEL = registry.register(
             "action": "action",
             "targetType": "target_type",
             "targetId": "target_id",
-            "customerId": PublicId("cus", "customer_id"),
+            "customerId": PublicId(Customer.PREFIX, "customer_id"),
             "diff": "diff",
             "requestId": "request_id",
             "clientAddr": "client_addr",

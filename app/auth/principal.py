@@ -9,6 +9,8 @@ from dataclasses import dataclass, replace
 from app.kit.actor import Actor, ActorType
 from app.kit.ids import encode
 from app.kit.scope import EVERYTHING, RowScope
+from app.models.auth import MasterKey
+from app.models.users import User
 
 
 class Access(enum.StrEnum):
@@ -45,18 +47,21 @@ class Principal:
     @property
     def impersonator_public_id(self) -> str | None:
         if self.impersonator_user_id is not None:
-            return encode("usr", self.impersonator_user_id)
+            return encode(User.PREFIX, self.impersonator_user_id)
         if self.impersonator_key_id is not None:
-            return encode("mky", self.impersonator_key_id)
+            return encode(MasterKey.PREFIX, self.impersonator_key_id)
         return None
 
     @property
     def actor(self) -> Actor:
         if self.master_key_id is not None and self.user_id is None:
-            actor_type, actor_id = ActorType.MASTER_KEY, encode("mky", self.master_key_id)
+            actor_type, actor_id = (
+                ActorType.MASTER_KEY,
+                encode(MasterKey.PREFIX, self.master_key_id),
+            )
         else:
             assert self.user_id is not None
-            actor_type, actor_id = ActorType.USER, encode("usr", self.user_id)
+            actor_type, actor_id = ActorType.USER, encode(User.PREFIX, self.user_id)
         return Actor(
             actor_type,
             actor_id,

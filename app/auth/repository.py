@@ -42,7 +42,7 @@ MASTER_KEY_MODEL = registry.register(
     ReadModel(
         name="MasterKey",
         table=MASTER_KEYS,
-        prefix="mky",
+        prefix=MasterKey.PREFIX,
         fields={
             "name": "name",
             "prefix": "prefix",
@@ -73,7 +73,7 @@ SESSION_MODEL = registry.register(
     ReadModel(
         name="Session",
         table=LOGIN_SESSIONS,
-        prefix="ses",
+        prefix=LoginSession.PREFIX,
         fields={
             "kind": "kind",
             "readOnly": "read_only",

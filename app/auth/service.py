@@ -117,7 +117,7 @@ async def record_impersonated_request(
 
     `details` say what was asked (channel, operation or path), never a value sent with it.
     """
-    subject = encode("usr", principal.user_id) if principal.user_id is not None else None
+    subject = encode(User.PREFIX, principal.user_id) if principal.user_id is not None else None
 
     async def record(uow: UnitOfWork) -> None:
         uow.record("impersonation.request", "User", subject, after=details)
@@ -172,7 +172,7 @@ async def login(
     if status is not UserStatus.ACTIVE:
         raise UserInputError(*_refusal(status))
 
-    user_public_id = encode("usr", user.id)
+    user_public_id = encode(User.PREFIX, user.id)
     uow.act_as(replace(uow.actor, type=ActorType.USER, id=user_public_id))
     token = random_token(SESSION_PREFIX)
     login_session = LoginSession(
@@ -192,7 +192,10 @@ async def login(
         "session.create",
         "User",
         user_public_id,
-        after={"sessionId": encode("ses", login_session.id), "expiresAt": login_session.expires_at},
+        after={
+            "sessionId": encode(LoginSession.PREFIX, login_session.id),
+            "expiresAt": login_session.expires_at,
+        },
     )
     return IssuedSession(token, login_session, user)
 
@@ -226,7 +229,7 @@ async def revoke_session(
         uow.record(
             "session.revoke",
             "Session",
-            encode("ses", login_session.id),
+            encode(LoginSession.PREFIX, login_session.id),
             before={"revokedAt": None},
             after={"revokedAt": login_session.revoked_at},
         )
@@ -263,7 +266,7 @@ async def create_master_key(uow: UnitOfWork, name: str) -> IssuedMasterKey:
     uow.record(
         "master_key.create",
         "MasterKey",
-        encode("mky", key.id),
+        encode(MasterKey.PREFIX, key.id),
         after={"name": key.name, "prefix": key.prefix, "key": token},
     )
     return IssuedMasterKey(token, key)
@@ -280,7 +283,7 @@ async def revoke_master_key(uow: UnitOfWork, key_id: uuid.UUID) -> MasterKey:
         uow.record(
             "master_key.revoke",
             "MasterKey",
-            encode("mky", key.id),
+            encode(MasterKey.PREFIX, key.id),
             before={"revokedAt": None},
             after={"revokedAt": key.revoked_at},
         )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from app.kit.readmodel import Composite, ReadModel, registry, row_filter, unscoped
+from app.models.billing import Plan
 from app.models.tables import PLANS
 
 PLAN_MODEL = registry.register(
     ReadModel(
         name="Plan",
         table=PLANS,
-        prefix="pln",
+        prefix=Plan.PREFIX,
         fields={
             "code": "code",
             "name": "name",

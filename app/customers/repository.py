@@ -32,6 +32,7 @@ from app.models import (
     UserStatus,
 )
 from app.models.base import UTCDateTime, enum_column
+from app.models.customers import CustomerNote
 from app.models.tables import (
     CUSTOMER_NOTES,
     CUSTOMERS,
@@ -69,7 +70,7 @@ CUSTOMER_MODEL = registry.register(
     ReadModel(
         name="Customer",
         table=CUSTOMERS,
-        prefix="cus",
+        prefix=Customer.PREFIX,
         fields={
             "slug": "slug",
             "name": "name",
@@ -108,7 +109,7 @@ MEMBERSHIP_MODEL = registry.register(
     ReadModel(
         name="Membership",
         table=MEMBERSHIPS,
-        prefix="mem",
+        prefix=Membership.PREFIX,
         fields={"role": "role", "createdAt": "created_at"},
         scope=scoped_by(MEMBERSHIPS.c.customer_id),
         relations=(one("customer", "Customer", "customer_id"), one("user", "User", "user_id")),
@@ -163,7 +164,7 @@ INVITATION_MODEL = registry.register(
     ReadModel(
         name="Invitation",
         table=INVITATIONS,
-        prefix="inv",
+        prefix=Invitation.PREFIX,
         fields={
             "email": "email",
             "role": "role",
@@ -190,7 +191,7 @@ CUSTOMER_NOTE_MODEL = registry.register(
     ReadModel(
         name="CustomerNote",
         table=CUSTOMER_NOTES,
-        prefix="cno",
+        prefix=CustomerNote.PREFIX,
         fields={"body": "body", "authorId": "author_id", "createdAt": "created_at"},
         scope=staff_only,
         filters={

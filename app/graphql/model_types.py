@@ -54,6 +54,7 @@ class ModelObject:
     """What `@model_type` gives a type, spelled out for the type checker."""
 
     read_model: ClassVar[ReadModel]
+    PREFIX: ClassVar[str]  # the prefix of its public ids (`usr_…`), its read model's
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> Self:
@@ -81,6 +82,7 @@ def model_type(model: ReadModel, *, description: str) -> Callable[[type[T]], typ
         if not issubclass(typed, ModelObject):
             raise TypeError(f"{cls.__name__} must derive from ModelObject")
         typed.read_model = model
+        typed.PREFIX = model.prefix
         if model.name in _types:
             raise ValueError(f"a GraphQL type for {model.name} is registered twice")
         _types[model.name] = typed

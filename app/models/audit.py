@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Field
@@ -15,6 +15,7 @@ from app.models.base import JSONType, SQLModel, UTCDateTime, created_field, enum
 
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_events"
+    PREFIX: ClassVar[str] = "aud"  # its public ids read `aud_…`
 
     id: uuid.UUID = id_field()
     seq: int = Field(sa_type=sa.BigInteger, unique=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Field
@@ -22,6 +23,7 @@ from app.models.base import (
 
 class MasterKey(SQLModel, table=True):
     __tablename__ = "master_keys"
+    PREFIX: ClassVar[str] = "mky"  # its public ids read `mky_…`
 
     id: uuid.UUID = id_field()
     name: str = Field(sa_type=sa.String(100))
@@ -40,6 +42,7 @@ class SessionKind(enum.StrEnum):
 
 class LoginSession(SQLModel, table=True):
     __tablename__ = "login_sessions"
+    PREFIX: ClassVar[str] = "ses"  # its public ids read `ses_…`
     # What a hard delete reports these rows as (see app/kit/cascade.py).
     __table_args__ = {"info": {"kind": "sessions"}}
 

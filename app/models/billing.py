@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Field
@@ -19,6 +20,7 @@ class PlanInterval(enum.StrEnum):
 
 class Plan(SQLModel, table=True):
     __tablename__ = "plans"
+    PREFIX: ClassVar[str] = "pln"  # its public ids read `pln_…`
 
     id: uuid.UUID = id_field()
     code: str = Field(sa_type=sa.String(64), unique=True, index=True)

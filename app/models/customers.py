@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Field
@@ -36,6 +37,7 @@ ADMIN_ROLES = frozenset({MemberRole.OWNER, MemberRole.ADMIN})
 
 class Customer(SQLModel, table=True):
     __tablename__ = "customers"
+    PREFIX: ClassVar[str] = "cus"  # its public ids read `cus_…`
 
     id: uuid.UUID = id_field()
     slug: str = Field(sa_type=sa.String(64), unique=True, index=True)
@@ -57,6 +59,7 @@ class Customer(SQLModel, table=True):
 
 class Membership(SQLModel, table=True):
     __tablename__ = "memberships"
+    PREFIX: ClassVar[str] = "mem"  # its public ids read `mem_…`
 
     id: uuid.UUID = id_field()
     customer_id: uuid.UUID = foreign_key("customers.id")
@@ -76,6 +79,7 @@ class InvitationStatus(enum.StrEnum):
 
 class Invitation(SQLModel, table=True):
     __tablename__ = "invitations"
+    PREFIX: ClassVar[str] = "inv"  # its public ids read `inv_…`
 
     id: uuid.UUID = id_field()
     customer_id: uuid.UUID = foreign_key("customers.id")
@@ -97,6 +101,7 @@ class Invitation(SQLModel, table=True):
 
 class CustomerNote(SQLModel, table=True):
     __tablename__ = "customer_notes"
+    PREFIX: ClassVar[str] = "cno"  # its public ids read `cno_…`
 
     id: uuid.UUID = id_field()
     customer_id: uuid.UUID = foreign_key("customers.id")

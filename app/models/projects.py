@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Field
@@ -13,6 +14,7 @@ from app.models.base import SQLModel, created_field, foreign_key, id_field
 
 class Project(SQLModel, table=True):
     __tablename__ = "projects"
+    PREFIX: ClassVar[str] = "prj"  # its public ids read `prj_…`
 
     id: uuid.UUID = id_field()
     customer_id: uuid.UUID = foreign_key("customers.id")

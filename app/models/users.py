@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Field
@@ -39,6 +39,7 @@ class NoteCategory(enum.StrEnum):
 
 class User(SQLModel, table=True):
     __tablename__ = "users"
+    PREFIX: ClassVar[str] = "usr"  # its public ids read `usr_…`
 
     id: uuid.UUID = id_field()
     email: str = Field(sa_type=sa.String(320), unique=True, index=True)
@@ -64,6 +65,7 @@ class User(SQLModel, table=True):
 
 class UserNote(SQLModel, table=True):
     __tablename__ = "user_notes"
+    PREFIX: ClassVar[str] = "not"  # its public ids read `not_…`
 
     id: uuid.UUID = id_field()
     user_id: uuid.UUID = foreign_key("users.id")
@@ -87,6 +89,7 @@ class FeedbackKind(enum.StrEnum):
 
 class Feedback(SQLModel, table=True):
     __tablename__ = "user_feedback"
+    PREFIX: ClassVar[str] = "fbk"  # its public ids read `fbk_…`
 
     id: uuid.UUID = id_field()
     user_id: uuid.UUID = foreign_key("users.id")

@@ -25,7 +25,7 @@ PROJECT_MODEL = registry.register(
     ReadModel(
         name="Project",
         table=PROJECTS,
-        prefix="prj",
+        prefix=Project.PREFIX,
         fields={
             "name": "name",
             "slug": "slug",

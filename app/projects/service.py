@@ -30,7 +30,7 @@ def _record_project(
     uow.record(
         action,
         "Project",
-        encode("prj", project.id),
+        encode(Project.PREFIX, project.id),
         before=before,
         after=after,
         customer_id=project.customer_id,
@@ -118,4 +118,4 @@ async def delete_project(uow: UnitOfWork, *, project_id: uuid.UUID) -> ProjectDe
     await uow.session.delete(project)
     await uow.session.flush()
     _record_project(uow, "project.delete", project, before, {})
-    return ProjectDeletion(encode("prj", project.id), customer)
+    return ProjectDeletion(encode(Project.PREFIX, project.id), customer)

@@ -44,11 +44,11 @@ async def password_reset(request: Request, runtime: Runtime) -> JSONResponse:
         user = await service.complete_password_reset(
             uow, runtime.passwords, token=token, password=password
         )
-        uow.act_as(replace(uow.actor, type=ActorType.USER, id=encode("usr", user.id)))
+        uow.act_as(replace(uow.actor, type=ActorType.USER, id=encode(User.PREFIX, user.id)))
         return user
 
     user = await in_unit_of_work(runtime, actor, work)
-    return JSONResponse({"ok": True, "userId": encode("usr", user.id)})
+    return JSONResponse({"ok": True, "userId": encode(User.PREFIX, user.id)})
 
 
 @endpoint
@@ -78,7 +78,7 @@ async def feedback(request: Request, runtime: Runtime) -> JSONResponse:
     created = await in_unit_of_work(runtime, principal.actor, work)
     return JSONResponse(
         {
-            "id": encode("fbk", created.id),
+            "id": encode(Feedback.PREFIX, created.id),
             "kind": created.kind.value,
             "rating": created.rating,
             "createdAt": created.created_at.isoformat(),

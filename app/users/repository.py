@@ -38,6 +38,7 @@ from app.models.tables import (
     USER_NOTES,
     USERS,
 )
+from app.models.users import Feedback
 
 NOTES = USER_NOTES
 
@@ -121,7 +122,7 @@ USER_MODEL = registry.register(
     ReadModel(
         name="User",
         table=USERS,
-        prefix="usr",
+        prefix=User.PREFIX,
         fields={
             "email": "email",
             "name": "name",
@@ -189,7 +190,7 @@ NOTE_MODEL = registry.register(
     ReadModel(
         name="UserNote",
         table=NOTES,
-        prefix="not",
+        prefix=UserNote.PREFIX,
         fields={
             "category": "category",
             "body": "body",
@@ -210,7 +211,7 @@ FEEDBACK_MODEL = registry.register(
     ReadModel(
         name="Feedback",
         table=FEEDBACK,
-        prefix="fbk",
+        prefix=Feedback.PREFIX,
         fields={
             "kind": "kind",
             "message": "message",

@@ -28,7 +28,7 @@ from app.models import (
 
 
 def customer_public_id(customer: Customer) -> str:
-    return encode("cus", customer.id)
+    return encode(Customer.PREFIX, customer.id)
 
 
 def snapshot(customer: Customer, plan_code: str | None) -> dict[str, Any]:
@@ -200,7 +200,7 @@ async def add_note(uow: UnitOfWork, *, customer_id: uuid.UUID, body: str) -> Cus
     uow.record(
         "customer_note.create",
         "CustomerNote",
-        encode("cno", note.id),
+        encode(CustomerNote.PREFIX, note.id),
         after={"customerId": customer_public_id(customer), "body": body},
         customer_id=customer.id,
     )

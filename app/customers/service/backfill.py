@@ -14,6 +14,7 @@ from app.models import (
     MemberRole,
     Membership,
 )
+from app.models.users import User
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,10 @@ async def backfill_owners(uow: UnitOfWork) -> Backfill:
     uow.session.add_all(created)
     await uow.session.flush()
     for membership in promoted:
-        before = {"userId": encode("usr", membership.user_id), "role": roles_before[membership.id]}
+        before = {
+            "userId": encode(User.PREFIX, membership.user_id),
+            "role": roles_before[membership.id],
+        }
         record_membership(uow, "members.backfill", membership, before, membership_view(membership))
     for membership in created:
         record_membership(uow, "members.backfill", membership, {}, membership_view(membership))

@@ -42,7 +42,7 @@ def _record_invitation(uow: UnitOfWork, action: str, invitation: Invitation, **a
     uow.record(
         action,
         "Invitation",
-        encode("inv", invitation.id),
+        encode(Invitation.PREFIX, invitation.id),
         after={"email": invitation.email, "role": invitation.role, **after},
         customer_id=invitation.customer_id,
     )
@@ -193,8 +193,8 @@ async def accept_invitation(uow: UnitOfWork, principal: Principal, *, token: str
         uow,
         "invitation.accept",
         invitation,
-        membershipId=encode("mem", membership.id),
-        userId=encode("usr", user.id),
+        membershipId=encode(Membership.PREFIX, membership.id),
+        userId=encode(User.PREFIX, user.id),
         memberRole=membership.role,
     )
     return Acceptance(membership, invitation)

@@ -27,7 +27,7 @@ from app.models import (
 
 
 def membership_view(membership: Membership) -> dict[str, Any]:
-    return {"userId": encode("usr", membership.user_id), "role": membership.role}
+    return {"userId": encode(User.PREFIX, membership.user_id), "role": membership.role}
 
 
 def record_membership(
@@ -40,7 +40,7 @@ def record_membership(
     uow.record(
         action,
         "Membership",
-        encode("mem", membership.id),
+        encode(Membership.PREFIX, membership.id),
         before=before,
         after=after,
         customer_id=membership.customer_id,
@@ -191,4 +191,4 @@ async def remove_member(
     await uow.session.delete(membership)
     await uow.session.flush()
     record_membership(uow, "member.remove", membership, before, {})
-    return Removal(encode("mem", membership.id), customer)
+    return Removal(encode(Membership.PREFIX, membership.id), customer)

@@ -59,6 +59,8 @@ async def audit_chain_verify(info: Info) -> AuditChainVerification | None:
         ok=result.ok,
         checked=result.checked,
         first_broken_id=(
-            strawberry.ID(encode("aud", result.first_broken_id)) if result.first_broken_id else None
+            strawberry.ID(encode(AuditEvent.PREFIX, result.first_broken_id))
+            if result.first_broken_id
+            else None
         ),
     )

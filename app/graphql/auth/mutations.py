@@ -15,6 +15,7 @@ from app.graphql.mutation import Payload, input_id, mutation
 from app.graphql.permissions import master_writer, open_writer, writer
 from app.graphql.users.types import User
 from app.kit.uow import UnitOfWork
+from app.models.auth import LoginSession
 
 
 @strawberry.input
@@ -78,7 +79,9 @@ async def session_revoke(
     info: Info, input: SessionRevokeInput, uow: UnitOfWork
 ) -> SessionRevokePayload:
     session_id = (
-        input_id(input.session_id, "ses", "sessionId", "Session") if input.session_id else None
+        input_id(input.session_id, LoginSession.PREFIX, "sessionId", "Session")
+        if input.session_id
+        else None
     )
     revoked = await service.revoke_session(uow, info.context.require_principal(), session_id)
     return SessionRevokePayload(session=await read_back(uow.session, Session, revoked.id))
@@ -123,6 +126,6 @@ class MasterKeyRevokePayload(Payload):
 async def master_key_revoke(
     info: Info, input: MasterKeyRevokeInput, uow: UnitOfWork
 ) -> MasterKeyRevokePayload:
-    key_id = input_id(input.master_key_id, "mky", "masterKeyId", "Master key")
+    key_id = input_id(input.master_key_id, MasterKey.PREFIX, "masterKeyId", "Master key")
     key = await service.revoke_master_key(uow, key_id)
     return MasterKeyRevokePayload(master_key=await read_back(uow.session, MasterKey, key.id))

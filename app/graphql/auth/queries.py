@@ -76,7 +76,7 @@ class Me:
             if key is None:
                 return None
             return Impersonator(
-                id=strawberry.ID(encode("mky", key.id)),
+                id=strawberry.ID(encode(MasterKey.PREFIX, key.id)),
                 kind=ImpersonatorKind.MASTER_KEY,
                 name=key.name,
                 email=None,

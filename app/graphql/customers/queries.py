@@ -105,7 +105,7 @@ async def invitations(
 ) -> Connection[Invitation]:
     given = filter or InvitationFilter()
     customer_id = (
-        parse_id(given.customer_id, "cus", "filter.customerId")
+        parse_id(given.customer_id, Customer.PREFIX, "filter.customerId")
         if given.customer_id is not None
         else None
     )

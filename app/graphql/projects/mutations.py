@@ -38,7 +38,7 @@ async def project_create(
 
 
 def _project_id(value: strawberry.ID) -> uuid.UUID:
-    project_id: uuid.UUID = input_id(value, "prj", "projectId", "Project")
+    project_id: uuid.UUID = input_id(value, Project.PREFIX, "projectId", "Project")
     return project_id
 
 

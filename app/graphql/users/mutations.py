@@ -24,7 +24,7 @@ from app.users.repository import NOTE_MODEL
 
 
 def _user_id(value: strawberry.ID) -> uuid.UUID:
-    user_id: uuid.UUID = input_id(value, "usr", "userId", "User")
+    user_id: uuid.UUID = input_id(value, User.PREFIX, "userId", "User")
     return user_id
 
 
@@ -387,6 +387,6 @@ async def user_note_delete(
 ) -> UserNoteDeletePayload:
     note = await service.delete_note(
         uow,
-        note_id=input_id(input.note_id, "not", "noteId", "Note"),
+        note_id=input_id(input.note_id, UserNote.PREFIX, "noteId", "Note"),
     )
     return UserNoteDeletePayload(deleted_note_id=strawberry.ID(encode(NOTE_MODEL.prefix, note.id)))

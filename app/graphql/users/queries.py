@@ -18,6 +18,7 @@ from app.kit import clock
 from app.kit.errors import ErrorCode, RequestError
 from app.kit.pagination import check_search
 from app.models import FeedbackKind, UserStatus
+from app.models.customers import Customer
 from app.users.repository import (
     FEEDBACK_MODEL,
     USER_MODEL,
@@ -127,7 +128,7 @@ async def users(
             "status": given.status,
             "plan_code": given.plan_code,
             "customer_id": (
-                parse_id(given.customer_id, "cus", "filter.customerId")
+                parse_id(given.customer_id, Customer.PREFIX, "filter.customerId")
                 if given.customer_id is not None
                 else None
             ),
@@ -181,7 +182,7 @@ async def feedback(
         first=first,
         after=after,
         filters={
-            "user_id": parse_id(given.user_id, "usr", "filter.userId")
+            "user_id": parse_id(given.user_id, User.PREFIX, "filter.userId")
             if given.user_id is not None
             else None,
             "kind": given.kind,

@@ -30,7 +30,7 @@ RESET_TOKEN_TTL = timedelta(hours=1)
 
 
 def public_id(user: User) -> str:
-    return encode("usr", user.id)
+    return encode(User.PREFIX, user.id)
 
 
 def snapshot(user: User) -> dict[str, Any]:

@@ -158,7 +158,7 @@ async def impersonate(
         "User",
         public_id(user),
         after={
-            "sessionId": encode("ses", login_session.id),
+            "sessionId": encode(LoginSession.PREFIX, login_session.id),
             "readOnly": read_only,
             "expiresAt": login_session.expires_at,
         },

@@ -15,6 +15,7 @@ from app.models import (
     NoteCategory,
     UserNote,
 )
+from app.models.users import User
 from app.users import repository
 from app.users.service.common import (
     MAX_FEEDBACK,
@@ -36,7 +37,7 @@ async def add_note(
     uow.record(
         "user_note.create",
         "UserNote",
-        encode("not", note.id),
+        encode(UserNote.PREFIX, note.id),
         after={"userId": public_id(user), "category": category, "body": body},
     )
     return note
@@ -51,9 +52,9 @@ async def delete_note(uow: UnitOfWork, *, note_id: uuid.UUID) -> UserNote:
     uow.record(
         "user_note.delete",
         "UserNote",
-        encode("not", note.id),
+        encode(UserNote.PREFIX, note.id),
         before={
-            "userId": encode("usr", note.user_id),
+            "userId": encode(User.PREFIX, note.user_id),
             "category": note.category,
             "body": note.body,
         },
@@ -102,7 +103,7 @@ async def submit_feedback(
     uow.record(
         "feedback.create",
         "Feedback",
-        encode("fbk", feedback.id),
+        encode(Feedback.PREFIX, feedback.id),
         after={"userId": public_id(user), "kind": parsed_kind, "rating": rating},
     )
     return feedback

@@ -14,6 +14,7 @@ from app.graphql.permissions import writer
 from app.kit.ids import encode
 from app.kit.uow import UnitOfWork
 from app.models import MemberRole
+from app.models.customers import Customer
 
 
 @strawberry.input
@@ -66,7 +67,10 @@ async def invitation_revoke(
     info: Info, input: InvitationRevokeInput, uow: UnitOfWork
 ) -> InvitationRevokePayload:
     invitation = await service.revoke_invitation(
-        uow, invitation_id=input_id(input.invitation_id, "inv", "invitationId", "Invitation")
+        uow,
+        invitation_id=input_id(
+            input.invitation_id, Invitation.PREFIX, "invitationId", "Invitation"
+        ),
     )
     return InvitationRevokePayload(
         invitation=await read_back(uow.session, Invitation, invitation.id)
@@ -100,6 +104,6 @@ async def invitation_accept(
     return InvitationAcceptPayload(
         membership=await read_back(uow.session, Membership, accepted.membership.id),
         invitation=await read_back(uow.session, Invitation, accepted.invitation.id),
-        customer_id=strawberry.ID(encode("cus", accepted.membership.customer_id)),
+        customer_id=strawberry.ID(encode(Customer.PREFIX, accepted.membership.customer_id)),
         role=accepted.membership.role,
     )

@@ -132,7 +132,7 @@ async def members_backfill(info: Info, uow: UnitOfWork) -> MembersBackfillPayloa
     return MembersBackfillPayload(
         created=done.created,
         promoted=done.promoted,
-        skipped=[strawberry.ID(encode("cus", pk)) for pk in done.skipped],
+        skipped=[strawberry.ID(encode(Customer.PREFIX, pk)) for pk in done.skipped],
         memberships=[
             await read_back(uow.session, Membership, membership.id)
             for membership in done.memberships
