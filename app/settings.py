@@ -7,7 +7,6 @@ source that table is checked against.
 from __future__ import annotations
 
 import secrets
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -154,8 +153,3 @@ class Settings(BaseSettings):
                 default = ",".join(default)
             rows.append((f"ADMIRAL_{name.upper()}", str(default), field.description or ""))
         return rows
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings()

@@ -218,15 +218,6 @@ async def add_failure(session: AsyncSession, email: str, client_addr: str, now: 
     await session.flush()
 
 
-async def revoke_user_sessions(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> int:
-    result = await session.execute(
-        sa.update(SESSIONS)
-        .where(SESSIONS.c.user_id == user_id, SESSIONS.c.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
-
-
 async def master_key_row(reader: Reader, key_id: uuid.UUID) -> sa.Row[Any] | None:
     """A master key regardless of scope: only for the key behind the caller's impersonation."""
     rows = await reader.all(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import secrets
 import string
 
@@ -27,10 +26,6 @@ def token_hash(token: str) -> str:
 def display_prefix(token: str) -> str:
     """The first characters kept so people can tell their secrets apart."""
     return token[:DISPLAY_PREFIX_LENGTH]
-
-
-def constant_time_equals(left: str, right: str) -> bool:
-    return hmac.compare_digest(left.encode(), right.encode())
 
 
 def _fernet(secret_key: str) -> Fernet:

@@ -109,7 +109,3 @@ class ServiceUnavailable(AdmiralError):
 def not_found(kind: str, field: str | Sequence[str] = "id") -> UserInputError:
     """The same answer whether the object does not exist or lies outside the caller's scope."""
     return UserInputError(f"{kind} not found.", ErrorCode.NOT_FOUND, field)
-
-
-def too_long(field: str | Sequence[str], limit: int) -> UserInputError:
-    return UserInputError(f"At most {limit} characters.", ErrorCode.TOO_LONG, field)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import enum
 import hashlib
 import uuid
-from datetime import date, datetime
 from typing import Any
 
 import orjson
@@ -111,7 +110,3 @@ def _is_utf8(data: bytes) -> bool:
 def sha256_hex(data: bytes | str) -> str:
     raw = data.encode() if isinstance(data, str) else data
     return hashlib.sha256(raw).hexdigest()
-
-
-def jsonable_time(value: datetime | date | None) -> str | None:
-    return value.isoformat() if value is not None else None

@@ -1,4 +1,11 @@
-"""SQLModel tables, one module per domain. Importing this package registers them all."""
+"""SQLModel tables, one module per domain. Importing this package registers them all.
+
+Every module of the package is imported here, so a new domain's tables join the metadata
+(and Alembic's autogenerate) by existing; the names below are re-exported for brevity only.
+"""
+
+import importlib
+import pkgutil
 
 from app.models.audit import AuditEvent, IdempotencyRecord
 from app.models.auth import LoginFailure, LoginSession, MasterKey, SessionKind
@@ -52,3 +59,6 @@ __all__ = [
     "UserStatus",
     "metadata",
 ]
+
+for _module in pkgutil.iter_modules(__path__, __name__ + "."):
+    importlib.import_module(_module.name)

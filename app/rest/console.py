@@ -31,7 +31,7 @@ class HashedAssets(StaticFiles):
         return response
 
 
-def console_routes(settings: Settings) -> list[BaseRoute]:
+def routes(settings: Settings) -> list[BaseRoute]:
     """The console's routes, or none when it has not been built."""
     root = Path(settings.console_dir)
     index = root / "index.html"

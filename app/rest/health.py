@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
 
 from app.db import Database
 from app.settings import Settings
@@ -75,3 +76,7 @@ async def health(request: Request) -> JSONResponse:
         {"status": "ok" if healthy else "degraded", "components": components},
         status_code=200 if healthy else 503,
     )
+
+
+def routes(settings: Settings) -> list[BaseRoute]:
+    return [Route("/live", live), Route("/ready", ready), Route("/health", health)]

@@ -7,8 +7,10 @@ from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
 from app.db import Database
+from app.settings import Settings
 
 
 class _StatementCollector(Collector):
@@ -49,3 +51,7 @@ class Metrics:
 async def metrics_endpoint(request: Request) -> Response:
     metrics: Metrics = request.app.state.metrics
     return Response(generate_latest(metrics.registry), media_type="text/plain; version=0.0.4")
+
+
+def routes(settings: Settings) -> list[BaseRoute]:
+    return [Route("/metrics", metrics_endpoint)]

@@ -19,15 +19,15 @@ from app.rest.metrics import Metrics
 
 log = logging.getLogger("app.access")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-KNOWN_ROUTES = ("/graphql", "/health", "/ready", "/live", "/metrics", "/static", "/v1", "/webhooks")
 WEBSOCKET = "WEBSOCKET"
 
 
-def route_label(path: str) -> str:
-    for route in KNOWN_ROUTES:
-        if path == route or path.startswith(route + "/"):
-            return route
-    return "other"
+def route_label(scope: Scope) -> str:
+    """The route that answered, as declared (`/v1/feedback`, `/console/{path:path}`), so the
+    metrics have one series per endpoint, not per URL; "other" when no route matched."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else "other"
 
 
 def log_access(scope: Scope, method: str, status: int, seconds: float, request_id: str) -> None:
@@ -97,7 +97,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
-            self.metrics.observe(scope["method"], route_label(scope["path"]), status, elapsed)
+            self.metrics.observe(scope["method"], route_label(scope), status, elapsed)
             log_access(scope, scope["method"], status, elapsed, request_id)
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:

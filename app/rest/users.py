@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
 
 from app.kit.actor import Actor, ActorType
 from app.kit.errors import ErrorCode
@@ -22,6 +23,7 @@ from app.rest.common import (
     string_field,
 )
 from app.runtime import Runtime
+from app.settings import Settings
 from app.users import service
 
 
@@ -85,3 +87,10 @@ async def feedback(request: Request, runtime: Runtime) -> JSONResponse:
         },
         status_code=201,
     )
+
+
+def routes(settings: Settings) -> list[BaseRoute]:
+    return [
+        Route("/v1/password-reset", password_reset, methods=["POST"]),
+        Route("/v1/feedback", feedback, methods=["POST"]),
+    ]

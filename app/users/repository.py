@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.repository import live_session_condition
+from app.db import Reader
 from app.kit import clock
 from app.kit.cascade import cascade_counts
 from app.kit.readmodel import (
@@ -359,3 +360,15 @@ def signups_by_day_statement(since: datetime) -> sa.Select[Any]:
         .group_by(day)
         .order_by(day)
     )
+
+
+async def signups_by_day(reader: Reader, today: date, days: int) -> list[tuple[date, int]]:
+    """Sign-ups per UTC day for the `days` days ending `today`, oldest first, every day present
+    (a day without sign-ups counts 0): what a chart, a CSV export or a metric needs alike."""
+    since = datetime.combine(today - timedelta(days=days - 1), time(), tzinfo=UTC)
+    rows = await reader.all(signups_by_day_statement(since))
+    counts = {row.day: int(row._mapping["count"]) for row in rows}
+    return [
+        (day, counts.get(day, 0))
+        for day in (today - timedelta(days=offset) for offset in range(days - 1, -1, -1))
+    ]

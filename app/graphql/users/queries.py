@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 
 import strawberry
 
@@ -22,7 +22,7 @@ from app.models.customers import Customer
 from app.users.repository import (
     FEEDBACK_MODEL,
     USER_MODEL,
-    signups_by_day_statement,
+    signups_by_day,
     stats_statements,
 )
 
@@ -90,14 +90,8 @@ class UserStats:
             raise RequestError(
                 f"`days` must be between 1 and {MAX_STATS_DAYS}.", ErrorCode.BAD_USER_INPUT
             )
-        today = clock.now().date()
-        since = datetime.combine(today - timedelta(days=days - 1), time(), tzinfo=UTC)
-        rows = await info.context.reader.all(signups_by_day_statement(since))
-        counts = {row.day: int(row._mapping["count"]) for row in rows}
-        return [
-            DayCount(day=day, count=counts.get(day, 0))
-            for day in (today - timedelta(days=offset) for offset in range(days - 1, -1, -1))
-        ]
+        counts = await signups_by_day(info.context.reader, clock.now().date(), days)
+        return [DayCount(day=day, count=count) for day, count in counts]
 
 
 @strawberry.input
