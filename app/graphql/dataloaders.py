@@ -20,6 +20,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.db import Reader
+from app.graphql.type_registry import type_of
 from app.kit.readmodel import ReadModel, Relation, registry
 from app.kit.scope import RowScope
 
@@ -48,9 +49,6 @@ class LoadSpec:
 
 def converter_of(model: str) -> Convert:
     """The function turning a row of `model` into its GraphQL object."""
-    # Imported here: the types register themselves there, and they import these loaders.
-    from app.graphql.model_types import type_of
-
     convert: Convert = type_of(model).from_row
     return convert
 

@@ -40,14 +40,13 @@ from app.graphql.node import register_node
 from app.graphql.pagination import Connection, connection_from_rows, paginate
 from app.graphql.permissions import master_only
 from app.graphql.preload import KEYS, relation_key
+from app.graphql.type_registry import register_type, type_of
 from app.kit.ids import encode
 from app.kit.pagination import check_page_size
 from app.kit.readmodel import Composite, ReadModel, Relation, registry
 from app.kit.scope import EVERYTHING
 
 T = TypeVar("T")
-
-_types: dict[str, type[Any]] = {}
 
 
 class ModelObject:
@@ -83,21 +82,11 @@ def model_type(model: ReadModel, *, description: str) -> Callable[[type[T]], typ
             raise TypeError(f"{cls.__name__} must derive from ModelObject")
         typed.read_model = model
         typed.PREFIX = model.prefix
-        if model.name in _types:
-            raise ValueError(f"a GraphQL type for {model.name} is registered twice")
-        _types[model.name] = typed
+        register_type(model.name, typed)
         register_node(model.prefix, _fetcher(model))
         return typed
 
     return wrap
-
-
-def type_of(model_name: str) -> Any:
-    return _types[model_name]
-
-
-def registered_types() -> Mapping[str, type[Any]]:
-    return dict(_types)
 
 
 def by_id_loader(info: Info, model: ReadModel) -> ObjectByKeyLoader:

@@ -27,9 +27,10 @@ from strawberry.permission import PermissionExtension
 from strawberry.types.base import get_object_definition
 
 import app
-from app.graphql.model_types import graphql_name, registered_types
+from app.graphql.model_types import graphql_name
 from app.graphql.permissions import IsMaster
 from app.graphql.schema import sdl
+from app.graphql.type_registry import registered_types
 from app.kit.readmodel import ReadModel, RelationKind, registry
 from app.kit.scope import EVERYTHING, RowScope
 
