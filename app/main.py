@@ -14,10 +14,13 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+import app
 import app.rest
+from app.db import Database
 from app.graphql.ide import STATIC_DIR, STATIC_URL
 from app.graphql.schema import build_schema
 from app.graphql.view import AdmiralGraphQL
+from app.kit.loops import Loop, Loops
 from app.migrate import head_revision
 from app.rest.metrics import Metrics
 from app.rest.middleware import RequestContextMiddleware
@@ -49,6 +52,22 @@ def rest_routes(settings: Settings) -> list[BaseRoute]:
     return found
 
 
+def declared_loops(db: Database, settings: Settings) -> list[Loop]:
+    """The loops every domain package declares in its `loops.py` (see `app/kit/loops.py`)."""
+    found: list[Loop] = []
+    for package in pkgutil.iter_modules(app.__path__, "app."):
+        if not package.ispkg or package.name in ("app.graphql", "app.rest", "app.migrations"):
+            continue
+        try:
+            module = importlib.import_module(package.name + ".loops")
+        except ModuleNotFoundError as error:
+            if error.name != package.name + ".loops":
+                raise
+            continue
+        found.extend(module.loops(db, settings))
+    return found
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     runtime = Runtime.create(settings)
@@ -58,9 +77,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        background = Loops(declared_loops(db, settings) if settings.background_loops else [])
+        background.start()
         tune_garbage_collector()
-        yield
-        await db.dispose()
+        try:
+            yield
+        finally:
+            await background.stop()
+            await db.dispose()
 
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),

@@ -91,6 +91,9 @@ class Settings(BaseSettings):
         "(`scripts/serve` turns it on).",
     )
     log_level: str = Field("INFO", description="Log level of the JSON logs on stdout.")
+    background_loops: bool = Field(
+        True, description="Run the background loops (renewals, deliveries, …) in this process."
+    )
 
     # The operator console
     console_dir: str = Field(
