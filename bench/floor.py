@@ -4,7 +4,7 @@ A minimal Starlette app, served by one uvicorn worker, answering `POST /graphql`
 page of `bench/queries/users_page.graphql` with the JSON Admiral returns. It reads nothing from
 the request but `first`. The database builds the response in one statement, prefixed ids and
 ISO 8601 timestamps included, so the app only wraps it in `{"data":{"users":…}}`: the speed a
-read path compiled to one SQL statement could reach (DESIGN.md §5).
+read path compiled to one SQL statement could reach (docs/architecture.md).
 
 `BENCH_FLOOR_DATABASE` is `postgresql://…` (asyncpg) or `sqlite:///path.db` (aiosqlite).
 `GET /metrics` counts statements and requests the way Admiral's `/metrics` does.

@@ -1,4 +1,4 @@
-"""`schema.graphql` is generated from the code; it must not drift (DESIGN §5)."""
+"""`schema.graphql` is generated from the code; it must not drift (docs/architecture.md: conventions)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The authenticated caller and what it may reach (DESIGN §2)."""
+"""The authenticated caller and what it may reach (docs/architecture.md: scopes)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from app.models.users import User
 
 
 class Access(enum.StrEnum):
-    """How much a principal may reach (DESIGN §2); the GraphQL enum `Scope` shows it.
+    """How much a principal may reach (docs/architecture.md: scopes); the GraphQL enum `Scope` shows it.
 
     Its translation into SQL is the principal's `row_scope` (which rows), a different thing.
     """

@@ -1,1 +1,1 @@
-"""The GraphQL API: one schema assembled from per-domain packages (DESIGN §5)."""
+"""The GraphQL API: one schema assembled from per-domain packages (docs/architecture.md: conventions)."""

@@ -1,4 +1,4 @@
-"""The one pipeline every mutation runs through (DESIGN §5).
+"""The one pipeline every mutation runs through (docs/architecture.md: conventions).
 
     permissions (declared on the field)  →  idempotency lookup  →  the domain service, inside a
     unit of work  →  audit events appended to the chain  →  commit, or roll back on a dry run

@@ -1,4 +1,4 @@
-"""Logins, session tokens and their expiry, login throttling, logout (DESIGN §2)."""
+"""Logins, session tokens and their expiry, login throttling, logout (docs/architecture.md: scopes)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """A page of customers with every nested list runs the same number of SQL statements for 2 or
-8 customers (DESIGN §5): each relation is one batched statement, whatever the page size."""
+8 customers (docs/architecture.md: conventions): each relation is one batched statement, whatever the page size."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Unexpected exceptions are masked for clients and logged with their stack (DESIGN §5)."""
+"""Unexpected exceptions are masked for clients and logged with their stack (docs/architecture.md: conventions)."""
 
 from __future__ import annotations
 

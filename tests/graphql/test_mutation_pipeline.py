@@ -1,4 +1,4 @@
-"""The pipeline every mutation runs through: dry runs, idempotency keys, user errors (DESIGN §5).
+"""The pipeline every mutation runs through: dry runs, idempotency keys, user errors (docs/architecture.md: conventions).
 
 `masterKeyCreate`, `masterKeyRevoke` and `sessionRevoke` serve as vehicles.
 """

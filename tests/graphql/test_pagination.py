@@ -1,4 +1,4 @@
-"""Relay connections: keyset cursors, page sizes, totalCount, orderings (DESIGN §5)."""
+"""Relay connections: keyset cursors, page sizes, totalCount, orderings (docs/architecture.md: conventions)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Who may call what (DESIGN §2): every query and mutation of the schema, for every kind of caller.
+"""Who may call what (docs/architecture.md: scopes): every query and mutation of the schema, for every kind of caller.
 
 Callers: anonymous, a master key, a staff session (MASTER), a staff user missing from
 ADMIRAL_STAFF_EMAILS (SESSION), session admins (OWNER, ADMIN) of one customer, the OWNER of
@@ -164,7 +164,7 @@ async def test_permission_matrix(
         assert response.errors[0]["path"] == [operation]
         assert response.data == {operation: None}
     # Queries and dry runs write nothing, allowed or not; only an impersonated request is
-    # itself audited (DESIGN §2), whatever it asked for.
+    # itself audited (docs/architecture.md: scopes), whatever it asked for.
     await assert_nothing_written(db, before, impersonated=caller == "read_only")
 
 

@@ -1,4 +1,4 @@
-"""Request protection (DESIGN §5): size, depth, aliases, tokens, cost, methods, batching."""
+"""Request protection (docs/architecture.md: conventions): size, depth, aliases, tokens, cost, methods, batching."""
 
 from __future__ import annotations
 

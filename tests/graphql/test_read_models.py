@@ -1,6 +1,6 @@
 """Every read model agrees with the GraphQL schema, field by field.
 
-The read model is the one description of a type (DESIGN §5): its loaders, preloads and
+The read model is the one description of a type (docs/architecture.md: conventions): its loaders, preloads and
 permissions are derived from it, and the compiled read path will read nothing else. If a
 column, a relation or a master-only field drifted from the types, that path would show other
 data than the ordinary one, or show a session admin master-only data. This walks every

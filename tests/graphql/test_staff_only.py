@@ -1,4 +1,4 @@
-"""Staff-only data and master-only fields, for every read model (DESIGN §2).
+"""Staff-only data and master-only fields, for every read model (docs/architecture.md: scopes).
 
 Nothing here lists the models or fields by hand: the read models come from
 `app.kit.readmodel.registry` (every model whose scope is `staff_only`, every field named in a

@@ -1,4 +1,4 @@
-"""What every users mutation promises (DESIGN §2, §5), checked for each one of them.
+"""What every users mutation promises (docs/architecture.md: scopes, conventions), checked for each one of them.
 
 Dry run (nothing written), idempotent replay (acts once, `Idempotent-Replayed: true`), a key
 reused with other input (IDEMPOTENCY_KEY_REUSED), an unknown target (NOT_FOUND), and permission

@@ -1,4 +1,4 @@
-"""A page of N items with nested relations runs a constant number of SQL statements (DESIGN §5).
+"""A page of N items with nested relations runs a constant number of SQL statements (docs/architecture.md: conventions).
 
 Each test measures authentication alone first (`me { scope }` needs the same lookups as any
 request) and compares pages of different sizes; the difference must be zero.
