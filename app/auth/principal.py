@@ -14,7 +14,7 @@ from app.models.users import User
 
 
 class Access(enum.StrEnum):
-    """How much a principal may reach (docs/architecture.md: scopes); the GraphQL enum `Scope` shows it.
+    """How much a principal may reach (docs/architecture.md: scopes); shown as the enum `Scope`.
 
     Its translation into SQL is the principal's `row_scope` (which rows), a different thing.
     """

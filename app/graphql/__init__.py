@@ -1,1 +1,1 @@
-"""The GraphQL API: one schema assembled from per-domain packages (docs/architecture.md: conventions)."""
+"""The GraphQL API: one schema assembled from per-domain packages (docs/architecture.md)."""

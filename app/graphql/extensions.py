@@ -1,4 +1,4 @@
-"""Request protection (docs/architecture.md: conventions): who may run what, how big and how costly it may be.
+"""Request protection: who may run what, how big and how costly it may be.
 
 One schema extension does it all, in the order the checks are cheapest:
 parse (cached, token limit) → anonymous gate → validation (cached, depth and alias limits)
