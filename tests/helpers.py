@@ -1,4 +1,5 @@
-"""Test helpers: a GraphQL client over HTTP, factories writing real rows, a statement counter."""
+"""Test helpers: a GraphQL client over HTTP, mutations sent as a client sends them, factories
+writing real rows, a statement counter."""
 
 from __future__ import annotations
 
@@ -130,7 +131,9 @@ mutation({declared}) {{
         headers: dict[str, str] | None = None,
     ) -> Response:
         """The response to one call, whatever it is."""
-        assert (input is not None) == self.takes_input, f"{self.name}: input {input!r}"
+        assert (input is not None) == self.takes_input, (
+            f"{self.name} takes {'an' if self.takes_input else 'no'} input"
+        )
         variables: dict[str, Any] = {"dryRun": dry_run}
         if input is not None:
             variables["input"] = input
