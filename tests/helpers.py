@@ -1,4 +1,5 @@
-"""Test helpers: a GraphQL client over HTTP, factories writing real rows, a statement counter."""
+"""Test helpers: a GraphQL client over HTTP, mutations sent as a client sends them, factories
+writing real rows, a statement counter."""
 
 from __future__ import annotations
 
@@ -86,6 +87,113 @@ class GraphQL:
         assert response.status == 200, response.body
         assert not response.errors, response.errors
         return response.data
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """One mutation field, sent the way a client sends it: a document taking `$input` (typed
+    `<Name>Input`, the schema's convention), `$dryRun` and `$key`, so one constant serves
+    successes, refusals, dry runs and idempotent replays alike.
+
+    The payload asks for `selection` and `userErrors { <user_errors> }`; a test comparing whole
+    payloads names the error fields it compares. `takes_input=False` is for a mutation without
+    an input (`membersBackfill`).
+    """
+
+    name: str
+    selection: str = ""
+    takes_input: bool = True
+    user_errors: str = "field message code"
+
+    @property
+    def document(self) -> str:
+        declared = "$dryRun: Boolean! = false, $key: String"
+        passed = "dryRun: $dryRun, idempotencyKey: $key"
+        if self.takes_input:
+            declared = f"$input: {self.name[0].upper()}{self.name[1:]}Input!, {declared}"
+            passed = f"input: $input, {passed}"
+        return f"""
+mutation({declared}) {{
+  {self.name}({passed}) {{
+    {self.selection}
+    userErrors {{ {self.user_errors} }}
+  }}
+}}"""
+
+    async def send(
+        self,
+        gql: GraphQL,
+        input: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+        dry_run: bool = False,
+        key: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        """The response to one call, whatever it is."""
+        assert (input is not None) == self.takes_input, (
+            f"{self.name} takes {'an' if self.takes_input else 'no'} input"
+        )
+        variables: dict[str, Any] = {"dryRun": dry_run}
+        if input is not None:
+            variables["input"] = input
+        if key is not None:
+            variables["key"] = key
+        return await gql(self.document, variables, token=token, headers=headers)
+
+    async def payload(
+        self,
+        gql: GraphQL,
+        input: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+        dry_run: bool = False,
+        key: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """The payload of a call answered without a top-level error (userErrors may be set)."""
+        response = await self.send(
+            gql, input, token=token, dry_run=dry_run, key=key, headers=headers
+        )
+        assert response.status == 200, response.body
+        assert response.errors == [], response.errors
+        payload: dict[str, Any] = response.data[self.name]
+        return payload
+
+    async def ok(
+        self,
+        gql: GraphQL,
+        input: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+        dry_run: bool = False,
+        key: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """The payload of a call that must succeed (no userErrors)."""
+        payload = await self.payload(
+            gql, input, token=token, dry_run=dry_run, key=key, headers=headers
+        )
+        assert payload["userErrors"] == [], payload["userErrors"]
+        return payload
+
+    async def refused(
+        self,
+        gql: GraphQL,
+        input: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+        dry_run: bool = False,
+        key: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> list[tuple[str, list[str] | None]]:
+        """The (code, field) of each user error of a call that must be refused with some."""
+        payload = await self.payload(
+            gql, input, token=token, dry_run=dry_run, key=key, headers=headers
+        )
+        errors = payload["userErrors"]
+        assert errors, payload
+        return [(error["code"], error["field"]) for error in errors]
 
 
 class StatementCounter:

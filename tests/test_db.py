@@ -18,6 +18,7 @@ from app.main import create_app
 from app.settings import Settings
 from tests.conftest import BACKEND, make_settings
 from tests.helpers import DEFAULT_PASSWORD, Factory, GraphQL, gid
+from tests.users.support import SESSION_CREATE
 
 UNREACHABLE_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:1/nothing"
 QUICKLY = 5.0  # seconds; the point is "answers", not "hangs until a proxy gives up"
@@ -58,9 +59,7 @@ async def test_unreachable_database_answers_503(app_at: AppAt) -> None:
 async def test_unreachable_database_answers_503_to_a_login(app_at: AppAt) -> None:
     async with app_at(database_url=UNREACHABLE_POSTGRES, database_pool_timeout=0.2) as (_, gql):
         started = time.perf_counter()
-        response = await gql(
-            'mutation { sessionCreate(input: {email: "a@b.test", password: "x"}) { token } }'
-        )
+        response = await SESSION_CREATE.send(gql, {"email": "a@b.test", "password": "x"})
         assert_unavailable(response, time.perf_counter() - started)
 
 
@@ -78,10 +77,8 @@ async def test_exhausted_pool_answers_503_then_recovers(app_at: AppAt, factory: 
             response = await gql("{ me { scope } }", token=master)
             assert_unavailable(response, time.perf_counter() - started)
             started = time.perf_counter()
-            login = await gql(
-                'mutation($p: String!) { sessionCreate(input: {email: "ada@example.com", '
-                "password: $p}) { token } }",
-                {"p": DEFAULT_PASSWORD},
+            login = await SESSION_CREATE.send(
+                gql, {"email": "ada@example.com", "password": DEFAULT_PASSWORD}
             )
             assert_unavailable(login, time.perf_counter() - started)
         # Connections are back: the same app answers again.

@@ -18,17 +18,11 @@ from app.kit import clock
 from app.kit.ids import encode
 from app.kit.redaction import REDACTED, diff, is_secret_field, redact
 from app.models.tables import MASTER_KEYS
-from tests.helpers import GraphQL, World, gid
+from tests.helpers import GraphQL, Mutation, World, gid
 from tests.support import audit_events, counts, master_key_id, record_event, rows
 
-CREATE = """
-mutation($name: String!) {
-  masterKeyCreate(input: {name: $name}) { userErrors { code } key masterKey { id } }
-}"""
-REVOKE = """
-mutation($id: ID!) {
-  masterKeyRevoke(input: {masterKeyId: $id}) { userErrors { code } masterKey { id } }
-}"""
+CREATE = Mutation("masterKeyCreate", "key masterKey { id }")
+REVOKE = Mutation("masterKeyRevoke", "masterKey { id }")
 EVENTS = """
 query($filter: AuditEventFilter, $first: Int, $after: String, $direction: OrderDirection! = DESC) {
   auditEvents(filter: $filter, first: $first, after: $after, direction: $direction) {
@@ -43,8 +37,7 @@ query($filter: AuditEventFilter, $first: Int, $after: String, $direction: OrderD
 
 
 async def make_key(gql: GraphQL, token: str, name: str) -> dict[str, Any]:
-    data = await gql.ok(CREATE, {"name": name}, token=token)
-    payload: dict[str, Any] = data["masterKeyCreate"]
+    payload = await CREATE.payload(gql, {"name": name}, token=token)
     assert payload["userErrors"] == []
     return payload
 
@@ -65,8 +58,8 @@ def nodes(connection: dict[str, Any]) -> list[dict[str, Any]]:
 async def test_mutation_event_carries_actor_target_diff_and_request_id(
     gql: GraphQL, world: World, db: Any
 ) -> None:
-    response = await gql(
-        CREATE, {"name": "audited"}, token=world.master, headers={"X-Request-Id": "req-abc.123"}
+    response = await CREATE.send(
+        gql, {"name": "audited"}, token=world.master, headers={"X-Request-Id": "req-abc.123"}
     )
     assert response.headers["x-request-id"] == "req-abc.123"
     created = response.data["masterKeyCreate"]
@@ -88,8 +81,8 @@ async def test_generated_request_id_matches_the_response_header(
     gql: GraphQL, world: World, db: Any
 ) -> None:
     # An unusable incoming id is replaced by a generated one.
-    response = await gql(
-        CREATE, {"name": "x"}, token=world.master, headers={"X-Request-Id": "bad id!"}
+    response = await CREATE.send(
+        gql, {"name": "x"}, token=world.master, headers={"X-Request-Id": "bad id!"}
     )
     header = response.headers["x-request-id"]
     assert header != "bad id!"
@@ -112,11 +105,8 @@ async def test_failed_and_dry_run_mutations_leave_no_event(
     gql: GraphQL, world: World, db: Any
 ) -> None:
     before = await counts(db)
-    await gql.ok(CREATE, {"name": ""}, token=world.master)
-    await gql.ok(
-        'mutation { masterKeyCreate(input: {name: "d"}, dryRun: true) { key } }',
-        token=world.master,
-    )
+    await CREATE.payload(gql, {"name": ""}, token=world.master)
+    await CREATE.payload(gql, {"name": "d"}, token=world.master, dry_run=True)
     assert (await counts(db))["audit_events"] == before["audit_events"]
 
 
@@ -128,7 +118,7 @@ async def test_change_and_event_commit_together(
 
     monkeypatch.setattr(audit_repository, "insert_events", broken)
     before = await counts(db)
-    response = await gql(CREATE, {"name": "orphan"}, token=world.master)
+    response = await CREATE.send(gql, {"name": "orphan"}, token=world.master)
     assert response.data == {"masterKeyCreate": None}
     assert response.codes == ["INTERNAL_SERVER_ERROR"]
     assert await counts(db) == before
@@ -146,7 +136,7 @@ async def test_filters(gql: GraphQL, world: World, db: Any) -> None:
     with clock.travel(timedelta(minutes=40)):
         second = await make_key(gql, world.staff_token, "second")
     with clock.travel(timedelta(minutes=80)):
-        await gql.ok(REVOKE, {"id": first["masterKey"]["id"]}, token=world.master)
+        await REVOKE.payload(gql, {"masterKeyId": first["masterKey"]["id"]}, token=world.master)
 
     def actions(connection: dict[str, Any]) -> list[tuple[str, str]]:
         return [(node["action"], node["targetId"]) for node in nodes(connection)]

@@ -26,15 +26,13 @@ from app.kit.ids import encode
 from app.kit.scope import EVERYTHING
 from app.kit.uow import UnitOfWork
 from app.models.tables import AUDIT_EVENTS
-from tests.helpers import Factory, GraphQL, World, gid
+from tests.helpers import Factory, GraphQL, Mutation, World, gid
 from tests.support import audit_events, rows
+from tests.users.support import login
 
 GENESIS = "0" * 64
 VERIFY = "{ auditChainVerify { ok checked firstBrokenId } }"
-CREATE_KEY = """
-mutation($name: String!) {
-  masterKeyCreate(input: {name: $name}) { userErrors { code } masterKey { id } }
-}"""
+CREATE_KEY = Mutation("masterKeyCreate", "masterKey { id }")
 
 
 def canonical(value: Any) -> bytes:
@@ -238,19 +236,15 @@ async def test_stored_hashes_of_real_mutations_follow_the_formula(
     gql: GraphQL, world: World, factory: Factory, db: Database
 ) -> None:
     # Events with every kind of field set: a target, a customer, an impersonator, a user actor.
-    await gql.ok(CREATE_KEY, {"name": "deploy"}, token=world.master)
-    await gql.ok(
-        """mutation($id: ID!) { customerUpdate(input: {customerId: $id, name: "Renamed"}) {
-             userErrors { code } } }""",
-        {"id": gid("cus", world.own)},
+    await CREATE_KEY.payload(gql, {"name": "deploy"}, token=world.master)
+    await Mutation("customerUpdate").payload(
+        gql,
+        {"customerId": gid("cus", world.own), "name": "Renamed"},
         token=world.owner_token,
         headers={"X-Request-Id": "req-rename"},
     )
     await gql.ok("{ me { scope } }", token=world.read_only_token)
-    await gql.ok(
-        """mutation { sessionCreate(input: {email: "admin@own.test",
-             password: "correct horse battery staple"}) { token } }"""
-    )
+    await login(gql, "admin@own.test")
     stored = await audit_events(db)
     assert len(stored) == 5
     assert {"customer.update", "impersonation.request", "session.create"} <= {
@@ -274,7 +268,7 @@ async def test_an_untouched_chain_verifies_every_event(
     gql: GraphQL, world: World, db: Database
 ) -> None:
     for name in ("a", "b", "c"):
-        await gql.ok(CREATE_KEY, {"name": name}, token=world.master)
+        await CREATE_KEY.payload(gql, {"name": name}, token=world.master)
     await gql.ok("{ me { scope } }", token=world.read_only_token)
     assert len(await audit_events(db)) == 5
     assert await verify(gql, world) == {"ok": True, "checked": 5, "firstBrokenId": None}
@@ -325,7 +319,7 @@ async def tamper(db: Database, seq: int, change: Callable[[Any], dict[str, Any]]
 async def chain_of_four(gql: GraphQL, world: World, db: Database) -> list[str]:
     """The world's own event and three more: seq 1 to 4, their public ids."""
     for name in ("a", "b", "c"):
-        await gql.ok(CREATE_KEY, {"name": name}, token=world.master)
+        await CREATE_KEY.payload(gql, {"name": name}, token=world.master)
     assert await verify(gql, world) == {"ok": True, "checked": 4, "firstBrokenId": None}
     return [await event_id(db, seq) for seq in range(1, 5)]
 

@@ -24,7 +24,7 @@ from app.main import create_app
 from app.models.tables import LOGIN_FAILURES, LOGIN_SESSIONS
 from app.settings import Settings
 from tests.conftest import make_settings
-from tests.helpers import DEFAULT_PASSWORD, Factory, GraphQL, World, gid
+from tests.helpers import DEFAULT_PASSWORD, Factory, GraphQL, Mutation, World, gid
 from tests.support import audit_events, rows, session_row
 from tests.users.support import NEW_PASSWORD, USER_PASSWORD_RESET, reset_token_of
 
@@ -33,12 +33,7 @@ OTHER_PEER = "203.0.113.99"
 CLIENT = "198.51.100.50"  # what X-Forwarded-For names
 OTHER_CLIENT = "198.51.100.51"
 
-LOGIN = """
-mutation($email: String!, $password: String!) {
-  sessionCreate(input: {email: $email, password: $password}) {
-    userErrors { code } token session { clientAddr }
-  }
-}"""
+LOGIN = Mutation("sessionCreate", "token session { clientAddr }", user_errors="code")
 
 
 @dataclass
@@ -82,8 +77,8 @@ def forwarding(address: str) -> dict[str, str]:
 async def login(
     http: httpx.AsyncClient, email: str, password: str, forwarded: str
 ) -> dict[str, Any]:
-    response = await GraphQL(http)(
-        LOGIN, {"email": email, "password": password}, headers=forwarding(forwarded)
+    response = await LOGIN.send(
+        GraphQL(http), {"email": email, "password": password}, headers=forwarding(forwarded)
     )
     assert response.status == 200, response.body
     payload: dict[str, Any] = response.data["sessionCreate"]
@@ -150,10 +145,8 @@ async def test_mutations_impersonation_and_rest_are_audited_with_that_address(
             headers=forwarding(CLIENT),
         )
         assert reset.json() == {"ok": True, "userId": gid("usr", world.member)}
-        await gql.ok(
-            'mutation { masterKeyCreate(input: {name: "via proxy"}) { key } }',
-            token=world.master,
-            headers=forwarding(CLIENT),
+        await Mutation("masterKeyCreate", "key").payload(
+            gql, {"name": "via proxy"}, token=world.master, headers=forwarding(CLIENT)
         )
         await gql.ok("{ me { scope } }", token=world.read_only_token, headers=forwarding(CLIENT))
     recorded = {event.action: event.client_addr for event in await audit_events(db)}
@@ -168,9 +161,9 @@ async def test_without_the_header_the_connection_address_counts(
 ) -> None:
     await factory.user("ada@example.com")
     async with site.client() as http:
-        payload = await GraphQL(http).ok(
-            LOGIN, {"email": "ada@example.com", "password": DEFAULT_PASSWORD}
+        payload = await LOGIN.payload(
+            GraphQL(http), {"email": "ada@example.com", "password": DEFAULT_PASSWORD}
         )
-    assert payload["sessionCreate"]["session"] == {"clientAddr": PEER}
+    assert payload["session"] == {"clientAddr": PEER}
     [stored] = await rows(db, sa.select(LOGIN_SESSIONS.c.client_addr))
     assert stored.client_addr == PEER

@@ -10,25 +10,14 @@ import sqlalchemy as sa
 
 from app.kit.crypto import token_hash
 from app.models.tables import MASTER_KEYS
-from tests.helpers import GraphQL, World, gid
+from tests.helpers import GraphQL, Mutation, World, gid
 from tests.support import audit_events, counts, master_key_id, rows
 
-CREATE = """
-mutation($name: String!, $dryRun: Boolean! = false, $key: String) {
-  masterKeyCreate(input: {name: $name}, dryRun: $dryRun, idempotencyKey: $key) {
-    userErrors { field message code }
-    key
-    masterKey { id name prefix createdBy createdAt lastUsedAt revokedAt active }
-  }
-}"""
-
-REVOKE = """
-mutation($id: ID!, $dryRun: Boolean! = false) {
-  masterKeyRevoke(input: {masterKeyId: $id}, dryRun: $dryRun) {
-    userErrors { field code }
-    masterKey { id revokedAt active }
-  }
-}"""
+CREATE = Mutation(
+    "masterKeyCreate",
+    "key masterKey { id name prefix createdBy createdAt lastUsedAt revokedAt active }",
+)
+REVOKE = Mutation("masterKeyRevoke", "masterKey { id revokedAt active }", user_errors="field code")
 
 LIST = """
 query($active: Boolean) {
@@ -40,9 +29,10 @@ query($active: Boolean) {
 }"""
 
 
-async def create(gql: GraphQL, token: str, name: str = "deploy bot", **variables: Any) -> Any:
-    data = await gql.ok(CREATE, {"name": name, **variables}, token=token)
-    return data["masterKeyCreate"]
+async def create(
+    gql: GraphQL, token: str, name: str = "deploy bot", *, dry_run: bool = False
+) -> dict[str, Any]:
+    return await CREATE.payload(gql, {"name": name}, token=token, dry_run=dry_run)
 
 
 async def test_create_returns_the_key_once_and_it_works(
@@ -78,7 +68,7 @@ async def test_staff_session_creates_keys_in_its_own_name(gql: GraphQL, world: W
 async def test_create_is_audited_with_the_secret_redacted(
     gql: GraphQL, world: World, db: Any
 ) -> None:
-    response = await gql(CREATE, {"name": "deploy bot"}, token=world.master)
+    response = await CREATE.send(gql, {"name": "deploy bot"}, token=world.master)
     payload = response.data["masterKeyCreate"]
     event = (await audit_events(db))[-1]
     assert event.action == "master_key.create"
@@ -136,7 +126,7 @@ async def test_dry_run_create_returns_no_key_and_writes_nothing(
     gql: GraphQL, world: World, db: Any
 ) -> None:
     before = await counts(db)
-    payload = await create(gql, world.master, dryRun=True)
+    payload = await create(gql, world.master, dry_run=True)
     assert payload["userErrors"] == []
     assert payload["key"] is None
     assert payload["masterKey"]["name"] == "deploy bot"  # what would be created
@@ -148,11 +138,11 @@ async def test_dry_run_create_returns_no_key_and_writes_nothing(
 async def test_idempotent_replay_does_not_return_the_secret_again(
     gql: GraphQL, world: World, db: Any
 ) -> None:
-    first = await gql(CREATE, {"name": "ci", "key": "create-ci-key"}, token=world.master)
+    first = await CREATE.send(gql, {"name": "ci"}, token=world.master, key="create-ci-key")
     assert first.data["masterKeyCreate"]["key"].startswith("admk_")
     assert "idempotent-replayed" not in first.headers
     after_first = await counts(db)
-    second = await gql(CREATE, {"name": "ci", "key": "create-ci-key"}, token=world.master)
+    second = await CREATE.send(gql, {"name": "ci"}, token=world.master, key="create-ci-key")
     assert second.status == 200
     assert second.headers["idempotent-replayed"] == "true"
     replayed = second.data["masterKeyCreate"]
@@ -197,7 +187,7 @@ async def test_listing_shows_when_a_key_was_last_used(gql: GraphQL, world: World
 
 async def test_listing_filters_active_and_revoked(gql: GraphQL, world: World) -> None:
     payload = await create(gql, world.master, "old")
-    await gql.ok(REVOKE, {"id": payload["masterKey"]["id"]}, token=world.master)
+    await REVOKE.payload(gql, {"masterKeyId": payload["masterKey"]["id"]}, token=world.master)
     active = await gql.ok(LIST, {"active": True}, token=world.master)
     assert [e["node"]["name"] for e in active["masterKeys"]["edges"]] == ["test"]
     revoked = await gql.ok(LIST, {"active": False}, token=world.master)
@@ -223,9 +213,11 @@ async def test_revoked_key_gets_401(gql: GraphQL, world: World, db: Any) -> None
     payload = await create(gql, world.master, "doomed")
     key = payload["key"]
     await gql.ok("{ me { scope } }", token=key)
-    data = await gql.ok(REVOKE, {"id": payload["masterKey"]["id"]}, token=world.master)
-    assert data["masterKeyRevoke"]["userErrors"] == []
-    assert data["masterKeyRevoke"]["masterKey"]["active"] is False
+    revoked = await REVOKE.payload(
+        gql, {"masterKeyId": payload["masterKey"]["id"]}, token=world.master
+    )
+    assert revoked["userErrors"] == []
+    assert revoked["masterKey"]["active"] is False
     response = await gql("{ me { scope } }", token=key)
     assert response.status == 401
     assert response.codes == ["UNAUTHENTICATED"]
@@ -238,29 +230,29 @@ async def test_revoked_key_gets_401(gql: GraphQL, world: World, db: Any) -> None
 
 async def test_revoke_is_idempotent(gql: GraphQL, world: World, db: Any) -> None:
     target = (await create(gql, world.master, "twice"))["masterKey"]["id"]
-    first = await gql.ok(REVOKE, {"id": target}, token=world.master)
+    first = await REVOKE.payload(gql, {"masterKeyId": target}, token=world.master)
     after_first = await counts(db)
-    second = await gql.ok(REVOKE, {"id": target}, token=world.master)
-    assert second["masterKeyRevoke"]["userErrors"] == []
-    assert second["masterKeyRevoke"]["masterKey"] == first["masterKeyRevoke"]["masterKey"]
+    second = await REVOKE.payload(gql, {"masterKeyId": target}, token=world.master)
+    assert second["userErrors"] == []
+    assert second["masterKey"] == first["masterKey"]
     assert await counts(db) == after_first
 
 
 async def test_a_key_may_revoke_itself(gql: GraphQL, world: World, db: Any) -> None:
     own_id = await master_key_id(db, world.master)
-    data = await gql.ok(REVOKE, {"id": own_id}, token=world.master)
-    assert data["masterKeyRevoke"]["userErrors"] == []
+    revoked = await REVOKE.payload(gql, {"masterKeyId": own_id}, token=world.master)
+    assert revoked["userErrors"] == []
     assert (await gql("{ me { scope } }", token=world.master)).status == 401
 
 
 async def test_dry_run_revoke_keeps_the_key_working(gql: GraphQL, world: World, db: Any) -> None:
     payload = await create(gql, world.master, "kept")
     before = await counts(db)
-    data = await gql.ok(
-        REVOKE, {"id": payload["masterKey"]["id"], "dryRun": True}, token=world.master
+    revoked = await REVOKE.payload(
+        gql, {"masterKeyId": payload["masterKey"]["id"]}, token=world.master, dry_run=True
     )
-    assert data["masterKeyRevoke"]["userErrors"] == []
-    assert data["masterKeyRevoke"]["masterKey"]["active"] is False  # what would be
+    assert revoked["userErrors"] == []
+    assert revoked["masterKey"]["active"] is False  # what would be
     assert await counts(db) == before
     await gql.ok("{ me { scope } }", token=payload["key"])
 
@@ -273,8 +265,8 @@ async def test_revoke_with_a_bad_id_writes_nothing(
     gql: GraphQL, world: World, db: Any, bad_id: str
 ) -> None:
     before = await counts(db)
-    data = await gql.ok(REVOKE, {"id": bad_id}, token=world.master)
-    assert data["masterKeyRevoke"] == {
+    revoked = await REVOKE.payload(gql, {"masterKeyId": bad_id}, token=world.master)
+    assert revoked == {
         "userErrors": [{"field": ["input", "masterKeyId"], "code": "NOT_FOUND"}],
         "masterKey": None,
     }

@@ -13,7 +13,7 @@ from app.kit import clock
 from app.kit.crypto import token_hash
 from app.models import UserStatus
 from app.models.tables import LOGIN_SESSIONS, USERS
-from tests.helpers import DEFAULT_PASSWORD, Factory, GraphQL, Response, World, gid
+from tests.helpers import DEFAULT_PASSWORD, Factory, GraphQL, Mutation, Response, World, gid
 from tests.support import (
     CLIENT_ADDR,
     audit_events,
@@ -24,34 +24,20 @@ from tests.support import (
     session_row,
 )
 
-LOGIN = """
-mutation($email: String!, $password: String!, $dryRun: Boolean! = false) {
-  sessionCreate(input: {email: $email, password: $password}, dryRun: $dryRun) {
-    userErrors { field message code }
-    token
-    expiresAt
-    viewer { id email }
-    session { id kind readOnly clientAddr userAgent expiresAt revokedAt }
-  }
-}"""
-
-REVOKE = """
-mutation($id: ID, $dryRun: Boolean! = false) {
-  sessionRevoke(input: {sessionId: $id}, dryRun: $dryRun) {
-    userErrors { field code }
-    session { id revokedAt }
-  }
-}"""
+LOGIN = Mutation(
+    "sessionCreate",
+    "token expiresAt viewer { id email } "
+    "session { id kind readOnly clientAddr userAgent expiresAt revokedAt }",
+)
+REVOKE = Mutation("sessionRevoke", "session { id revokedAt }", user_errors="field code")
 
 ME = "{ me { user { email } } }"
 
 
 async def login(
-    gql: GraphQL, email: str, password: str = DEFAULT_PASSWORD, **variables: Any
+    gql: GraphQL, email: str, password: str = DEFAULT_PASSWORD, *, dry_run: bool = False
 ) -> dict[str, Any]:
-    data = await gql.ok(LOGIN, {"email": email, "password": password, **variables})
-    payload: dict[str, Any] = data["sessionCreate"]
-    return payload
+    return await LOGIN.payload(gql, {"email": email, "password": password}, dry_run=dry_run)
 
 
 def codes(payload: dict[str, Any]) -> list[str]:
@@ -106,8 +92,8 @@ async def test_login_records_last_seen_and_user_agent(
     gql: GraphQL, factory: Factory, db: Any
 ) -> None:
     await factory.user("ada@example.com")
-    response = await gql(
-        LOGIN,
+    response = await LOGIN.send(
+        gql,
         {"email": "ada@example.com", "password": DEFAULT_PASSWORD},
         headers={"User-Agent": "admiral-tests/1.0"},
     )
@@ -182,7 +168,7 @@ async def test_malformed_email_is_a_user_error(gql: GraphQL, db: Any, email: str
 async def test_dry_run_login_issues_nothing(gql: GraphQL, factory: Factory, db: Any) -> None:
     user = await factory.user("ada@example.com")
     before = await counts(db)
-    payload = await login(gql, "ada@example.com", dryRun=True)
+    payload = await login(gql, "ada@example.com", dry_run=True)
     assert payload["userErrors"] == []
     assert payload["token"] is None  # a dry run issues no secret
     assert payload["viewer"] == {"id": gid("usr", user), "email": "ada@example.com"}
@@ -338,9 +324,9 @@ async def test_failed_dry_run_logins_are_throttled_too(gql: GraphQL, factory: Fa
     # Otherwise `dryRun: true` would be an unthrottled password oracle.
     await factory.user("ada@example.com")
     for _ in range(5):
-        payload = await login(gql, "ada@example.com", "wrong password here", dryRun=True)
+        payload = await login(gql, "ada@example.com", "wrong password here", dry_run=True)
         assert codes(payload) == ["INVALID_CREDENTIALS"]
-    assert codes(await login(gql, "ada@example.com", dryRun=True)) == ["TOO_MANY_ATTEMPTS"]
+    assert codes(await login(gql, "ada@example.com", dry_run=True)) == ["TOO_MANY_ATTEMPTS"]
     assert codes(await login(gql, "ada@example.com")) == ["TOO_MANY_ATTEMPTS"]
 
 
@@ -435,8 +421,7 @@ async def test_revoke_own_session_by_default(gql: GraphQL, factory: Factory, db:
     user = await factory.user("ada@example.com")
     token = await factory.session_token(user)
     other_token = await factory.session_token(user)
-    data = await gql.ok(REVOKE, {"id": None}, token=token)
-    payload = data["sessionRevoke"]
+    payload = await REVOKE.payload(gql, {"sessionId": None}, token=token)
     assert payload["userErrors"] == []
     assert payload["session"]["id"] == await session_id(db, token)
     assert payload["session"]["revokedAt"] is not None
@@ -456,10 +441,10 @@ async def test_user_may_revoke_another_of_their_own_sessions(
     token = await factory.session_token(user)
     laptop = await factory.session_token(user)
     laptop_id = await session_id(db, laptop)
-    data = await gql.ok(REVOKE, {"id": laptop_id}, token=token)
-    assert data["sessionRevoke"]["userErrors"] == []
-    assert data["sessionRevoke"]["session"]["id"] == laptop_id
-    assert data["sessionRevoke"]["session"]["revokedAt"] is not None
+    revoked = await REVOKE.payload(gql, {"sessionId": laptop_id}, token=token)
+    assert revoked["userErrors"] == []
+    assert revoked["session"]["id"] == laptop_id
+    assert revoked["session"]["revokedAt"] is not None
     assert (await session_row(db, laptop)).revoked_at is not None
     await assert_unauthenticated(gql, laptop)
     await gql.ok(ME, token=token)
@@ -470,8 +455,8 @@ async def test_session_user_cannot_revoke_someone_elses_session(
 ) -> None:
     before = await counts(db)
     victim = await session_id(db, world.admin_token)
-    data = await gql.ok(REVOKE, {"id": victim}, token=world.owner_token)
-    assert data["sessionRevoke"] == {
+    revoked = await REVOKE.payload(gql, {"sessionId": victim}, token=world.owner_token)
+    assert revoked == {
         "userErrors": [{"field": ["input", "sessionId"], "code": "NOT_FOUND"}],
         "session": None,
     }
@@ -482,9 +467,9 @@ async def test_session_user_cannot_revoke_someone_elses_session(
 
 async def test_master_revokes_any_session(gql: GraphQL, world: World, db: Any) -> None:
     victim = await session_id(db, world.owner_token)
-    data = await gql.ok(REVOKE, {"id": victim}, token=world.master)
-    assert data["sessionRevoke"]["userErrors"] == []
-    assert data["sessionRevoke"]["session"]["id"] == victim
+    revoked = await REVOKE.payload(gql, {"sessionId": victim}, token=world.master)
+    assert revoked["userErrors"] == []
+    assert revoked["session"]["id"] == victim
     await assert_unauthenticated(gql, world.owner_token)
     event = (await audit_events(db))[-1]
     assert event.action == "session.revoke"
@@ -493,9 +478,9 @@ async def test_master_revokes_any_session(gql: GraphQL, world: World, db: Any) -
 
 async def test_staff_session_revokes_any_session(gql: GraphQL, world: World, db: Any) -> None:
     victim = await session_id(db, world.owner_token)
-    data = await gql.ok(REVOKE, {"id": victim}, token=world.staff_token)
-    assert data["sessionRevoke"]["userErrors"] == []
-    assert data["sessionRevoke"]["session"]["id"] == victim
+    revoked = await REVOKE.payload(gql, {"sessionId": victim}, token=world.staff_token)
+    assert revoked["userErrors"] == []
+    assert revoked["session"]["id"] == victim
     assert (await session_row(db, world.owner_token)).revoked_at is not None
     event = (await audit_events(db))[-1]
     assert (event.action, event.actor_id, event.target_id) == (
@@ -508,10 +493,8 @@ async def test_staff_session_revokes_any_session(gql: GraphQL, world: World, db:
 
 async def test_master_key_must_name_the_session(gql: GraphQL, world: World, db: Any) -> None:
     before = await counts(db)
-    data = await gql.ok(REVOKE, {"id": None}, token=world.master)
-    assert data["sessionRevoke"]["userErrors"] == [
-        {"field": ["input", "sessionId"], "code": "REQUIRED"}
-    ]
+    revoked = await REVOKE.payload(gql, {"sessionId": None}, token=world.master)
+    assert revoked["userErrors"] == [{"field": ["input", "sessionId"], "code": "REQUIRED"}]
     assert await counts(db) == before
 
 
@@ -523,27 +506,24 @@ async def test_revoke_with_a_bad_session_id(
     gql: GraphQL, world: World, db: Any, bad_id: str
 ) -> None:
     before = await counts(db)
-    data = await gql.ok(REVOKE, {"id": bad_id}, token=world.master)
-    assert data["sessionRevoke"]["userErrors"] == [
-        {"field": ["input", "sessionId"], "code": "NOT_FOUND"}
-    ]
+    revoked = await REVOKE.payload(gql, {"sessionId": bad_id}, token=world.master)
+    assert revoked["userErrors"] == [{"field": ["input", "sessionId"], "code": "NOT_FOUND"}]
     assert await counts(db) == before
 
 
 async def test_revoking_twice_acts_once(gql: GraphQL, world: World, db: Any) -> None:
     victim = await session_id(db, world.owner_token)
-    first = await gql.ok(REVOKE, {"id": victim}, token=world.master)
-    second = await gql.ok(REVOKE, {"id": victim}, token=world.master)
-    assert second["sessionRevoke"]["userErrors"] == []
-    assert second["sessionRevoke"]["session"] == first["sessionRevoke"]["session"]
+    first = await REVOKE.payload(gql, {"sessionId": victim}, token=world.master)
+    second = await REVOKE.payload(gql, {"sessionId": victim}, token=world.master)
+    assert second["userErrors"] == []
+    assert second["session"] == first["session"]
     revokes = [event for event in await audit_events(db) if event.action == "session.revoke"]
     assert len(revokes) == 1
 
 
 async def test_dry_run_revoke_leaves_the_session_alive(gql: GraphQL, world: World, db: Any) -> None:
     before = await counts(db)
-    data = await gql.ok(REVOKE, {"id": None, "dryRun": True}, token=world.owner_token)
-    payload = data["sessionRevoke"]
+    payload = await REVOKE.payload(gql, {"sessionId": None}, token=world.owner_token, dry_run=True)
     assert payload["userErrors"] == []
     assert payload["session"]["revokedAt"] is not None  # what would happen
     assert await counts(db) == before
@@ -561,8 +541,8 @@ async def test_impersonation_revoke_is_audited_with_the_impersonator(
     gql: GraphQL, world: World, factory: Factory, db: Any
 ) -> None:
     token = await factory.session_token(world.owner, impersonator=world.staff, read_only=False)
-    data = await gql.ok(REVOKE, {"id": None}, token=token)
-    assert data["sessionRevoke"]["userErrors"] == []
+    revoked = await REVOKE.payload(gql, {"sessionId": None}, token=token)
+    assert revoked["userErrors"] == []
     event = (await audit_events(db))[-1]
     assert event.action == "session.revoke"
     assert event.actor_type == "USER"
@@ -575,13 +555,9 @@ async def test_anonymous_login_key_is_not_replayed(gql: GraphQL, factory: Factor
     # Anonymous callers have no key space of their own, and a replay could not return the
     # token (secrets are never stored): each login issues its own session.
     await factory.user("ada@example.com")
-    query = """
-    mutation($key: String) {
-      sessionCreate(input: {email: "ada@example.com", password: "correct horse battery staple"},
-                    idempotencyKey: $key) { token }
-    }"""
-    first = await gql(query, {"key": "login-1"})
-    second = await gql(query, {"key": "login-1"})
+    credentials = {"email": "ada@example.com", "password": DEFAULT_PASSWORD}
+    first = await LOGIN.send(gql, credentials, key="login-1")
+    second = await LOGIN.send(gql, credentials, key="login-1")
     assert "idempotent-replayed" not in second.headers
     tokens = {first.data["sessionCreate"]["token"], second.data["sessionCreate"]["token"]}
     assert len(tokens) == 2

@@ -1,4 +1,4 @@
-"""Helpers of the customers tests: mutation documents, rows written directly, table counts."""
+"""Helpers of the customers tests: rows written directly, table counts, audit events."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from app.models.tables import (
     MEMBERSHIPS,
     PROJECTS,
 )
-from tests.helpers import GraphQL, Response
 from tests.support import rows
 
 TABLES = {
@@ -99,68 +98,3 @@ async def invitation(
     )
     await add(db, row)
     return Issued(row, token)
-
-
-def document(operation: str, select: str, *, with_input: bool = True) -> str:
-    """A mutation with the standard arguments, asking for `userErrors` and `select`."""
-    declared = "$dryRun: Boolean!, $key: String"
-    passed = "dryRun: $dryRun, idempotencyKey: $key"
-    if with_input:
-        declared = f"$input: {operation[0].upper()}{operation[1:]}Input!, {declared}"
-        passed = f"input: $input, {passed}"
-    return (
-        f"mutation({declared}) {{ {operation}({passed}) "
-        f"{{ userErrors {{ field message code }} {select} }} }}"
-    )
-
-
-async def mutate(
-    gql: GraphQL,
-    operation: str,
-    input: dict[str, Any] | None,
-    *,
-    token: str | None,
-    select: str = "",
-    dry_run: bool = False,
-    key: str | None = None,
-) -> Response:
-    variables: dict[str, Any] = {"dryRun": dry_run, "key": key}
-    if input is not None:
-        variables["input"] = input
-    query = document(operation, select, with_input=input is not None)
-    return await gql(query, variables, token=token)
-
-
-async def ok(
-    gql: GraphQL,
-    operation: str,
-    input: dict[str, Any] | None,
-    *,
-    token: str | None,
-    select: str = "",
-    **options: Any,
-) -> dict[str, Any]:
-    """The payload of a mutation that must succeed."""
-    response = await mutate(gql, operation, input, token=token, select=select, **options)
-    assert response.status == 200, response.body
-    assert not response.errors, response.errors
-    payload: dict[str, Any] = response.data[operation]
-    assert payload["userErrors"] == [], payload["userErrors"]
-    return payload
-
-
-async def refused(
-    gql: GraphQL,
-    operation: str,
-    input: dict[str, Any] | None,
-    *,
-    token: str | None,
-    select: str = "",
-) -> list[tuple[str, list[str] | None]]:
-    """The (code, field) of each user error of a mutation that must fail as a user error."""
-    response = await mutate(gql, operation, input, token=token, select=select)
-    assert response.status == 200, response.body
-    assert not response.errors, response.errors
-    errors = response.data[operation]["userErrors"]
-    assert errors, response.data
-    return [(error["code"], error["field"]) for error in errors]

@@ -10,11 +10,13 @@ from app.kit.ids import decode
 from app.models import Customer, CustomerStatus
 from app.models.tables import CUSTOMER_NOTES
 from tests.customers import support
-from tests.customers.support import ok, refused
-from tests.helpers import Factory, GraphQL, World, gid
+from tests.helpers import Factory, GraphQL, Mutation, World, gid
 from tests.support import rows
 
-CREATE_SELECT = "customer { id slug name billingEmail status plan { code } }"
+CUSTOMER_CREATE = Mutation(
+    "customerCreate", "customer { id slug name billingEmail status plan { code } }"
+)
+CUSTOMER_UPDATE = Mutation("customerUpdate")
 
 
 def create_input(**overrides: str) -> dict[str, str]:
@@ -26,12 +28,8 @@ def create_input(**overrides: str) -> dict[str, str]:
 
 
 async def test_create_normalizes_and_audits(gql: GraphQL, world: World, db: Database) -> None:
-    payload = await ok(
-        gql,
-        "customerCreate",
-        create_input(slug=" ACME ", planCode="pro"),
-        token=world.master,
-        select=CREATE_SELECT,
+    payload = await CUSTOMER_CREATE.ok(
+        gql, create_input(slug=" ACME ", planCode="pro"), token=world.master
     )
     customer = payload["customer"]
     assert customer["slug"] == "acme"
@@ -45,9 +43,7 @@ async def test_create_normalizes_and_audits(gql: GraphQL, world: World, db: Data
 
 
 async def test_create_without_a_plan(gql: GraphQL, world: World) -> None:
-    payload = await ok(
-        gql, "customerCreate", create_input(), token=world.master, select=CREATE_SELECT
-    )
+    payload = await CUSTOMER_CREATE.ok(gql, create_input(), token=world.master)
     assert payload["customer"]["plan"] is None
 
 
@@ -72,7 +68,7 @@ async def test_create_refusals_write_nothing(
     gql: GraphQL, world: World, db: Database, overrides: dict[str, str], errors: list[object]
 ) -> None:
     before = await support.counts(db)
-    found = await refused(gql, "customerCreate", create_input(**overrides), token=world.master)
+    found = await CUSTOMER_CREATE.refused(gql, create_input(**overrides), token=world.master)
     assert found == errors
     assert await support.counts(db) == before
 
@@ -83,12 +79,10 @@ async def test_create_refusals_write_nothing(
 async def test_session_admin_updates_name_and_billing_email(
     gql: GraphQL, world: World, db: Database
 ) -> None:
-    payload = await ok(
+    payload = await Mutation("customerUpdate", "customer { name billingEmail slug }").ok(
         gql,
-        "customerUpdate",
         {"customerId": gid("cus", world.own), "name": "Own Inc", "billingEmail": "AP@own.test"},
         token=world.admin_token,
-        select="customer { name billingEmail slug }",
     )
     assert payload["customer"] == {
         "name": "Own Inc",
@@ -113,9 +107,8 @@ async def test_session_admin_may_not_change_slug_or_plan(
     gql: GraphQL, world: World, db: Database, field: str, value: str
 ) -> None:
     before = await support.counts(db)
-    found = await refused(
+    found = await CUSTOMER_UPDATE.refused(
         gql,
-        "customerUpdate",
         {"customerId": gid("cus", world.own), "name": "Own Inc", field: value},
         token=world.owner_token,
     )
@@ -127,12 +120,10 @@ async def test_master_changes_slug_and_plan_and_the_plan_change_is_audited(
     gql: GraphQL, world: World, factory: Factory, db: Database
 ) -> None:
     await factory.plan("enterprise")
-    payload = await ok(
+    payload = await Mutation("customerUpdate", "customer { slug plan { code } }").ok(
         gql,
-        "customerUpdate",
         {"customerId": gid("cus", world.own), "slug": "own-renamed", "planCode": "enterprise"},
         token=world.master,
-        select="customer { slug plan { code } }",
     )
     assert payload["customer"] == {"slug": "own-renamed", "plan": {"code": "enterprise"}}
     [event] = await support.events(db, "customer.update")
@@ -153,8 +144,8 @@ async def test_master_changes_slug_and_plan_and_the_plan_change_is_audited(
 async def test_update_refusals(
     gql: GraphQL, world: World, change: dict[str, str], error: tuple[str, list[str]]
 ) -> None:
-    found = await refused(
-        gql, "customerUpdate", {"customerId": gid("cus", world.own), **change}, token=world.master
+    found = await CUSTOMER_UPDATE.refused(
+        gql, {"customerId": gid("cus", world.own), **change}, token=world.master
     )
     assert found == [error]
 
@@ -163,8 +154,8 @@ async def test_update_of_an_unknown_or_malformed_id_is_not_found(
     gql: GraphQL, world: World
 ) -> None:
     for customer_id in ("cus_00000000000000000000000000", "usr_nonsense"):
-        found = await refused(
-            gql, "customerUpdate", {"customerId": customer_id, "name": "X"}, token=world.master
+        found = await CUSTOMER_UPDATE.refused(
+            gql, {"customerId": customer_id, "name": "X"}, token=world.master
         )
         assert found == [("NOT_FOUND", ["input", "customerId"])]
 
@@ -172,11 +163,8 @@ async def test_update_of_an_unknown_or_malformed_id_is_not_found(
 async def test_an_update_changing_nothing_writes_no_event(
     gql: GraphQL, world: World, db: Database
 ) -> None:
-    await ok(
-        gql,
-        "customerUpdate",
-        {"customerId": gid("cus", world.own), "name": world.own.name},
-        token=world.owner_token,
+    await CUSTOMER_UPDATE.ok(
+        gql, {"customerId": gid("cus", world.own), "name": world.own.name}, token=world.owner_token
     )
     assert await support.events(db, "customer.update") == []
 
@@ -184,18 +172,18 @@ async def test_an_update_changing_nothing_writes_no_event(
 # ---------------------------------------------------------------- deactivate / reactivate
 
 DEACTIVATE_SELECT = "customer { status deactivatedAt deactivationReason }"
+CUSTOMER_DEACTIVATE = Mutation("customerDeactivate", DEACTIVATE_SELECT)
+CUSTOMER_REACTIVATE = Mutation("customerReactivate", DEACTIVATE_SELECT)
 
 
 async def test_deactivation_keeps_everything_and_ends_the_admins_access(
     gql: GraphQL, world: World, db: Database
 ) -> None:
     before = await support.counts(db)
-    payload = await ok(
+    payload = await CUSTOMER_DEACTIVATE.ok(
         gql,
-        "customerDeactivate",
         {"customerId": gid("cus", world.own), "reason": "Asked to close the account"},
         token=world.master,
-        select=DEACTIVATE_SELECT,
     )
     assert payload["customer"]["status"] == "DEACTIVATED"
     assert payload["customer"]["deactivationReason"] == "Asked to close the account"
@@ -203,11 +191,8 @@ async def test_deactivation_keeps_everything_and_ends_the_admins_access(
     assert after == {**before, "audit_events": before["audit_events"] + 1}  # nothing destroyed
     listed = await gql.ok("{ customers { totalCount } }", token=world.owner_token)
     assert listed["customers"]["totalCount"] == 0
-    found = await refused(
-        gql,
-        "customerUpdate",
-        {"customerId": gid("cus", world.own), "name": "Still mine?"},
-        token=world.owner_token,
+    found = await CUSTOMER_UPDATE.refused(
+        gql, {"customerId": gid("cus", world.own), "name": "Still mine?"}, token=world.owner_token
     )
     assert found == [("NOT_FOUND", ["input", "customerId"])]
 
@@ -218,23 +203,16 @@ async def test_deactivation_keeps_everything_and_ends_the_admins_access(
 async def test_deactivation_needs_a_reason(
     gql: GraphQL, world: World, reason: str, code: str
 ) -> None:
-    found = await refused(
-        gql,
-        "customerDeactivate",
-        {"customerId": gid("cus", world.own), "reason": reason},
-        token=world.master,
+    found = await CUSTOMER_DEACTIVATE.refused(
+        gql, {"customerId": gid("cus", world.own), "reason": reason}, token=world.master
     )
     assert found == [(code, ["input", "reason"])]
 
 
 async def test_a_reason_of_500_characters_is_kept(gql: GraphQL, world: World) -> None:
     own = gid("cus", world.own)
-    payload = await ok(
-        gql,
-        "customerDeactivate",
-        {"customerId": own, "reason": "r" * 500},
-        token=world.master,
-        select="customer { deactivationReason }",
+    payload = await CUSTOMER_DEACTIVATE.ok(
+        gql, {"customerId": own, "reason": "r" * 500}, token=world.master
     )
     assert payload["customer"]["deactivationReason"] == "r" * 500
     data = await gql.ok(
@@ -249,11 +227,8 @@ async def test_deactivating_twice_is_an_invalid_state(
     gql: GraphQL, world: World, factory: Factory
 ) -> None:
     dormant = await factory.customer("dormant", status=CustomerStatus.DEACTIVATED)
-    found = await refused(
-        gql,
-        "customerDeactivate",
-        {"customerId": gid("cus", dormant), "reason": "Again"},
-        token=world.master,
+    found = await CUSTOMER_DEACTIVATE.refused(
+        gql, {"customerId": gid("cus", dormant), "reason": "Again"}, token=world.master
     )
     assert found == [("INVALID_STATE", ["input", "customerId"])]
 
@@ -262,14 +237,8 @@ async def test_reactivation_restores_the_admins_access(
     gql: GraphQL, world: World, db: Database
 ) -> None:
     own = {"customerId": gid("cus", world.own)}
-    await ok(gql, "customerDeactivate", {**own, "reason": "Unpaid"}, token=world.master)
-    payload = await ok(
-        gql,
-        "customerReactivate",
-        {**own, "reason": "Paid up"},
-        token=world.master,
-        select=DEACTIVATE_SELECT,
-    )
+    await CUSTOMER_DEACTIVATE.ok(gql, {**own, "reason": "Unpaid"}, token=world.master)
+    payload = await CUSTOMER_REACTIVATE.ok(gql, {**own, "reason": "Paid up"}, token=world.master)
     assert payload["customer"] == {
         "status": "ACTIVE",
         "deactivatedAt": None,
@@ -285,14 +254,15 @@ async def test_reactivation_restores_the_admins_access(
 async def test_reactivating_an_active_customer_is_an_invalid_state(
     gql: GraphQL, world: World
 ) -> None:
-    found = await refused(
-        gql, "customerReactivate", {"customerId": gid("cus", world.own)}, token=world.master
+    found = await CUSTOMER_REACTIVATE.refused(
+        gql, {"customerId": gid("cus", world.own)}, token=world.master
     )
     assert found == [("INVALID_STATE", ["input", "customerId"])]
 
 
 # ---------------------------------------------------------------- notes
 
+CUSTOMER_NOTE_CREATE = Mutation("customerNoteCreate", "customerNote { id body authorId }")
 NOTES_QUERY = (
     "query($id: ID!) { customer(id: $id) { notes { totalCount nodes { body authorId } } } }"
 )
@@ -300,12 +270,8 @@ NOTES_QUERY = (
 
 async def test_master_writes_and_reads_notes(gql: GraphQL, world: World, db: Database) -> None:
     own = gid("cus", world.own)
-    payload = await ok(
-        gql,
-        "customerNoteCreate",
-        {"customerId": own, "body": "  Prefers email.  "},
-        token=world.staff_token,
-        select="customerNote { id body authorId }",
+    payload = await CUSTOMER_NOTE_CREATE.ok(
+        gql, {"customerId": own, "body": "  Prefers email.  "}, token=world.staff_token
     )
     assert payload["customerNote"]["body"] == "Prefers email."
     assert payload["customerNote"]["authorId"] == gid("usr", world.staff)
@@ -328,11 +294,8 @@ async def test_a_session_admin_cannot_read_notes(gql: GraphQL, world: World) -> 
     ("body", "code"), [(" ", "REQUIRED"), ("x" * 5001, "TOO_LONG")], ids=["blank", "too-long"]
 )
 async def test_note_body_is_checked(gql: GraphQL, world: World, body: str, code: str) -> None:
-    found = await refused(
-        gql,
-        "customerNoteCreate",
-        {"customerId": gid("cus", world.own), "body": body},
-        token=world.master,
+    found = await CUSTOMER_NOTE_CREATE.refused(
+        gql, {"customerId": gid("cus", world.own), "body": body}, token=world.master
     )
     assert found == [(code, ["input", "body"])]
 
@@ -342,12 +305,8 @@ async def test_a_note_of_exactly_5000_characters_is_kept(
 ) -> None:
     body = "".join(chr(ord("a") + n % 26) for n in range(5000))  # a cut shows at any length
     own = gid("cus", world.own)
-    payload = await ok(
-        gql,
-        "customerNoteCreate",
-        {"customerId": own, "body": body},
-        token=world.master,
-        select="customerNote { body }",
+    payload = await CUSTOMER_NOTE_CREATE.ok(
+        gql, {"customerId": own, "body": body}, token=world.master
     )
     assert payload["customerNote"]["body"] == body
     data = await gql.ok(NOTES_QUERY, {"id": own}, token=world.master)
@@ -423,11 +382,8 @@ async def test_customers_filters(gql: GraphQL, world: World, factory: Factory) -
 async def test_session_admins_see_audit_events_of_their_customer(
     gql: GraphQL, world: World
 ) -> None:
-    await ok(
-        gql,
-        "customerUpdate",
-        {"customerId": gid("cus", world.own), "name": "Own Inc"},
-        token=world.admin_token,
+    await CUSTOMER_UPDATE.ok(
+        gql, {"customerId": gid("cus", world.own), "name": "Own Inc"}, token=world.admin_token
     )
     query = '{ auditEvents(filter: {action: "customer.update"}) { totalCount } }'
     assert (await gql.ok(query, token=world.owner_token))["auditEvents"]["totalCount"] == 1
@@ -436,8 +392,6 @@ async def test_session_admins_see_audit_events_of_their_customer(
 
 
 async def test_created_customer_row_is_stored(gql: GraphQL, world: World, factory: Factory) -> None:
-    payload = await ok(
-        gql, "customerCreate", create_input(), token=world.master, select="customer { id }"
-    )
+    payload = await CUSTOMER_CREATE.ok(gql, create_input(), token=world.master)
     stored = await factory.get(Customer, decode(payload["customer"]["id"], "cus"))
     assert stored.billing_email == "billing@acme.test"

@@ -17,12 +17,17 @@ from app.models import CustomerStatus, MemberRole
 from app.models.tables import INVITATIONS, MEMBERSHIPS
 from app.settings import Settings
 from tests.customers import support
-from tests.customers.support import ok, refused
-from tests.helpers import Factory, GraphQL, World, gid
+from tests.helpers import Factory, GraphQL, Mutation, World, gid
 from tests.support import rows
 
-CREATE = "invitation { id email role status expiresAt invitedBy customer { slug } } acceptUrl"
-ACCEPT = "membership { id role } invitation { status acceptedAt } customerId role"
+INVITATION_CREATE = Mutation(
+    "invitationCreate",
+    "invitation { id email role status expiresAt invitedBy customer { slug } } acceptUrl",
+)
+INVITATION_REVOKE = Mutation("invitationRevoke", "invitation { status revokedAt }")
+INVITATION_ACCEPT = Mutation(
+    "invitationAccept", "membership { id role } invitation { status acceptedAt } customerId role"
+)
 
 
 def invite(world: World, email: str = "new@own.test", role: str = "MEMBER") -> dict[str, Any]:
@@ -43,12 +48,8 @@ async def memberships_of(db: Database, user: Any) -> list[Any]:
 async def test_create_shows_the_link_once_and_stores_only_its_hash(
     gql: GraphQL, world: World, db: Database, settings: Settings
 ) -> None:
-    payload = await ok(
-        gql,
-        "invitationCreate",
-        invite(world, " New@OWN.test "),
-        token=world.admin_token,
-        select=CREATE,
+    payload = await INVITATION_CREATE.ok(
+        gql, invite(world, " New@OWN.test "), token=world.admin_token
     )
     invitation, url = payload["invitation"], payload["acceptUrl"]
     assert url.startswith(f"{settings.public_url}/invitations/accept?token=")
@@ -68,9 +69,9 @@ async def test_create_shows_the_link_once_and_stores_only_its_hash(
 
 
 async def test_a_second_pending_invitation_is_a_conflict(gql: GraphQL, world: World) -> None:
-    await ok(gql, "invitationCreate", invite(world), token=world.owner_token)
-    found = await refused(
-        gql, "invitationCreate", invite(world, "NEW@own.test"), token=world.owner_token
+    await INVITATION_CREATE.ok(gql, invite(world), token=world.owner_token)
+    found = await INVITATION_CREATE.refused(
+        gql, invite(world, "NEW@own.test"), token=world.owner_token
     )
     assert found == [("CONFLICT", ["input", "email"])]
 
@@ -79,9 +80,7 @@ async def test_a_new_invitation_may_follow_a_revoked_one(
     gql: GraphQL, world: World, db: Database
 ) -> None:
     revoked = await support.invitation(db, world.own, "new@own.test", revoked=True)
-    payload = await ok(
-        gql, "invitationCreate", invite(world), token=world.owner_token, select=CREATE
-    )
+    payload = await INVITATION_CREATE.ok(gql, invite(world), token=world.owner_token)
     assert payload["invitation"]["email"] == "new@own.test"
     assert payload["invitation"]["status"] == "PENDING"
     stored = await rows(db, sa.select(INVITATIONS).order_by(INVITATIONS.c.created_at))
@@ -92,32 +91,31 @@ async def test_a_new_invitation_may_follow_a_revoked_one(
 
 
 async def test_inviting_a_member_is_a_conflict(gql: GraphQL, world: World) -> None:
-    found = await refused(
-        gql, "invitationCreate", invite(world, "member@own.test"), token=world.owner_token
+    found = await INVITATION_CREATE.refused(
+        gql, invite(world, "member@own.test"), token=world.owner_token
     )
     assert found == [("CONFLICT", ["input", "email"])]
 
 
 async def test_inviting_a_bad_email_is_invalid(gql: GraphQL, world: World) -> None:
-    found = await refused(gql, "invitationCreate", invite(world, "nope"), token=world.owner_token)
+    found = await INVITATION_CREATE.refused(gql, invite(world, "nope"), token=world.owner_token)
     assert found == [("INVALID", ["input", "email"])]
 
 
 async def test_only_an_owner_invites_an_owner(gql: GraphQL, world: World) -> None:
     owner_invite = invite(world, role="OWNER")
-    assert await refused(gql, "invitationCreate", owner_invite, token=world.admin_token) == [
+    assert await INVITATION_CREATE.refused(gql, owner_invite, token=world.admin_token) == [
         ("FORBIDDEN", ["input", "role"])
     ]
-    await ok(gql, "invitationCreate", owner_invite, token=world.owner_token)
+    await INVITATION_CREATE.ok(gql, owner_invite, token=world.owner_token)
 
 
 async def test_a_deactivated_customer_takes_no_invitations(
     gql: GraphQL, world: World, factory: Factory
 ) -> None:
     dormant = await factory.customer("dormant", status=CustomerStatus.DEACTIVATED)
-    found = await refused(
+    found = await INVITATION_CREATE.refused(
         gql,
-        "invitationCreate",
         {"customerId": gid("cus", dormant), "email": "a@b.test", "role": "MEMBER"},
         token=world.master,
     )
@@ -129,12 +127,8 @@ async def test_a_deactivated_customer_takes_no_invitations(
 
 async def test_revoke_a_pending_invitation(gql: GraphQL, world: World, db: Database) -> None:
     issued = await support.invitation(db, world.own, "new@own.test")
-    payload = await ok(
-        gql,
-        "invitationRevoke",
-        {"invitationId": gid("inv", issued.invitation)},
-        token=world.admin_token,
-        select="invitation { status revokedAt }",
+    payload = await INVITATION_REVOKE.ok(
+        gql, {"invitationId": gid("inv", issued.invitation)}, token=world.admin_token
     )
     assert payload["invitation"]["status"] == "REVOKED"
     assert payload["invitation"]["revokedAt"] is not None
@@ -155,11 +149,8 @@ async def test_only_a_pending_invitation_can_be_revoked(
     )
     shift = timedelta(days=8) if state == "expired" else timedelta(0)
     with clock.travel(shift):
-        found = await refused(
-            gql,
-            "invitationRevoke",
-            {"invitationId": gid("inv", issued.invitation)},
-            token=world.master,
+        found = await INVITATION_REVOKE.refused(
+            gql, {"invitationId": gid("inv", issued.invitation)}, token=world.master
         )
     assert found == [("INVALID_STATE", ["input", "invitationId"])]
 
@@ -168,11 +159,8 @@ async def test_revoke_another_customers_invitation_is_not_found(
     gql: GraphQL, world: World, db: Database
 ) -> None:
     issued = await support.invitation(db, world.other, "new@other.test")
-    found = await refused(
-        gql,
-        "invitationRevoke",
-        {"invitationId": gid("inv", issued.invitation)},
-        token=world.owner_token,
+    found = await INVITATION_REVOKE.refused(
+        gql, {"invitationId": gid("inv", issued.invitation)}, token=world.owner_token
     )
     assert found == [("NOT_FOUND", ["input", "invitationId"])]
 
@@ -183,24 +171,20 @@ async def test_revoke_another_customers_invitation_is_not_found(
 async def test_accept_creates_the_membership_once(
     gql: GraphQL, world: World, factory: Factory, db: Database
 ) -> None:
-    created = await ok(
-        gql,
-        "invitationCreate",
-        invite(world, "New@Own.test", "ADMIN"),
-        token=world.owner_token,
-        select=CREATE,
+    created = await INVITATION_CREATE.ok(
+        gql, invite(world, "New@Own.test", "ADMIN"), token=world.owner_token
     )
     token = token_of(created["acceptUrl"])
     invitee = await factory.user("new@own.test")
     session = await factory.session_token(invitee)  # a user with no customers yet
-    accepted = await ok(gql, "invitationAccept", {"token": token}, token=session, select=ACCEPT)
+    accepted = await INVITATION_ACCEPT.ok(gql, {"token": token}, token=session)
     assert accepted["membership"]["role"] == "ADMIN"
     assert accepted["invitation"]["status"] == "ACCEPTED"
     assert (accepted["customerId"], accepted["role"]) == (gid("cus", world.own), "ADMIN")
     [event] = await support.events(db, "invitation.accept")
     assert event.customer_id == world.own.id
 
-    again = await ok(gql, "invitationAccept", {"token": token}, token=session, select=ACCEPT)
+    again = await INVITATION_ACCEPT.ok(gql, {"token": token}, token=session)
     assert again["membership"]["id"] == accepted["membership"]["id"]
     assert len(await memberships_of(db, invitee)) == 1
     assert len(await support.events(db, "invitation.accept")) == 1
@@ -214,13 +198,13 @@ async def test_a_used_link_is_refused_to_anyone_else(
 ) -> None:
     issued = await support.invitation(db, world.own, "member@own.test", accepted_by=world.member)
     other = await factory.session_token(await factory.user("someone@else.test"))
-    found = await refused(gql, "invitationAccept", {"token": issued.token}, token=other)
+    found = await INVITATION_ACCEPT.refused(gql, {"token": issued.token}, token=other)
     assert found == [("TOKEN_USED", ["input", "token"])]
 
 
 @pytest.mark.parametrize("token", ["admv_unknown", "not-even-a-token", ""])
 async def test_an_unknown_token_is_invalid(gql: GraphQL, world: World, token: str) -> None:
-    found = await refused(gql, "invitationAccept", {"token": token}, token=world.member_token)
+    found = await INVITATION_ACCEPT.refused(gql, {"token": token}, token=world.member_token)
     assert found == [("TOKEN_INVALID", ["input", "token"])]
 
 
@@ -229,11 +213,8 @@ async def test_a_revoked_link_is_invalid(
 ) -> None:
     invitee = await factory.user("new@own.test")
     issued = await support.invitation(db, world.own, "new@own.test", revoked=True)
-    found = await refused(
-        gql,
-        "invitationAccept",
-        {"token": issued.token},
-        token=await factory.session_token(invitee),
+    found = await INVITATION_ACCEPT.refused(
+        gql, {"token": issued.token}, token=await factory.session_token(invitee)
     )
     assert found == [("TOKEN_INVALID", ["input", "token"])]
 
@@ -245,7 +226,7 @@ async def test_an_expired_link_is_refused(
     issued = await support.invitation(db, world.own, "new@own.test")
     with clock.travel(timedelta(days=8)):
         session = await factory.session_token(invitee)
-        found = await refused(gql, "invitationAccept", {"token": issued.token}, token=session)
+        found = await INVITATION_ACCEPT.refused(gql, {"token": issued.token}, token=session)
         listed = await gql.ok(
             "{ invitations(filter: {status: EXPIRED}) { nodes { email status } } }",
             token=world.master,
@@ -260,9 +241,7 @@ async def test_the_link_is_for_the_invited_email_only(
 ) -> None:
     issued = await support.invitation(db, world.own, "someone@else.test")
     before = await support.counts(db)
-    found = await refused(
-        gql, "invitationAccept", {"token": issued.token}, token=world.member_token
-    )
+    found = await INVITATION_ACCEPT.refused(gql, {"token": issued.token}, token=world.member_token)
     assert found == [("FORBIDDEN", ["input", "token"])]
     assert await support.counts(db) == before
 
@@ -273,18 +252,15 @@ async def test_a_deactivated_customer_cannot_be_joined(
     dormant = await factory.customer("dormant", status=CustomerStatus.DEACTIVATED)
     invitee = await factory.user("new@own.test")
     issued = await support.invitation(db, dormant, "new@own.test")
-    found = await refused(
-        gql,
-        "invitationAccept",
-        {"token": issued.token},
-        token=await factory.session_token(invitee),
+    found = await INVITATION_ACCEPT.refused(
+        gql, {"token": issued.token}, token=await factory.session_token(invitee)
     )
     assert found == [("INVALID_STATE", ["input", "token"])]
 
 
 async def test_a_master_key_is_nobody_to_add(gql: GraphQL, world: World, db: Database) -> None:
     issued = await support.invitation(db, world.own, "new@own.test")
-    found = await refused(gql, "invitationAccept", {"token": issued.token}, token=world.master)
+    found = await INVITATION_ACCEPT.refused(gql, {"token": issued.token}, token=world.master)
     assert found == [("FORBIDDEN", ["input", "token"])]
 
 
@@ -292,9 +268,7 @@ async def test_accepting_as_an_existing_member_keeps_one_row(
     gql: GraphQL, world: World, db: Database
 ) -> None:
     issued = await support.invitation(db, world.own, "member@own.test", MemberRole.ADMIN)
-    payload = await ok(
-        gql, "invitationAccept", {"token": issued.token}, token=world.member_token, select=ACCEPT
-    )
+    payload = await INVITATION_ACCEPT.ok(gql, {"token": issued.token}, token=world.member_token)
     assert payload["role"] == "MEMBER"  # the membership they already had is kept as it is
     assert len(await memberships_of(db, world.member)) == 1
 
@@ -306,17 +280,11 @@ async def test_accept_dry_run_and_replay(
     session = await factory.session_token(invitee)
     issued = await support.invitation(db, world.own, "new@own.test")
     before = await support.counts(db)
-    dry = await ok(
-        gql, "invitationAccept", {"token": issued.token}, token=session, select=ACCEPT, dry_run=True
-    )
+    dry = await INVITATION_ACCEPT.ok(gql, {"token": issued.token}, token=session, dry_run=True)
     assert dry["role"] == "MEMBER"
     assert await support.counts(db) == before
-    first = await support.mutate(
-        gql, "invitationAccept", {"token": issued.token}, token=session, select=ACCEPT, key="a"
-    )
-    again = await support.mutate(
-        gql, "invitationAccept", {"token": issued.token}, token=session, select=ACCEPT, key="a"
-    )
+    first = await INVITATION_ACCEPT.send(gql, {"token": issued.token}, token=session, key="a")
+    again = await INVITATION_ACCEPT.send(gql, {"token": issued.token}, token=session, key="a")
     assert again.headers.get("idempotent-replayed") == "true"
     for name in ("customerId", "role", "userErrors"):
         assert again.data["invitationAccept"][name] == first.data["invitationAccept"][name]
@@ -325,10 +293,10 @@ async def test_accept_dry_run_and_replay(
 
 async def test_accept_permissions(gql: GraphQL, world: World, db: Database) -> None:
     issued = await support.invitation(db, world.own, "owner@own.test")
-    anonymous = await support.mutate(gql, "invitationAccept", {"token": issued.token}, token=None)
+    anonymous = await INVITATION_ACCEPT.send(gql, {"token": issued.token}, token=None)
     assert anonymous.status == 401
-    read_only = await support.mutate(
-        gql, "invitationAccept", {"token": issued.token}, token=world.read_only_token
+    read_only = await INVITATION_ACCEPT.send(
+        gql, {"token": issued.token}, token=world.read_only_token
     )
     assert read_only.codes == ["READ_ONLY_SESSION"]
 

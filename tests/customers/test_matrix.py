@@ -16,7 +16,7 @@ import pytest
 from app.db import Database
 from app.models import CustomerStatus, MemberRole
 from tests.customers import support
-from tests.helpers import Factory, GraphQL, World, gid
+from tests.helpers import Factory, GraphQL, Mutation, World, gid
 
 OK = "ok"
 NOT_FOUND = "NOT_FOUND"
@@ -66,66 +66,89 @@ async def setup(world: World, factory: Factory, db: Database) -> Setup:
 
 @dataclass(frozen=True)
 class Case:
-    select: str
+    mutation: Mutation
     input: Callable[[dict[str, str]], dict[str, Any] | None]
     master_only: bool = False
 
 
 CASES: dict[str, Case] = {
-    "customerCreate": Case(
-        "customer { slug plan { code } }",
-        lambda ids: {
-            "slug": "new-co",
-            "name": "New Co",
-            "billingEmail": "billing@new.test",
-            "planCode": "pro",
-        },
-        master_only=True,
-    ),
-    "customerUpdate": Case(
-        "customer { name billingEmail }",
-        lambda ids: {"customerId": ids["own"], "name": "Own Renamed", "billingEmail": "a@own.test"},
-    ),
-    "customerDeactivate": Case(
-        "customer { status }",
-        lambda ids: {"customerId": ids["own"], "reason": "Churned"},
-        master_only=True,
-    ),
-    "customerReactivate": Case(
-        "customer { status }", lambda ids: {"customerId": ids["dormant"]}, master_only=True
-    ),
-    "customerNoteCreate": Case(
-        "customerNote { body }",
-        lambda ids: {"customerId": ids["own"], "body": "Called them."},
-        master_only=True,
-    ),
-    "memberAdd": Case(
-        "membership { role user { email } }",
-        lambda ids: {"customerId": ids["own"], "email": "colleague@sister.test", "role": "MEMBER"},
-    ),
-    "memberRoleUpdate": Case(
-        "membership { role }",
-        lambda ids: {"customerId": ids["own"], "userId": ids["member"], "role": "ADMIN"},
-    ),
-    "memberRemove": Case(
-        "removedMembershipId customer { slug }",
-        lambda ids: {"customerId": ids["own"], "userId": ids["member"]},
-    ),
-    "membersBackfill": Case("created promoted skipped", lambda ids: None, master_only=True),
-    "invitationCreate": Case(
-        "invitation { email status } acceptUrl",
-        lambda ids: {"customerId": ids["own"], "email": "invitee@new.test", "role": "MEMBER"},
-    ),
-    "invitationRevoke": Case("invitation { status }", lambda ids: {"invitationId": ids["pending"]}),
-    "projectCreate": Case(
-        "project { slug }", lambda ids: {"customerId": ids["own"], "name": "Web", "slug": "web"}
-    ),
-    "projectUpdate": Case(
-        "project { name }", lambda ids: {"projectId": ids["project"], "name": "Renamed"}
-    ),
-    "projectDelete": Case(
-        "deletedProjectId customer { slug }", lambda ids: {"projectId": ids["project"]}
-    ),
+    case.mutation.name: case
+    for case in (
+        Case(
+            Mutation("customerCreate", "customer { slug plan { code } }"),
+            lambda ids: {
+                "slug": "new-co",
+                "name": "New Co",
+                "billingEmail": "billing@new.test",
+                "planCode": "pro",
+            },
+            master_only=True,
+        ),
+        Case(
+            Mutation("customerUpdate", "customer { name billingEmail }"),
+            lambda ids: {
+                "customerId": ids["own"],
+                "name": "Own Renamed",
+                "billingEmail": "a@own.test",
+            },
+        ),
+        Case(
+            Mutation("customerDeactivate", "customer { status }"),
+            lambda ids: {"customerId": ids["own"], "reason": "Churned"},
+            master_only=True,
+        ),
+        Case(
+            Mutation("customerReactivate", "customer { status }"),
+            lambda ids: {"customerId": ids["dormant"]},
+            master_only=True,
+        ),
+        Case(
+            Mutation("customerNoteCreate", "customerNote { body }"),
+            lambda ids: {"customerId": ids["own"], "body": "Called them."},
+            master_only=True,
+        ),
+        Case(
+            Mutation("memberAdd", "membership { role user { email } }"),
+            lambda ids: {
+                "customerId": ids["own"],
+                "email": "colleague@sister.test",
+                "role": "MEMBER",
+            },
+        ),
+        Case(
+            Mutation("memberRoleUpdate", "membership { role }"),
+            lambda ids: {"customerId": ids["own"], "userId": ids["member"], "role": "ADMIN"},
+        ),
+        Case(
+            Mutation("memberRemove", "removedMembershipId customer { slug }"),
+            lambda ids: {"customerId": ids["own"], "userId": ids["member"]},
+        ),
+        Case(
+            Mutation("membersBackfill", "created promoted skipped", takes_input=False),
+            lambda ids: None,
+            master_only=True,
+        ),
+        Case(
+            Mutation("invitationCreate", "invitation { email status } acceptUrl"),
+            lambda ids: {"customerId": ids["own"], "email": "invitee@new.test", "role": "MEMBER"},
+        ),
+        Case(
+            Mutation("invitationRevoke", "invitation { status }"),
+            lambda ids: {"invitationId": ids["pending"]},
+        ),
+        Case(
+            Mutation("projectCreate", "project { slug }"),
+            lambda ids: {"customerId": ids["own"], "name": "Web", "slug": "web"},
+        ),
+        Case(
+            Mutation("projectUpdate", "project { name }"),
+            lambda ids: {"projectId": ids["project"], "name": "Renamed"},
+        ),
+        Case(
+            Mutation("projectDelete", "deletedProjectId customer { slug }"),
+            lambda ids: {"projectId": ids["project"]},
+        ),
+    )
 }
 
 
@@ -152,9 +175,7 @@ async def test_permission(
 ) -> None:
     case = CASES[operation]
     before = await support.counts(db)
-    response = await support.mutate(
-        gql, operation, case.input(setup.ids), token=setup.tokens[caller], select=case.select
-    )
+    response = await case.mutation.send(gql, case.input(setup.ids), token=setup.tokens[caller])
     assert response.status == 200, response.body
     after = await support.counts(db)
     if outcome == OK:
@@ -182,13 +203,8 @@ async def test_dry_run_writes_nothing(
 ) -> None:
     case = CASES[operation]
     before = await support.counts(db)
-    payload = await support.ok(
-        gql,
-        operation,
-        case.input(setup.ids),
-        token=setup.world.master,
-        select=case.select,
-        dry_run=True,
+    payload = await case.mutation.ok(
+        gql, case.input(setup.ids), token=setup.world.master, dry_run=True
     )
     assert await support.counts(db) == before
     # The dry run still reports what would have happened.
@@ -203,20 +219,16 @@ async def test_idempotent_replay_acts_once(
     gql: GraphQL, setup: Setup, db: Database, operation: str
 ) -> None:
     case = CASES[operation]
-    arguments: dict[str, Any] = {
-        "token": setup.world.master,
-        "select": case.select,
-        "key": f"k-{operation}",
-    }
+    key = f"k-{operation}"
     before = await support.counts(db)
-    first = await support.mutate(gql, operation, case.input(setup.ids), **arguments)
+    first = await case.mutation.send(gql, case.input(setup.ids), token=setup.world.master, key=key)
     assert first.data[operation]["userErrors"] == []
     assert "idempotent-replayed" not in first.headers
     acted = await support.counts(db)
     assert acted["audit_events"] == before["audit_events"] + 1
     assert acted["idempotency_records"] == before["idempotency_records"] + 1
 
-    again = await support.mutate(gql, operation, case.input(setup.ids), **arguments)
+    again = await case.mutation.send(gql, case.input(setup.ids), token=setup.world.master, key=key)
     assert again.headers.get("idempotent-replayed") == "true"
     assert await support.counts(db) == acted
     replayed = dict(again.data[operation])
@@ -228,14 +240,12 @@ async def test_idempotent_replay_acts_once(
 
 
 async def test_a_reused_key_with_another_input_is_refused(gql: GraphQL, setup: Setup) -> None:
-    arguments: dict[str, Any] = {
-        "token": setup.world.master,
-        "select": "project { slug }",
-        "key": "k",
-    }
+    project_create = Mutation("projectCreate", "project { slug }")
     first = {"customerId": setup.ids["own"], "name": "Web", "slug": "web"}
-    await support.ok(gql, "projectCreate", first, **arguments)
-    errors = await support.mutate(gql, "projectCreate", {**first, "slug": "other"}, **arguments)
+    await project_create.ok(gql, first, token=setup.world.master, key="k")
+    errors = await project_create.send(
+        gql, {**first, "slug": "other"}, token=setup.world.master, key="k"
+    )
     assert [e["code"] for e in errors.data["projectCreate"]["userErrors"]] == [
         "IDEMPOTENCY_KEY_REUSED"
     ]

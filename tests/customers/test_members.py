@@ -12,12 +12,16 @@ from app.db import Database
 from app.models import MemberRole, Membership, UserStatus
 from app.models.tables import MEMBERSHIPS
 from tests.customers import support
-from tests.customers.support import ok, refused
-from tests.helpers import Factory, GraphQL, World, gid
+from tests.helpers import Factory, GraphQL, Mutation, World, gid
 from tests.support import rows
 
 ON_SQLITE = os.environ.get("ADMIRAL_TEST_DATABASE", "sqlite") == "sqlite"
 MEMBERSHIP = "membership { id role customer { slug } user { email } }"
+MEMBER_ADD = Mutation("memberAdd", MEMBERSHIP)
+MEMBER_ROLE_UPDATE = Mutation("memberRoleUpdate", MEMBERSHIP)
+MEMBER_REMOVE = Mutation(
+    "memberRemove", "removedMembershipId customer { slug members { totalCount } }"
+)
 
 
 def own(world: World, **fields: Any) -> dict[str, Any]:
@@ -50,12 +54,8 @@ async def colleague(factory: Factory, world: World, email: str = "new@sister.tes
 
 async def test_add_by_user_id(gql: GraphQL, world: World, factory: Factory, db: Database) -> None:
     user = await colleague(factory, world)
-    payload = await ok(
-        gql,
-        "memberAdd",
-        own(world, userId=gid("usr", user), role="ADMIN"),
-        token=world.owner_token,
-        select=MEMBERSHIP,
+    payload = await MEMBER_ADD.ok(
+        gql, own(world, userId=gid("usr", user), role="ADMIN"), token=world.owner_token
     )
     assert payload["membership"]["role"] == "ADMIN"
     assert payload["membership"]["customer"] == {"slug": "own-co"}
@@ -70,12 +70,8 @@ async def test_add_by_email_ignores_case(
     gql: GraphQL, world: World, factory: Factory, db: Database
 ) -> None:
     user = await colleague(factory, world)
-    await ok(
-        gql,
-        "memberAdd",
-        own(world, email=" New@SISTER.test ", role="MEMBER"),
-        token=world.admin_token,
-        select=MEMBERSHIP,
+    await MEMBER_ADD.ok(
+        gql, own(world, email=" New@SISTER.test ", role="MEMBER"), token=world.admin_token
     )
     assert await role_of(db, world, user) == "MEMBER"
 
@@ -84,20 +80,16 @@ async def test_payload_relations_read_what_the_mutation_wrote(
     gql: GraphQL, world: World, factory: Factory
 ) -> None:
     await colleague(factory, world)
-    payload = await ok(
-        gql,
-        "memberAdd",
-        own(world, email="new@sister.test", role="MEMBER"),
-        token=world.owner_token,
-        select="membership { user { email } customer { members { totalCount } } }",
-    )
+    payload = await Mutation(
+        "memberAdd", "membership { user { email } customer { members { totalCount } } }"
+    ).ok(gql, own(world, email="new@sister.test", role="MEMBER"), token=world.owner_token)
     assert payload["membership"]["user"] == {"email": "new@sister.test"}
     assert payload["membership"]["customer"]["members"]["totalCount"] == 4
 
 
 async def test_add_an_unknown_email_suggests_an_invitation(gql: GraphQL, world: World) -> None:
-    response = await support.mutate(
-        gql, "memberAdd", own(world, email="nobody@own.test", role="MEMBER"), token=world.master
+    response = await MEMBER_ADD.send(
+        gql, own(world, email="nobody@own.test", role="MEMBER"), token=world.master
     )
     [error] = response.data["memberAdd"]["userErrors"]
     assert (error["code"], error["field"]) == ("NOT_FOUND", ["input", "email"])
@@ -109,11 +101,8 @@ async def test_add_needs_exactly_one_of_user_id_and_email(
     gql: GraphQL, world: World, given: str
 ) -> None:
     fields = {"userId": gid("usr", world.outsider), "email": "outsider@other.test"}
-    found = await refused(
-        gql,
-        "memberAdd",
-        own(world, role="MEMBER", **(fields if given == "both" else {})),
-        token=world.master,
+    found = await MEMBER_ADD.refused(
+        gql, own(world, role="MEMBER", **(fields if given == "both" else {})), token=world.master
     )
     assert found == [("INVALID", ["input", "userId"])]
 
@@ -121,8 +110,8 @@ async def test_add_needs_exactly_one_of_user_id_and_email(
 @pytest.mark.parametrize("by", ["userId", "email"])
 async def test_add_an_existing_member_is_a_conflict(gql: GraphQL, world: World, by: str) -> None:
     who = gid("usr", world.member) if by == "userId" else "member@own.test"
-    found = await refused(
-        gql, "memberAdd", own(world, role="ADMIN", **{by: who}), token=world.owner_token
+    found = await MEMBER_ADD.refused(
+        gql, own(world, role="ADMIN", **{by: who}), token=world.owner_token
     )
     assert found == [("CONFLICT", ["input", by])]
 
@@ -132,23 +121,20 @@ async def test_a_deleted_user_cannot_be_added(
 ) -> None:
     deleted = await factory.user("gone@own.test", status=UserStatus.DELETED)
     before = await support.counts(db)
-    found = await refused(
-        gql, "memberAdd", own(world, userId=gid("usr", deleted), role="MEMBER"), token=world.master
+    found = await MEMBER_ADD.refused(
+        gql, own(world, userId=gid("usr", deleted), role="MEMBER"), token=world.master
     )
     assert found == [("INVALID_STATE", ["input", "userId"])]
-    by_email = await refused(
-        gql, "memberAdd", own(world, email="gone@own.test", role="MEMBER"), token=world.master
+    by_email = await MEMBER_ADD.refused(
+        gql, own(world, email="gone@own.test", role="MEMBER"), token=world.master
     )
     assert by_email == [("NOT_FOUND", ["input", "email"])]
     assert await support.counts(db) == before
 
 
 async def test_add_an_unknown_user_id_is_not_found(gql: GraphQL, world: World) -> None:
-    found = await refused(
-        gql,
-        "memberAdd",
-        own(world, userId="usr_00000000000000000000000000", role="MEMBER"),
-        token=world.master,
+    found = await MEMBER_ADD.refused(
+        gql, own(world, userId="usr_00000000000000000000000000", role="MEMBER"), token=world.master
     )
     assert found == [("NOT_FOUND", ["input", "userId"])]
 
@@ -156,10 +142,10 @@ async def test_add_an_unknown_user_id_is_not_found(gql: GraphQL, world: World) -
 async def test_only_an_owner_grants_owner(gql: GraphQL, world: World, factory: Factory) -> None:
     user = await colleague(factory, world)
     add = own(world, userId=gid("usr", user), role="OWNER")
-    assert await refused(gql, "memberAdd", add, token=world.admin_token) == [
+    assert await MEMBER_ADD.refused(gql, add, token=world.admin_token) == [
         ("FORBIDDEN", ["input", "role"])
     ]
-    payload = await ok(gql, "memberAdd", add, token=world.owner_token, select=MEMBERSHIP)
+    payload = await MEMBER_ADD.ok(gql, add, token=world.owner_token)
     assert payload["membership"]["role"] == "OWNER"
 
 
@@ -168,7 +154,7 @@ async def test_master_grants_owner(
 ) -> None:
     user = await factory.user("new@own.test")
     add = own(world, userId=gid("usr", user), role="OWNER")
-    payload = await ok(gql, "memberAdd", add, token=world.master, select=MEMBERSHIP)
+    payload = await MEMBER_ADD.ok(gql, add, token=world.master)
     assert payload["membership"]["role"] == "OWNER"
     assert payload["membership"]["user"] == {"email": "new@own.test"}
     assert await role_of(db, world, user) == "OWNER"
@@ -182,12 +168,8 @@ async def test_master_grants_owner(
 
 
 async def test_admin_changes_a_members_role(gql: GraphQL, world: World, db: Database) -> None:
-    payload = await ok(
-        gql,
-        "memberRoleUpdate",
-        own(world, userId=gid("usr", world.member), role="ADMIN"),
-        token=world.admin_token,
-        select=MEMBERSHIP,
+    payload = await MEMBER_ROLE_UPDATE.ok(
+        gql, own(world, userId=gid("usr", world.member), role="ADMIN"), token=world.admin_token
     )
     assert payload["membership"]["role"] == "ADMIN"
     [event] = await support.events(db, "member.role_update")
@@ -196,11 +178,8 @@ async def test_admin_changes_a_members_role(gql: GraphQL, world: World, db: Data
 
 
 async def test_the_last_owner_cannot_be_demoted(gql: GraphQL, world: World, db: Database) -> None:
-    found = await refused(
-        gql,
-        "memberRoleUpdate",
-        own(world, userId=gid("usr", world.owner), role="ADMIN"),
-        token=world.master,
+    found = await MEMBER_ROLE_UPDATE.refused(
+        gql, own(world, userId=gid("usr", world.owner), role="ADMIN"), token=world.master
     )
     assert found == [("LAST_OWNER", ["input", "role"])]
     assert await role_of(db, world, world.owner) == "OWNER"
@@ -208,12 +187,12 @@ async def test_the_last_owner_cannot_be_demoted(gql: GraphQL, world: World, db: 
 
 async def test_owner_hands_over_ownership(gql: GraphQL, world: World, db: Database) -> None:
     promote = own(world, userId=gid("usr", world.admin), role="OWNER")
-    assert await refused(gql, "memberRoleUpdate", promote, token=world.admin_token) == [
+    assert await MEMBER_ROLE_UPDATE.refused(gql, promote, token=world.admin_token) == [
         ("FORBIDDEN", ["input", "role"])
     ]
-    await ok(gql, "memberRoleUpdate", promote, token=world.owner_token)
+    await MEMBER_ROLE_UPDATE.ok(gql, promote, token=world.owner_token)
     step_down = own(world, userId=gid("usr", world.owner), role="MEMBER")
-    await ok(gql, "memberRoleUpdate", step_down, token=world.owner_token)
+    await MEMBER_ROLE_UPDATE.ok(gql, step_down, token=world.owner_token)
     assert await role_of(db, world, world.owner) == "MEMBER"
     assert await role_of(db, world, world.admin) == "OWNER"
 
@@ -222,22 +201,16 @@ async def test_an_admin_cannot_demote_an_owner(
     gql: GraphQL, world: World, factory: Factory, db: Database
 ) -> None:
     await factory.member(world.own, await factory.user("second@own.test"), MemberRole.OWNER)
-    found = await refused(
-        gql,
-        "memberRoleUpdate",
-        own(world, userId=gid("usr", world.owner), role="MEMBER"),
-        token=world.admin_token,
+    found = await MEMBER_ROLE_UPDATE.refused(
+        gql, own(world, userId=gid("usr", world.owner), role="MEMBER"), token=world.admin_token
     )
     assert found == [("FORBIDDEN", ["input", "role"])]
     assert await role_of(db, world, world.owner) == "OWNER"
 
 
 async def test_role_update_of_a_non_member_is_not_found(gql: GraphQL, world: World) -> None:
-    found = await refused(
-        gql,
-        "memberRoleUpdate",
-        own(world, userId=gid("usr", world.outsider), role="ADMIN"),
-        token=world.master,
+    found = await MEMBER_ROLE_UPDATE.refused(
+        gql, own(world, userId=gid("usr", world.outsider), role="ADMIN"), token=world.master
     )
     assert found == [("NOT_FOUND", ["input", "userId"])]
 
@@ -245,11 +218,8 @@ async def test_role_update_of_a_non_member_is_not_found(gql: GraphQL, world: Wor
 async def test_setting_the_same_role_changes_nothing(
     gql: GraphQL, world: World, db: Database
 ) -> None:
-    await ok(
-        gql,
-        "memberRoleUpdate",
-        own(world, userId=gid("usr", world.member), role="MEMBER"),
-        token=world.owner_token,
+    await MEMBER_ROLE_UPDATE.ok(
+        gql, own(world, userId=gid("usr", world.member), role="MEMBER"), token=world.owner_token
     )
     assert await support.events(db, "member.role_update") == []
 
@@ -261,12 +231,8 @@ async def test_remove_returns_the_removed_id_and_the_customer(
     gql: GraphQL, world: World, factory: Factory, db: Database
 ) -> None:
     membership = await factory.get(Membership, (await membership_id(db, world, world.member)))
-    payload = await ok(
-        gql,
-        "memberRemove",
-        own(world, userId=gid("usr", world.member)),
-        token=world.admin_token,
-        select="removedMembershipId customer { slug members { totalCount } }",
+    payload = await MEMBER_REMOVE.ok(
+        gql, own(world, userId=gid("usr", world.member)), token=world.admin_token
     )
     assert payload["removedMembershipId"] == gid("mem", membership)
     assert payload["customer"]["slug"] == "own-co"
@@ -287,8 +253,8 @@ async def membership_id(db: Database, world: World, user: Any) -> Any:
 
 
 async def test_the_last_owner_cannot_be_removed(gql: GraphQL, world: World, db: Database) -> None:
-    found = await refused(
-        gql, "memberRemove", own(world, userId=gid("usr", world.owner)), token=world.owner_token
+    found = await MEMBER_REMOVE.refused(
+        gql, own(world, userId=gid("usr", world.owner)), token=world.owner_token
     )
     assert found == [("LAST_OWNER", ["input", "userId"])]
     assert await role_of(db, world, world.owner) == "OWNER"
@@ -300,30 +266,32 @@ async def test_only_an_owner_removes_an_owner(
     second = await factory.user("second@own.test")
     await factory.member(world.own, second, MemberRole.OWNER)
     remove = own(world, userId=gid("usr", second))
-    assert await refused(gql, "memberRemove", remove, token=world.admin_token) == [
+    assert await MEMBER_REMOVE.refused(gql, remove, token=world.admin_token) == [
         ("FORBIDDEN", ["input", "userId"])
     ]
-    await ok(gql, "memberRemove", remove, token=world.owner_token)
+    await MEMBER_REMOVE.ok(gql, remove, token=world.owner_token)
     assert await role_of(db, world, second) is None
 
 
 async def test_remove_a_non_member_is_not_found(gql: GraphQL, world: World) -> None:
-    found = await refused(
-        gql, "memberRemove", own(world, userId=gid("usr", world.outsider)), token=world.master
+    found = await MEMBER_REMOVE.refused(
+        gql, own(world, userId=gid("usr", world.outsider)), token=world.master
     )
     assert found == [("NOT_FOUND", ["input", "userId"])]
 
 
 async def test_an_admin_may_leave(gql: GraphQL, world: World, db: Database) -> None:
-    await ok(
-        gql, "memberRemove", own(world, userId=gid("usr", world.admin)), token=world.admin_token
-    )
+    await MEMBER_REMOVE.ok(gql, own(world, userId=gid("usr", world.admin)), token=world.admin_token)
     assert await role_of(db, world, world.admin) is None
 
 
 # ---------------------------------------------------------------- membersBackfill
 
-BACKFILL = "created promoted skipped memberships { role customer { slug } user { email } }"
+MEMBERS_BACKFILL = Mutation(
+    "membersBackfill",
+    "created promoted skipped memberships { role customer { slug } user { email } }",
+    takes_input=False,
+)
 
 
 async def backfill_world(factory: Factory) -> dict[str, Any]:
@@ -345,7 +313,7 @@ async def test_backfill_gives_ownerless_customers_their_billing_user(
 ) -> None:
     made = await backfill_world(factory)
     before = await support.counts(db)
-    payload = await ok(gql, "membersBackfill", None, token=world.master, select=BACKFILL)
+    payload = await MEMBERS_BACKFILL.ok(gql, token=world.master)
     assert payload["created"] == 2
     assert payload["promoted"] == 1
     assert payload["skipped"] == [gid("cus", made["lost"])]
@@ -359,7 +327,7 @@ async def test_backfill_gives_ownerless_customers_their_billing_user(
         [made["fresh"].id, made["admin_led"].id]
     )
 
-    again = await ok(gql, "membersBackfill", None, token=world.master, select=BACKFILL)
+    again = await MEMBERS_BACKFILL.ok(gql, token=world.master)
     assert (again["created"], again["promoted"], again["memberships"]) == (0, 0, [])
     assert again["skipped"] == [gid("cus", made["lost"])]
     assert await support.counts(db) == after
@@ -370,9 +338,7 @@ async def test_backfill_dry_run_reports_and_writes_nothing(
 ) -> None:
     await backfill_world(factory)
     before = await support.counts(db)
-    payload = await ok(
-        gql, "membersBackfill", None, token=world.master, select=BACKFILL, dry_run=True
-    )
+    payload = await MEMBERS_BACKFILL.ok(gql, token=world.master, dry_run=True)
     assert (payload["created"], payload["promoted"], len(payload["skipped"])) == (2, 1, 1)
     assert await support.counts(db) == before
     owners = await rows(
@@ -386,7 +352,7 @@ async def test_backfill_ignores_deleted_billing_users(
 ) -> None:
     await factory.user("gone@lost.test", status=UserStatus.DELETED)
     lost = await factory.customer("lost", billing_email="gone@lost.test")
-    payload = await ok(gql, "membersBackfill", None, token=world.master, select=BACKFILL)
+    payload = await MEMBERS_BACKFILL.ok(gql, token=world.master)
     assert payload["created"] == 0
     assert payload["skipped"] == [gid("cus", lost)]
 
@@ -394,5 +360,5 @@ async def test_backfill_ignores_deleted_billing_users(
 @pytest.mark.parametrize("caller", ["owner", "read_only"])
 async def test_backfill_is_master_only(gql: GraphQL, world: World, caller: str) -> None:
     token = world.owner_token if caller == "owner" else world.read_only_token
-    response = await support.mutate(gql, "membersBackfill", None, token=token, select="created")
+    response = await MEMBERS_BACKFILL.send(gql, token=token)
     assert response.codes == ["FORBIDDEN" if caller == "owner" else "READ_ONLY_SESSION"]

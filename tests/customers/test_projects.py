@@ -9,10 +9,12 @@ import pytest
 from app.db import Database
 from app.projects import repository
 from tests.customers import support
-from tests.customers.support import ok, refused
-from tests.helpers import GraphQL, World, gid
+from tests.helpers import GraphQL, Mutation, World, gid
 
 PROJECT = "project { id name slug customer { slug } }"
+PROJECT_CREATE = Mutation("projectCreate", PROJECT)
+PROJECT_UPDATE = Mutation("projectUpdate", PROJECT)
+PROJECT_DELETE = Mutation("projectDelete", "deletedProjectId customer { slug }")
 
 
 def new_project(world: World, **fields: str) -> dict[str, str]:
@@ -20,12 +22,8 @@ def new_project(world: World, **fields: str) -> dict[str, str]:
 
 
 async def test_create(gql: GraphQL, world: World, db: Database) -> None:
-    payload = await ok(
-        gql,
-        "projectCreate",
-        new_project(world, slug=" WEB "),
-        token=world.owner_token,
-        select=PROJECT,
+    payload = await PROJECT_CREATE.ok(
+        gql, new_project(world, slug=" WEB "), token=world.owner_token
     )
     assert payload["project"]["slug"] == "web"
     assert payload["project"]["customer"] == {"slug": "own-co"}
@@ -38,29 +36,27 @@ async def test_a_slug_is_unique_within_its_customer_only(
     gql: GraphQL, world: World, db: Database
 ) -> None:
     await support.project(db, world.own, slug="web")
-    found = await refused(gql, "projectCreate", new_project(world), token=world.owner_token)
+    found = await PROJECT_CREATE.refused(gql, new_project(world), token=world.owner_token)
     assert found == [("SLUG_TAKEN", ["input", "slug"])]
     elsewhere = {**new_project(world), "customerId": gid("cus", world.other)}
-    payload = await ok(gql, "projectCreate", elsewhere, token=world.master, select=PROJECT)
+    payload = await PROJECT_CREATE.ok(gql, elsewhere, token=world.master)
     assert payload["project"]["slug"] == "web"
     assert payload["project"]["customer"] == {"slug": "other-co"}
 
 
 async def test_create_checks_every_field(gql: GraphQL, world: World) -> None:
-    found = await refused(
-        gql, "projectCreate", new_project(world, name="", slug="-bad-"), token=world.master
+    found = await PROJECT_CREATE.refused(
+        gql, new_project(world, name="", slug="-bad-"), token=world.master
     )
     assert found == [("REQUIRED", ["input", "name"]), ("INVALID", ["input", "slug"])]
 
 
 async def test_update(gql: GraphQL, world: World, db: Database) -> None:
     project = await support.project(db, world.own)
-    payload = await ok(
+    payload = await PROJECT_UPDATE.ok(
         gql,
-        "projectUpdate",
         {"projectId": gid("prj", project), "name": "Public API", "slug": "public-api"},
         token=world.admin_token,
-        select=PROJECT,
     )
     assert (payload["project"]["name"], payload["project"]["slug"]) == ("Public API", "public-api")
     [event] = await support.events(db, "project.update")
@@ -73,8 +69,8 @@ async def test_update(gql: GraphQL, world: World, db: Database) -> None:
 async def test_update_to_a_taken_slug(gql: GraphQL, world: World, db: Database) -> None:
     project = await support.project(db, world.own)
     await support.project(db, world.own, slug="web")
-    found = await refused(
-        gql, "projectUpdate", {"projectId": gid("prj", project), "slug": "web"}, token=world.master
+    found = await PROJECT_UPDATE.refused(
+        gql, {"projectId": gid("prj", project), "slug": "web"}, token=world.master
     )
     assert found == [("SLUG_TAKEN", ["input", "slug"])]
 
@@ -83,11 +79,8 @@ async def test_update_another_customers_project_is_not_found(
     gql: GraphQL, world: World, db: Database
 ) -> None:
     project = await support.project(db, world.other)
-    found = await refused(
-        gql,
-        "projectUpdate",
-        {"projectId": gid("prj", project), "name": "Mine now"},
-        token=world.owner_token,
+    found = await PROJECT_UPDATE.refused(
+        gql, {"projectId": gid("prj", project), "name": "Mine now"}, token=world.owner_token
     )
     assert found == [("NOT_FOUND", ["input", "projectId"])]
 
@@ -95,12 +88,8 @@ async def test_update_another_customers_project_is_not_found(
 async def test_delete(gql: GraphQL, world: World, db: Database) -> None:
     project = await support.project(db, world.own)
     before = await support.counts(db)
-    payload = await ok(
-        gql,
-        "projectDelete",
-        {"projectId": gid("prj", project)},
-        token=world.owner_token,
-        select="deletedProjectId customer { slug }",
+    payload = await PROJECT_DELETE.ok(
+        gql, {"projectId": gid("prj", project)}, token=world.owner_token
     )
     assert payload == {
         "userErrors": [],
@@ -122,8 +111,8 @@ async def test_a_project_holding_active_keys_is_not_deleted(
     monkeypatch.setattr(repository, "count_active_project_keys", one_key)
     project = await support.project(db, world.own)
     before = await support.counts(db)
-    found = await refused(
-        gql, "projectDelete", {"projectId": gid("prj", project)}, token=world.master
+    found = await PROJECT_DELETE.refused(
+        gql, {"projectId": gid("prj", project)}, token=world.master
     )
     assert found == [("PROJECT_NOT_EMPTY", ["input", "projectId"])]
     assert await support.counts(db) == before
@@ -133,8 +122,8 @@ async def test_delete_another_customers_project_is_not_found(
     gql: GraphQL, world: World, db: Database
 ) -> None:
     project = await support.project(db, world.other)
-    found = await refused(
-        gql, "projectDelete", {"projectId": gid("prj", project)}, token=world.admin_token
+    found = await PROJECT_DELETE.refused(
+        gql, {"projectId": gid("prj", project)}, token=world.admin_token
     )
     assert found == [("NOT_FOUND", ["input", "projectId"])]
 

@@ -10,7 +10,7 @@ import pytest
 from app.auth import service as auth_service
 from app.graphql.auth import queries as auth_queries
 from app.users import repository as users_repository
-from tests.helpers import GraphQL, World
+from tests.helpers import GraphQL, Mutation, World
 from tests.support import counts
 
 SECRET_DETAIL = "connection string postgres://admin:hunter2@db"
@@ -80,9 +80,8 @@ async def test_failing_mutation_is_masked_logged_and_writes_nothing(
     monkeypatch.setattr(auth_service, "create_master_key", aboom)
     before = await counts(db)
     with caplog.at_level(logging.ERROR, logger="app.errors"):
-        response = await gql(
-            'mutation { masterKeyCreate(input: {name: "x"}, idempotencyKey: "k") { key } }',
-            token=world.master,
+        response = await Mutation("masterKeyCreate", "key").send(
+            gql, {"name": "x"}, token=world.master, key="k"
         )
     assert response.data == {"masterKeyCreate": None}
     assert_masked(response, ["masterKeyCreate"], caplog)

@@ -20,7 +20,7 @@ from app.graphql.schema import sdl
 from app.kit import clock
 from app.kit.actor import Actor, ActorType
 from app.models import CustomerStatus, MemberRole
-from tests.helpers import DEFAULT_PASSWORD, Factory, GraphQL, World, gid
+from tests.helpers import DEFAULT_PASSWORD, Factory, GraphQL, Mutation, World, gid
 from tests.support import audit_events, counts, master_key_id, record_event
 
 OK = "ok"
@@ -441,12 +441,10 @@ async def test_refused_master_key_listing_leaks_nothing(gql: GraphQL, world: Wor
 async def test_refused_mutations_write_nothing(gql: GraphQL, world: World, db: Any) -> None:
     before = await counts(db)
     for token in (world.owner_token, world.member_token):
-        response = await gql(
-            'mutation { masterKeyCreate(input: {name: "nope"}) { key } }', token=token
-        )
+        response = await Mutation("masterKeyCreate", "key").send(gql, {"name": "nope"}, token=token)
         assert response.codes == [FORBIDDEN]
-    response = await gql(
-        "mutation { sessionRevoke(input: {}) { session { id } } }", token=world.read_only_token
+    response = await Mutation("sessionRevoke", "session { id }").send(
+        gql, {}, token=world.read_only_token
     )
     assert response.codes == [READ_ONLY]
     assert response.data == {"sessionRevoke": None}

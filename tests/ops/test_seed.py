@@ -13,6 +13,7 @@ from app.models.tables import CUSTOMERS, MEMBERSHIPS, PLANS, USERS
 from app.ops import seed as demo
 from tests.helpers import GraphQL
 from tests.support import empty_tables, rows
+from tests.users.support import login
 
 
 async def seed(app: Starlette, db: Any, users: int = 200, number: int = 3) -> demo.SeedReport:
@@ -81,12 +82,7 @@ async def test_demo_owner_can_log_in_and_administers_a_customer(
     app: Starlette, db: Any, gql: GraphQL
 ) -> None:
     await seed(app, db, users=50)
-    data = await gql.ok(
-        "mutation($e: String!, $p: String!) { sessionCreate(input: {email: $e, password: $p}) "
-        "{ userErrors { code } token } }",
-        {"e": demo.DEMO_OWNER_EMAIL, "p": demo.DEMO_PASSWORD},
-    )
-    token = data["sessionCreate"]["token"]
+    token = (await login(gql, demo.DEMO_OWNER_EMAIL, demo.DEMO_PASSWORD))["token"]
     assert token
     me = await gql.ok("{ me { scope customers { slug } } users { totalCount } }", token=token)
     assert me["me"]["scope"] == "SESSION"

@@ -17,6 +17,7 @@ from tests.helpers import DEFAULT_PASSWORD, GraphQL, World
 from tests.support import rows
 from tests.users.support import (
     NEW_PASSWORD,
+    SESSION_REVOKE,
     USER_DELETE,
     USER_IMPERSONATE,
     USER_PASSWORD_RESET,
@@ -300,9 +301,7 @@ async def test_feedback_with_a_bad_token_is_401(client: httpx.AsyncClient, token
 async def test_feedback_with_a_revoked_session_is_401(
     gql: GraphQL, world: World, client: httpx.AsyncClient
 ) -> None:
-    await gql.ok(
-        "mutation { sessionRevoke(input: {}) { userErrors { code } } }", token=world.member_token
-    )
+    await SESSION_REVOKE.payload(gql, {}, token=world.member_token)
 
     response = await send_feedback(client, world.member_token, IDEA)
 

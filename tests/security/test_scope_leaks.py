@@ -20,10 +20,10 @@ from app.kit.ids import encode, uuid7
 from app.models import CustomerStatus, MemberRole, User, UserStatus
 from app.models.tables import MEMBERSHIPS
 from tests.customers import support
-from tests.helpers import Factory, GraphQL, World, gid
+from tests.helpers import Factory, GraphQL, Mutation, World, gid
 from tests.support import rows
 
-MEMBERSHIP = "membership { role customer { slug } user { email } }"
+MEMBER_ADD = Mutation("memberAdd", "membership { role customer { slug } user { email } }")
 UNKNOWN_EMAIL = "nobody@nowhere.test"
 UNKNOWN_ID = encode("usr", uuid7())
 
@@ -71,10 +71,9 @@ async def scene(world: World, factory: Factory) -> Scene:
 
 async def raw(
     client: httpx.AsyncClient,
-    operation: str,
+    mutation: Mutation,
     input: dict[str, Any],
     token: str,
-    select: str = "",
     *,
     dry_run: bool = False,
 ) -> bytes:
@@ -82,7 +81,7 @@ async def raw(
     response = await client.post(
         "/graphql",
         json={
-            "query": support.document(operation, select),
+            "query": mutation.document,
             "variables": {"input": input, "dryRun": dry_run, "key": None},
         },
         headers={"Authorization": f"Bearer {token}"},
@@ -144,18 +143,16 @@ async def test_session_admin_cannot_add_a_user_outside_their_scope(
     user = scene.out_of_scope[kind]
     unknown = await raw(
         client,
-        "memberAdd",
+        MEMBER_ADD,
         own(world, role="MEMBER", **{by: target(None, by)}),
         world.owner_token,
-        MEMBERSHIP,
     )
     before = await support.counts(db)
     answer = await raw(
         client,
-        "memberAdd",
+        MEMBER_ADD,
         own(world, role="MEMBER", **{by: target(user, by)}),
         world.owner_token,
-        MEMBERSHIP,
     )
     assert answer == unknown  # byte for byte: the refusal tells nothing about the user
     assert await support.counts(db) == before
@@ -172,11 +169,8 @@ async def test_the_refusal_is_not_found_and_points_to_invitations(
 ) -> None:
     world = scene.world
     for who in (None, world.outsider):
-        response = await support.mutate(
-            gql,
-            "memberAdd",
-            own(world, role="MEMBER", **{by: target(who, by)}),
-            token=world.owner_token,
+        response = await MEMBER_ADD.send(
+            gql, own(world, role="MEMBER", **{by: target(who, by)}), token=world.owner_token
         )
         [error] = response.data["memberAdd"]["userErrors"]
         assert (error["code"], error["field"]) == ("NOT_FOUND", ["input", by])
@@ -191,14 +185,14 @@ async def test_an_admin_cannot_add_a_colleague_from_a_customer_they_do_not_admin
     world = scene.world
     unknown = await raw(
         client,
-        "memberAdd",
+        MEMBER_ADD,
         own(world, role="MEMBER", **{by: target(None, by)}),
         world.admin_token,
     )
     before = await support.counts(db)
     answer = await raw(
         client,
-        "memberAdd",
+        MEMBER_ADD,
         own(world, role="MEMBER", **{by: target(scene.colleague, by)}),
         world.admin_token,
     )
@@ -214,7 +208,7 @@ async def test_an_existing_email_is_refused_like_an_unknown_one_in_a_dry_run_too
 
     async def dry(email: str) -> bytes:
         input = own(world, role="MEMBER", email=email)
-        return await raw(client, "memberAdd", input, world.owner_token, MEMBERSHIP, dry_run=True)
+        return await raw(client, MEMBER_ADD, input, world.owner_token, dry_run=True)
 
     before = await support.counts(db)
     assert await dry("member@other.test") == await dry(UNKNOWN_EMAIL)
@@ -230,12 +224,8 @@ async def test_session_admin_adds_a_colleague_from_another_of_their_customers(
 ) -> None:
     world = scene.world
     before = await support.counts(db)
-    payload = await support.ok(
-        gql,
-        "memberAdd",
-        own(world, role="ADMIN", **{by: target(scene.colleague, by)}),
-        token=world.owner_token,
-        select=MEMBERSHIP,
+    payload = await MEMBER_ADD.ok(
+        gql, own(world, role="ADMIN", **{by: target(scene.colleague, by)}), token=world.owner_token
     )
     assert payload["membership"] == {
         "role": "ADMIN",
@@ -254,11 +244,8 @@ async def test_session_admin_adds_a_colleague_by_email_in_any_case(
     gql: GraphQL, scene: Scene, db: Database
 ) -> None:
     world = scene.world
-    await support.ok(
-        gql,
-        "memberAdd",
-        own(world, role="MEMBER", email=" Colleague@SISTER.test "),
-        token=world.owner_token,
+    await MEMBER_ADD.ok(
+        gql, own(world, role="MEMBER", email=" Colleague@SISTER.test "), token=world.owner_token
     )
     assert await role_in_own(db, world, scene.colleague) == "MEMBER"
 
@@ -272,12 +259,8 @@ async def test_master_adds_any_live_user(
 ) -> None:
     world = scene.world
     user = scene.out_of_scope[kind]
-    payload = await support.ok(
-        gql,
-        "memberAdd",
-        own(world, role="MEMBER", **{by: target(user, by)}),
-        token=world.master,
-        select=MEMBERSHIP,
+    payload = await MEMBER_ADD.ok(
+        gql, own(world, role="MEMBER", **{by: target(user, by)}), token=world.master
     )
     assert payload["membership"]["user"] == {"email": user.email}
     assert await role_in_own(db, world, user) == "MEMBER"
@@ -303,12 +286,11 @@ async def test_role_update_and_remove_of_a_non_member_read_like_an_unknown_user(
     world = scene.world
     user = scene.colleague if kind.startswith("a colleague") else scene.out_of_scope[kind]
     select = "membership { role }" if operation == "memberRoleUpdate" else "removedMembershipId"
-    unknown = await raw(
-        client, operation, own(world, userId=UNKNOWN_ID, **extra), world.owner_token, select
-    )
+    mutation = Mutation(operation, select)
+    unknown = await raw(client, mutation, own(world, userId=UNKNOWN_ID, **extra), world.owner_token)
     before = await support.counts(db)
     answer = await raw(
-        client, operation, own(world, userId=gid("usr", user), **extra), world.owner_token, select
+        client, mutation, own(world, userId=gid("usr", user), **extra), world.owner_token
     )
     assert answer == unknown
     assert await support.counts(db) == before
@@ -319,15 +301,13 @@ async def test_invitation_to_an_existing_outside_email_reads_like_one_to_an_unkn
 ) -> None:
     """Inviting answers the same whether the address has an account elsewhere or none."""
     world = scene.world
-    select = "invitation { role status invitedBy customer { slug } }"
+    invitation_create = Mutation(
+        "invitationCreate", "invitation { role status invitedBy customer { slug } }"
+    )
     answers = []
     for email in ("member@other.test", UNKNOWN_EMAIL):
-        payload = await support.ok(
-            gql,
-            "invitationCreate",
-            own(world, role="MEMBER", email=email),
-            token=world.owner_token,
-            select=select,
+        payload = await invitation_create.ok(
+            gql, own(world, role="MEMBER", email=email), token=world.owner_token
         )
         answers.append(payload)
     assert answers[0] == answers[1]

@@ -1,13 +1,8 @@
-"""Helpers for the users domain's tests: mutation documents, database probes, logins.
-
-Every mutation is sent the way a client sends it: one document with `$input`, `$dryRun` and
-`$key` variables, so one helper serves success, dry runs and idempotent replays alike.
-"""
+"""Helpers for the users domain's tests: its mutations, database probes, logins."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -34,98 +29,36 @@ from app.models.tables import (
     USER_NOTES,
     USERS,
 )
-from tests.helpers import DEFAULT_PASSWORD, Factory, GraphQL, Response
+from tests.helpers import DEFAULT_PASSWORD, Factory, GraphQL, Mutation
 
 # ---------------------------------------------------------------- mutations
-
-
-@dataclass(frozen=True)
-class Mutation:
-    """One mutation field with the selection its tests read."""
-
-    name: str
-    input_type: str
-    selection: str
-
-    @property
-    def document(self) -> str:
-        return f"""
-mutation($input: {self.input_type}!, $dryRun: Boolean! = false, $key: String) {{
-  {self.name}(input: $input, dryRun: $dryRun, idempotencyKey: $key) {{
-    {self.selection}
-    userErrors {{ field message code }}
-  }}
-}}"""
-
-    async def send(
-        self,
-        gql: GraphQL,
-        input: dict[str, Any],
-        *,
-        token: str,
-        dry_run: bool = False,
-        key: str | None = None,
-    ) -> Response:
-        variables: dict[str, Any] = {"input": input, "dryRun": dry_run}
-        if key is not None:
-            variables["key"] = key
-        return await gql(self.document, variables, token=token)
-
-    async def payload(
-        self,
-        gql: GraphQL,
-        input: dict[str, Any],
-        *,
-        token: str,
-        dry_run: bool = False,
-        key: str | None = None,
-    ) -> dict[str, Any]:
-        """The payload of a call that must not fail at the top level (userErrors may be set)."""
-        response = await self.send(gql, input, token=token, dry_run=dry_run, key=key)
-        assert response.status == 200, response.body
-        assert response.errors == [], response.errors
-        payload: dict[str, Any] = response.data[self.name]
-        return payload
-
-    async def ok(self, gql: GraphQL, input: dict[str, Any], *, token: str) -> dict[str, Any]:
-        """The payload of a call that must succeed."""
-        payload = await self.payload(gql, input, token=token)
-        assert payload["userErrors"] == [], payload["userErrors"]
-        return payload
 
 
 USER_FIELDS = (
     "id email name status isStaff metadata suspension { reason until by } block { reason at }"
 )
 
-USER_CREATE = Mutation("userCreate", "UserCreateInput", f"user {{ {USER_FIELDS} }}")
-USER_UPDATE = Mutation("userUpdate", "UserUpdateInput", f"user {{ {USER_FIELDS} }}")
-USER_SUSPEND = Mutation(
-    "userSuspend", "UserSuspendInput", f"user {{ {USER_FIELDS} }} revokedSessions"
-)
-USER_UNSUSPEND = Mutation("userUnsuspend", "UserUnsuspendInput", f"user {{ {USER_FIELDS} }}")
-USER_BLOCK = Mutation("userBlock", "UserBlockInput", f"user {{ {USER_FIELDS} }} revokedSessions")
-USER_UNBLOCK = Mutation("userUnblock", "UserUnblockInput", f"user {{ {USER_FIELDS} }}")
+USER_CREATE = Mutation("userCreate", f"user {{ {USER_FIELDS} }}")
+USER_UPDATE = Mutation("userUpdate", f"user {{ {USER_FIELDS} }}")
+USER_SUSPEND = Mutation("userSuspend", f"user {{ {USER_FIELDS} }} revokedSessions")
+USER_UNSUSPEND = Mutation("userUnsuspend", f"user {{ {USER_FIELDS} }}")
+USER_BLOCK = Mutation("userBlock", f"user {{ {USER_FIELDS} }} revokedSessions")
+USER_UNBLOCK = Mutation("userUnblock", f"user {{ {USER_FIELDS} }}")
 USER_DELETE = Mutation(
-    "userDelete",
-    "UserDeleteInput",
-    "user { id email name status } deletedUserId removed { kind count }",
+    "userDelete", "user { id email name status } deletedUserId removed { kind count }"
 )
-USER_PASSWORD_RESET = Mutation(
-    "userPasswordReset", "UserPasswordResetInput", "user { id } resetUrl expiresAt"
-)
-USER_SIGN_OUT = Mutation("userSignOut", "UserSignOutInput", "user { id } revokedCount")
+USER_PASSWORD_RESET = Mutation("userPasswordReset", "user { id } resetUrl expiresAt")
+USER_SIGN_OUT = Mutation("userSignOut", "user { id } revokedCount")
 USER_IMPERSONATE = Mutation(
     "userImpersonate",
-    "UserImpersonateInput",
     "token expiresAt readOnly session { id kind readOnly expiresAt } user { id email }",
 )
-USER_NOTE_CREATE = Mutation(
-    "userNoteCreate", "UserNoteCreateInput", "note { id category body authorId createdAt }"
-)
-USER_NOTE_DELETE = Mutation("userNoteDelete", "UserNoteDeleteInput", "deletedNoteId")
+USER_NOTE_CREATE = Mutation("userNoteCreate", "note { id category body authorId createdAt }")
+USER_NOTE_DELETE = Mutation("userNoteDelete", "deletedNoteId")
 
-SESSION_REVOKE = Mutation("sessionRevoke", "SessionRevokeInput", "session { id revokedAt }")
+# Login tests compare whole error lists, by code.
+SESSION_CREATE = Mutation("sessionCreate", "token", user_errors="code")
+SESSION_REVOKE = Mutation("sessionRevoke", "session { id revokedAt }")
 
 
 def codes(payload: dict[str, Any]) -> list[str]:
@@ -161,20 +94,9 @@ async def user_detail(gql: GraphQL, user_id: str, token: str) -> dict[str, Any]:
     return found
 
 
-LOGIN = """
-mutation($email: String!, $password: String!) {
-  sessionCreate(input: {email: $email, password: $password}) {
-    token userErrors { code }
-  }
-}"""
-
-
 async def login(gql: GraphQL, email: str, password: str = DEFAULT_PASSWORD) -> dict[str, Any]:
     """The sessionCreate payload of a login attempt."""
-    payload: dict[str, Any] = (await gql.ok(LOGIN, {"email": email, "password": password}))[
-        "sessionCreate"
-    ]
-    return payload
+    return await SESSION_CREATE.payload(gql, {"email": email, "password": password})
 
 
 async def token_works(gql: GraphQL, token: str) -> bool:

@@ -19,7 +19,7 @@ from app.db import Database
 from app.kit.ids import encode
 from app.models import NoteCategory, UserStatus
 from app.models.tables import AUDIT_EVENTS, USER_NOTES
-from tests.helpers import Factory, GraphQL, World
+from tests.helpers import Factory, GraphQL, Mutation, World
 from tests.users.support import (
     USER_BLOCK,
     USER_CREATE,
@@ -33,7 +33,6 @@ from tests.users.support import (
     USER_UNBLOCK,
     USER_UNSUSPEND,
     USER_UPDATE,
-    Mutation,
     codes,
     count,
     events,

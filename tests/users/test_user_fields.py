@@ -13,7 +13,7 @@ from app.models import FeedbackKind, NoteCategory
 from tests.helpers import DEFAULT_PASSWORD, Factory, GraphQL, World
 from tests.support import record_event, session_id
 from tests.users.support import (
-    LOGIN,
+    SESSION_CREATE,
     USER_SUSPEND,
     USER_UPDATE,
     add_feedback,
@@ -126,8 +126,8 @@ async def test_a_session_admin_sees_nobody_outside_their_customers(
 
 
 async def test_sessions_show_when_and_from_where(gql: GraphQL, world: World) -> None:
-    await gql.ok(
-        LOGIN,
+    await SESSION_CREATE.payload(
+        gql,
         {"email": "member@own.test", "password": DEFAULT_PASSWORD},
         headers={"User-Agent": "Firefox/130.0"},
     )

@@ -10,12 +10,13 @@ from app.db import Database
 from app.kit import clock
 from app.models import UserStatus
 from app.models.tables import LOGIN_SESSIONS
-from tests.helpers import Factory, GraphQL, World
+from tests.helpers import Factory, GraphQL, Mutation, World
 from tests.users.support import (
     SESSION_REVOKE,
     USER_CREATE,
     USER_DELETE,
     USER_IMPERSONATE,
+    USER_UPDATE,
     codes,
     count,
     events,
@@ -244,15 +245,13 @@ async def test_revoking_the_master_key_ends_the_impersonations_it_started(
 ) -> None:
     token = (await _impersonate(gql, world))["token"]
     assert await token_works(gql, token)
-    other_master = await gql.ok(
-        'mutation { masterKeyCreate(input: {name: "other"}) { key } }', token=world.master
+    other_master = await Mutation("masterKeyCreate", "key").payload(
+        gql, {"name": "other"}, token=world.master
     )
-    revoked = await gql.ok(
-        "mutation($id: ID!) { masterKeyRevoke(input: {masterKeyId: $id}) { userErrors { code } } }",
-        {"id": await _key_id(gql, world)},
-        token=other_master["masterKeyCreate"]["key"],
+    revoked = await Mutation("masterKeyRevoke").payload(
+        gql, {"masterKeyId": await _key_id(gql, world)}, token=other_master["key"]
     )
-    assert revoked["masterKeyRevoke"]["userErrors"] == []
+    assert revoked["userErrors"] == []
     assert not await token_works(gql, token)
 
 
@@ -261,10 +260,8 @@ async def test_a_staff_user_who_loses_staff_ends_their_impersonations(
 ) -> None:
     token = (await _impersonate(gql, world, token=world.staff_token))["token"]
     assert await token_works(gql, token)
-    changed = await gql.ok(
-        "mutation($id: ID!) { userUpdate(input: {userId: $id, isStaff: false}) { userErrors { code } } }",
-        {"id": uid(world.staff)},
-        token=world.master,
+    changed = await USER_UPDATE.payload(
+        gql, {"userId": uid(world.staff), "isStaff": False}, token=world.master
     )
-    assert changed["userUpdate"]["userErrors"] == []
+    assert changed["userErrors"] == []
     assert not await token_works(gql, token)

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from playwright.async_api import expect
 
 from app.models import Membership, User, UserStatus
-from tests.helpers import DEFAULT_PASSWORD, Factory, GraphQL, World, gid
+from tests.helpers import DEFAULT_PASSWORD, Factory, GraphQL, Mutation, World, gid
 
 from .conftest import Tab
 
@@ -192,13 +192,12 @@ async def test_an_invitation_is_accepted_from_its_link(
     tab: Tab, world: World, gql: GraphQL, factory: Factory
 ) -> None:
     invitee = await factory.user("invitee@example.com", name="Invited Person")
-    created = await gql.ok(
-        """mutation($input: InvitationCreateInput!) { invitationCreate(input: $input) {
-             acceptUrl userErrors { code } } }""",
-        {"input": {"customerId": gid("cus", world.own), "email": invitee.email, "role": "ADMIN"}},
+    created = await Mutation("invitationCreate", "acceptUrl").payload(
+        gql,
+        {"customerId": gid("cus", world.own), "email": invitee.email, "role": "ADMIN"},
         token=world.owner_token,
     )
-    link = urlsplit(created["invitationCreate"]["acceptUrl"])
+    link = urlsplit(created["acceptUrl"])
     # The default base is the server itself: its mail path leads into the console.
     await tab.page.goto(f"{tab.base}{link.path}?{link.query}")
     page = tab.page
@@ -218,13 +217,10 @@ async def test_an_invitation_is_accepted_from_its_link(
 
 
 async def test_a_password_is_reset_from_its_link(tab: Tab, world: World, gql: GraphQL) -> None:
-    made = await gql.ok(
-        """mutation($input: UserPasswordResetInput!) { userPasswordReset(input: $input) {
-             resetUrl userErrors { code } } }""",
-        {"input": {"userId": gid("usr", world.admin)}},
-        token=world.master,
+    made = await Mutation("userPasswordReset", "resetUrl").payload(
+        gql, {"userId": gid("usr", world.admin)}, token=world.master
     )
-    link = urlsplit(made["userPasswordReset"]["resetUrl"])
+    link = urlsplit(made["resetUrl"])
     await tab.page.goto(f"{tab.base}{link.path}?{link.query}")
     page = tab.page
     await page.get_by_label("New password").fill("short")
