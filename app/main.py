@@ -64,7 +64,9 @@ def declared_loops(db: Database, settings: Settings) -> list[Loop]:
             if error.name != package.name + ".loops":
                 raise
             continue
-        found.extend(module.loops(db, settings))
+        declare = getattr(module, "loops", None)
+        if callable(declare):  # `app.kit.loops` is the machinery itself, and declares none
+            found.extend(declare(db, settings))
     return found
 
 

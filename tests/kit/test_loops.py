@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+from app.db import Database
 from app.kit.loops import Loop, Loops
+from app.main import declared_loops
+from app.settings import Settings
 
 
 async def test_a_loop_repeats_its_step_and_a_failure_does_not_end_it() -> None:
@@ -41,3 +44,9 @@ async def test_stop_lets_a_running_step_finish() -> None:
     release.set()
     await stopping
     assert finished.is_set()
+
+
+def test_the_app_collects_the_loops_domains_declare(db: Database, settings: Settings) -> None:
+    declared = declared_loops(db, settings)
+    assert all(isinstance(loop, Loop) for loop in declared)
+    assert len({loop.name for loop in declared}) == len(declared)
