@@ -33,7 +33,7 @@ from sqlalchemy.sql import Executable
 from app.kit.actor import Actor
 from app.kit.errors import ServiceUnavailable, UserInputError
 from app.kit.scope import RowScope
-from app.kit.uow import Journal, UnitOfWork
+from app.kit.uow import Journal, Outbox, UnitOfWork
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -113,11 +113,15 @@ def create_engine_for(url: str, settings: Settings, *, writer: bool) -> AsyncEng
 
 
 class Database:
-    def __init__(self, settings: Settings, journal: Journal | None = None) -> None:
+    def __init__(
+        self, settings: Settings, journal: Journal | None = None, outbox: Outbox | None = None
+    ) -> None:
         self.settings = settings
         # The audit chain, given by whoever builds the process's runtime (`app/runtime.py`):
         # this module sits below the audit trail and cannot import it.
         self.journal = journal
+        # The transactional outbox, given the same way; without one, publishing is refused.
+        self.outbox = outbox
         self.is_sqlite = settings.is_sqlite
         self.dialect = "sqlite" if self.is_sqlite else "postgresql"
         self.write_engine = create_engine_for(settings.database_url, settings, writer=True)
@@ -176,6 +180,7 @@ class Database:
                 if dry_run:
                     await session.rollback()
                     return result
+                await self._append_messages(uow)
                 for hook in uow.before_commit:
                     await hook(uow)
                 await session.commit()
@@ -192,6 +197,12 @@ class Database:
             await self.journal.append(uow)
         elif uow.events:
             raise RuntimeError("audit events were recorded but this database has no journal")
+
+    async def _append_messages(self, uow: UnitOfWork) -> None:
+        if self.outbox is not None:
+            await self.outbox.append(uow)
+        elif uow.messages:
+            raise RuntimeError("outbox messages were published but this database has no outbox")
 
     async def _run_failure_work(self, failed: UnitOfWork) -> None:
         # Failure work runs on dry runs too: it is protection (counting a failed login), and

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from app.audit.service import AuditJournal
 from app.auth.passwords import Passwords
 from app.db import Database
+from app.outbox.writer import OutboxWriter
 from app.settings import Settings
 
 
 def database(settings: Settings) -> Database:
-    """The database with the audit chain as the journal of every unit of work."""
-    return Database(settings, journal=AuditJournal())
+    """The database with the audit chain as the journal of every unit of work and the
+    transactional outbox for what it publishes."""
+    return Database(settings, journal=AuditJournal(), outbox=OutboxWriter())
 
 
 @dataclass

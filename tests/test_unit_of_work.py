@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from app.audit.service import AuditJournal
 from app.db import Database
 from app.kit.actor import Actor
 from app.kit.errors import ErrorCode, UserInputError
 from app.kit.scope import EVERYTHING
 from app.kit.uow import UnitOfWork
 from app.models import MasterKey
-from app.models.tables import AUDIT_EVENTS, MASTER_KEYS
+from app.models.tables import AUDIT_EVENTS, MASTER_KEYS, OUTBOX_EVENTS
 from app.settings import Settings
 from tests.support import rows
 
@@ -108,6 +110,42 @@ async def test_events_without_a_journal_are_refused(settings: Settings) -> None:
             uow.record("test.change", "MasterKey", None, after={"n": 1})
 
         with pytest.raises(RuntimeError, match="no journal"):
+            await bare.run(work, actor=ACTOR, row_scope=EVERYTHING)
+    finally:
+        await bare.dispose()
+
+
+async def _outbox(db: Database) -> list[tuple[str, dict[str, object]]]:
+    query = sa.select(OUTBOX_EVENTS.c.event_type, OUTBOX_EVENTS.c.data)
+    return [(row.event_type, row.data) for row in await rows(db, query)]
+
+
+async def test_published_messages_exist_exactly_when_the_work_commits(db: Database) -> None:
+    def work(outcome: str) -> Callable[[UnitOfWork], Awaitable[None]]:
+        async def publish(uow: UnitOfWork) -> None:
+            uow.session.add(_key(outcome))
+            uow.publish("test.happened", {"outcome": outcome})
+            if outcome == "failed":
+                raise UserInputError("No.", ErrorCode.INVALID)
+
+        return publish
+
+    await db.run(work("committed"), actor=ACTOR, row_scope=EVERYTHING)
+    await db.run(work("dry"), actor=ACTOR, row_scope=EVERYTHING, dry_run=True)
+    with pytest.raises(UserInputError):
+        await db.run(work("failed"), actor=ACTOR, row_scope=EVERYTHING)
+    assert await _outbox(db) == [("test.happened", {"outcome": "committed"})]
+    assert await _keys(db) == ["committed"]
+
+
+async def test_messages_without_an_outbox_are_refused(settings: Settings) -> None:
+    bare = Database(settings, journal=AuditJournal())
+    try:
+
+        async def work(uow: UnitOfWork) -> None:
+            uow.publish("test.happened", {})
+
+        with pytest.raises(RuntimeError, match="no outbox"):
             await bare.run(work, actor=ACTOR, row_scope=EVERYTHING)
     finally:
         await bare.dispose()

@@ -32,6 +32,15 @@ class PendingEvent:
     diff: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """An event for the outside world (customer webhooks, mail), sent only once committed."""
+
+    event_type: str
+    data: dict[str, Any]
+    customer_id: uuid.UUID | None
+
+
 Hook = Callable[["UnitOfWork"], Awaitable[None]]
 
 
@@ -43,6 +52,8 @@ class UnitOfWork:
     dialect: str
     dry_run: bool = False
     events: list[PendingEvent] = field(default_factory=list)
+    # Written to the transactional outbox in this unit of work's transaction (`Outbox`).
+    messages: list[OutboxMessage] = field(default_factory=list)
     # Work that must persist even when this unit of work fails (a failed login is counted
     # although the login itself changes nothing); run afterwards in a fresh unit of work.
     on_failure: list[Hook] = field(default_factory=list)
@@ -69,6 +80,18 @@ class UnitOfWork:
         # The diff is taken now: the objects it describes may change later in the same work.
         changes = diff(to_jsonable(dict(before or {})), to_jsonable(dict(after or {})))
         self.events.append(PendingEvent(action, target_type, target_id, customer_id, changes))
+
+    def publish(
+        self, event_type: str, data: Mapping[str, Any], *, customer_id: uuid.UUID | None = None
+    ) -> None:
+        """Queue an outbox event (`subscription.updated`, …) that exists iff this work commits."""
+        self.messages.append(OutboxMessage(event_type, to_jsonable(dict(data)), customer_id))
+
+
+class Outbox(Protocol):
+    """Where published messages go, in the unit of work's own transaction."""
+
+    async def append(self, uow: UnitOfWork) -> None: ...
 
 
 class Journal(Protocol):
