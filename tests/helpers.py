@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from app.auth import service as auth_service
 from app.auth.passwords import Passwords
 from app.auth.tokens import IMPERSONATION_PREFIX, SESSION_PREFIX
+from app.billing import proration
 from app.db import Database
 from app.kit import clock
 from app.kit.actor import Actor
@@ -31,7 +32,10 @@ from app.models import (
     Membership,
     NoteCategory,
     Plan,
+    PlanVersion,
     SessionKind,
+    Subscription,
+    SubscriptionStatus,
     User,
     UserNote,
     UserStatus,
@@ -218,6 +222,7 @@ class Factory:
         self.settings = settings
         self.passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost)
         self._counter = 0
+        self._versions: dict[uuid.UUID, PlanVersion] = {}
 
     def _next(self) -> int:
         self._counter += 1
@@ -229,10 +234,62 @@ class Factory:
             await session.commit()
 
     async def plan(self, code: str | None = None, **fields: Any) -> Plan:
+        """A plan with its version row (as `planCreate` writes it)."""
         n = self._next()
         plan = Plan(code=code or f"plan-{n}", name=fields.pop("name", f"Plan {n}"), **fields)
         await self._add(plan)
+        version = PlanVersion(
+            plan_id=plan.id,
+            version=plan.version,
+            price_amount=plan.price_amount,
+            currency=plan.currency,
+            interval=plan.interval,
+            monthly_quota=plan.monthly_quota,
+            rate_per_second=plan.rate_per_second,
+            seats=plan.seats,
+            sla_percent=plan.sla_percent,
+        )
+        await self._add(version)
+        self._versions[plan.id] = version
         return plan
+
+    async def subscription(
+        self,
+        customer: Customer,
+        plan: Plan,
+        *,
+        status: SubscriptionStatus = SubscriptionStatus.ACTIVE,
+        start: datetime | None = None,
+        **fields: Any,
+    ) -> Subscription:
+        """A live subscription on the plan's latest version, its period starting at `start`."""
+        version = self._versions.get(plan.id)
+        if version is None:
+            async with self.db.write_session() as session:
+                found = await session.execute(
+                    sa.select(PlanVersion).where(
+                        PlanVersion.plan_id == plan.id,  # type: ignore[arg-type]
+                        PlanVersion.version == plan.version,  # type: ignore[arg-type]
+                    )
+                )
+                version = found.scalar_one()
+        begin = start or clock.now()
+        subscription = Subscription(
+            customer_id=customer.id,
+            plan_id=plan.id,
+            plan_version_id=version.id,
+            plan_version=version.version,
+            price_amount=version.price_amount,
+            currency=version.currency,
+            interval=version.interval,
+            status=status,
+            current_period_start=begin,
+            current_period_end=proration.period_end(begin, version.interval),
+            billing_cycle_anchor=begin,
+            **fields,
+        )
+        await self._add(subscription)
+        return subscription
 
     async def user(
         self,
@@ -266,6 +323,8 @@ class Factory:
             **fields,
         )
         await self._add(customer)
+        if plan is not None:  # subscriptions are the source of truth of a customer's plan
+            await self.subscription(customer, plan)
         return customer
 
     async def member(

@@ -14,6 +14,8 @@ from app.kit import clock
 from app.kit.readmodel import (
     Computed,
     ReadModel,
+    Relation,
+    RelationKind,
     many,
     one,
     registry,
@@ -39,6 +41,7 @@ from app.models.tables import (
     INVITATIONS,
     MEMBERSHIPS,
     PLANS,
+    SUBSCRIPTIONS,
     USERS,
 )
 from app.users.repository import USER_MODEL
@@ -84,6 +87,16 @@ CUSTOMER_MODEL = registry.register(
         scope=scoped_by(CUSTOMERS.c.id),
         relations=(
             one("plan", "Plan", "plan_id"),
+            # The live subscription (at most one: a partial unique index holds it).
+            Relation(
+                "subscription",
+                "Subscription",
+                "id",
+                "customer_id",
+                RelationKind.ONE,
+                where=lambda: SUBSCRIPTIONS.c.status != "CANCELED",
+            ),
+            many("billingOverrideSkips", "BillingOverrideSkip", "customer_id"),
             many("members", "Membership", "customer_id"),
             many("invitations", "Invitation", "customer_id", arguments=("status",)),
             many("projects", "Project", "customer_id", arguments=("search",)),
@@ -101,7 +114,8 @@ CUSTOMER_MODEL = registry.register(
             "NAME": CUSTOMERS.c.name,
             "SLUG": CUSTOMERS.c.slug,
         },
-        master_only=frozenset({"notes", "deactivationReason"}),
+        master_only=frozenset({"notes", "deactivationReason", "billingOverrideSkips"}),
+        resolved=frozenset({"mrr", "effectiveLimits"}),
     )
 )
 

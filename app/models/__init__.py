@@ -10,7 +10,17 @@ import pkgutil
 from app.models.audit import AuditEvent, IdempotencyRecord
 from app.models.auth import LoginFailure, LoginSession, MasterKey, SessionKind
 from app.models.base import metadata
-from app.models.billing import Plan, PlanInterval
+from app.models.billing import (
+    BillingOverrideSkip,
+    PendingInvoiceItem,
+    PendingItemKind,
+    Plan,
+    PlanInterval,
+    PlanStatus,
+    PlanVersion,
+    Subscription,
+    SubscriptionStatus,
+)
 from app.models.customers import (
     ADMIN_ROLES,
     Customer,
@@ -35,6 +45,7 @@ from app.models.users import (
 __all__ = [
     "ADMIN_ROLES",
     "AuditEvent",
+    "BillingOverrideSkip",
     "Customer",
     "CustomerNote",
     "CustomerStatus",
@@ -50,10 +61,16 @@ __all__ = [
     "Membership",
     "NoteCategory",
     "PasswordResetToken",
+    "PendingInvoiceItem",
+    "PendingItemKind",
     "Plan",
     "PlanInterval",
+    "PlanStatus",
+    "PlanVersion",
     "Project",
     "SessionKind",
+    "Subscription",
+    "SubscriptionStatus",
     "User",
     "UserNote",
     "UserStatus",

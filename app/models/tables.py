@@ -12,7 +12,13 @@ import sqlalchemy as sa
 
 from app.models.audit import AuditEvent, IdempotencyRecord
 from app.models.auth import LoginFailure, LoginSession, MasterKey
-from app.models.billing import Plan
+from app.models.billing import (
+    BillingOverrideSkip,
+    PendingInvoiceItem,
+    Plan,
+    PlanVersion,
+    Subscription,
+)
 from app.models.customers import Customer, CustomerNote, Invitation, Membership
 from app.models.outbox import OutboxEvent
 from app.models.projects import Project
@@ -30,6 +36,10 @@ LOGIN_FAILURES = table_of(LoginFailure)
 LOGIN_SESSIONS = table_of(LoginSession)
 MASTER_KEYS = table_of(MasterKey)
 PLANS = table_of(Plan)
+PLAN_VERSIONS = table_of(PlanVersion)
+SUBSCRIPTIONS = table_of(Subscription)
+PENDING_INVOICE_ITEMS = table_of(PendingInvoiceItem)
+BILLING_OVERRIDE_SKIPS = table_of(BillingOverrideSkip)
 CUSTOMERS = table_of(Customer)
 MEMBERSHIPS = table_of(Membership)
 USERS = table_of(User)

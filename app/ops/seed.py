@@ -11,11 +11,13 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.billing import proration
 from app.models import (
     Customer,
     CustomerStatus,
@@ -24,6 +26,10 @@ from app.models import (
     NoteCategory,
     Plan,
     PlanInterval,
+    PlanStatus,
+    PlanVersion,
+    Subscription,
+    SubscriptionStatus,
     User,
     UserNote,
     UserStatus,
@@ -64,14 +70,22 @@ NOTE_BODIES = {
     NoteCategory.PASSWORD_RESET: "Sent a password reset link after identity check.",
 }
 
-PLAN_CATALOG = (
-    # code, name, price (minor units), interval, monthly quota, rate/s, seats, SLA, weight
-    ("free", "Free", 0, PlanInterval.MONTH, 10_000, 5, 3, None, 40),
-    ("starter", "Starter", 1_900, PlanInterval.MONTH, 100_000, 20, 5, None, 30),
-    ("pro", "Pro", 9_900, PlanInterval.MONTH, 1_000_000, 100, 20, "99.9%", 20),
-    ("business", "Business", 49_900, PlanInterval.MONTH, 10_000_000, 500, 100, "99.95%", 8),
-    ("enterprise", "Enterprise", 2_000_000, PlanInterval.YEAR, None, 2_000, None, "99.99%", 2),
+# The pricing page's tiers (yearly, `features.tier` gives their order) and monthly self-serve
+# plans. Prices in cents; yearly validations become a monthly quota rounded up.
+M, Y = PlanInterval.MONTH, PlanInterval.YEAR
+PLAN_CATALOG: tuple[tuple[Any, ...], ...] = (
+    # code, name, price, interval, validations/interval, rate/s, seats, SLA %, tier, weight
+    ("free", "Free", 0, Y, 120_000, 5, 3, None, 0, 30),
+    ("starter", "Starter", 1_900, M, 100_000, 20, 5, None, None, 20),
+    ("pro", "Pro", 9_900, M, 1_000_000, 100, 20, "99.9", None, 20),
+    ("business", "Business", 49_900, M, 10_000_000, 500, 100, "99.95", None, 10),
+    ("starter-yearly", "Starter", 10_000_000, Y, 2_000_000, 50, None, "99.9", 1, 8),
+    ("growth", "Growth", 25_000_000, Y, 10_000_000, 100, None, "99.95", 2, 6),
+    ("scale", "Scale", 50_000_000, Y, 30_000_000, 200, None, "99.95", 3, 3),
+    ("enterprise", "Enterprise", 100_000_000, Y, 80_000_000, 500, None, "99.99", 4, 2),
+    ("custom", "Custom", 200_000_000, Y, 200_000_000, 1_000, None, "99.99", 5, 1),
 )
+MINIMUM_PLANS = frozenset({"custom"})  # "from $2,000,000", "200M+"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,25 +120,85 @@ async def _insert(session: AsyncSession, model: Any, rows: list[dict[str, Any]])
 
 def _plans(rng: random.Random) -> list[dict[str, Any]]:
     rows = []
-    for code, name, price, interval, quota, rate, seats, sla, _ in PLAN_CATALOG:
+    for code, name, price, interval, quota, rate, seats, sla, tier, _ in PLAN_CATALOG:
         created = BASE_TIME - timedelta(days=30)
+        yearly = interval is PlanInterval.YEAR
+        features: dict[str, Any] = {"api": True, "support": "email" if price == 0 else "priority"}
+        if tier is not None:
+            features |= {"tier": tier, "validationsPerYear": quota}
+            if code in MINIMUM_PLANS:
+                features |= {"priceIsMinimum": True, "validationsIsMinimum": True}
         rows.append(
             {
                 "id": _uuid7_at(created, rng),
                 "code": code,
                 "name": name,
-                "description": f"The {name} plan.",
+                "description": f"The {name} plan{' (yearly)' if yearly else ''}.",
                 "price_amount": price,
                 "currency": "USD",
                 "interval": interval,
-                "monthly_quota": quota,
+                "trial_days": 0 if price == 0 or yearly else 14,
+                "monthly_quota": -(-quota // 12) if yearly else quota,
                 "rate_per_second": rate,
                 "seats": seats,
-                "sla": sla,
+                "sla_percent": Decimal(sla) if sla else None,
+                "features": features,
+                "status": PlanStatus.ACTIVE,
                 "version": 1,
                 "archived_at": None,
                 "created_at": created,
                 "updated_at": created,
+            }
+        )
+    return rows
+
+
+def _versions(rng: random.Random, plans: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    keep = (
+        "price_amount currency interval monthly_quota rate_per_second seats sla_percent"
+    ).split()
+    return [
+        {
+            "id": _uuid7_at(plan["created_at"], rng),
+            "plan_id": plan["id"],
+            "version": plan["version"],
+            "created_at": plan["created_at"],
+            **{name: plan[name] for name in keep},
+        }
+        for plan in plans
+    ]
+
+
+def _subscriptions(
+    rng: random.Random,
+    customers: list[dict[str, Any]],
+    plans: list[dict[str, Any]],
+    versions: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    by_id = {plan["id"]: plan for plan in plans}
+    version_of = {version["plan_id"]: version for version in versions}
+    rows = []
+    for customer in customers:
+        plan = by_id[customer["plan_id"]]
+        start = customer["created_at"]
+        rows.append(
+            {
+                "id": _uuid7_at(start, rng),
+                "customer_id": customer["id"],
+                "plan_id": plan["id"],
+                "plan_version_id": version_of[plan["id"]]["id"],
+                "plan_version": plan["version"],
+                "price_amount": plan["price_amount"],
+                "currency": plan["currency"],
+                "interval": plan["interval"],
+                "status": SubscriptionStatus.ACTIVE,
+                "current_period_start": start,
+                "current_period_end": proration.period_end(start, plan["interval"]),
+                "billing_cycle_anchor": start,
+                "cancel_at_period_end": False,
+                "billing_override": False,
+                "created_at": start,
+                "updated_at": start,
             }
         )
     return rows
@@ -218,9 +292,12 @@ async def seed(
 
     memberships = _memberships(rng, user_rows, customers)
     notes = _notes(rng, user_rows)
+    versions = _versions(rng, plans)
     await _insert(session, Plan, plans)
+    await _insert(session, PlanVersion, versions)
     await _insert(session, User, user_rows)
     await _insert(session, Customer, customers)
+    await _insert(session, Subscription, _subscriptions(rng, customers, plans, versions))
     await _insert(session, Membership, memberships)
     await _insert(session, UserNote, notes)
     return SeedReport(len(plans), len(customers), len(user_rows), len(memberships), len(notes))

@@ -59,8 +59,8 @@ async def test_proportions(app: Starlette, db: Any) -> None:
     report = await seed(app, db, users=200)
     assert report.users == 200
     assert report.customers == 20  # about one customer per ten users
-    assert report.plans == 5
-    assert (await rows(db, sa.select(sa.func.count()).select_from(PLANS)))[0][0] == 5
+    assert report.plans == 9
+    assert (await rows(db, sa.select(sa.func.count()).select_from(PLANS)))[0][0] == 9
     owners = Counter(
         r.customer_id
         for r in await rows(

@@ -14,12 +14,20 @@ from app.customers.repository import (
     INVITATION_MODEL,
     MEMBERSHIP_MODEL,
 )
-from app.graphql.billing.types import Plan
+from app.graphql.billing.types import (
+    BillingOverrideSkip,
+    EffectiveLimits,
+    EffectiveLimitsByCustomerIdLoader,
+    Plan,
+    Subscription,
+    resolved,
+)
 from app.graphql.context import Info
 from app.graphql.model_types import ModelObject, model_type, related_page
 from app.graphql.node import Node
 from app.graphql.pagination import Connection
 from app.graphql.preload import related
+from app.kit.money import Money
 from app.kit.pagination import check_search
 from app.models import CustomerStatus, InvitationStatus, MemberRole
 
@@ -51,9 +59,32 @@ class Customer(ModelObject, Node):
     deactivated_at: datetime | None
     deactivation_reason: str | None = strawberry.field(description="Why it was deactivated.")
 
-    @strawberry.field(description="The plan the customer is on, if any.")
+    @strawberry.field(description="The plan of the customer's live subscription, if any.")
     def plan(self, info: Info) -> Plan | None:
         return related(self, info, "plan")  # type: ignore[no-any-return]
+
+    @strawberry.field(description="The live subscription (trialing, active or past due), if any.")
+    def subscription(self, info: Info) -> Subscription | None:
+        return related(self, info, "subscription")  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description="Normalised monthly recurring revenue of the live subscription; null "
+        "without one."
+    )
+    async def mrr(self, info: Info) -> Money | None:
+        subscription: Subscription | None = await resolved(related(self, info, "subscription"))
+        return None if subscription is None else subscription.mrr()
+
+    @strawberry.field(description="The plan's limits merged with the override, with sources.")
+    async def effective_limits(self, info: Info) -> EffectiveLimits:
+        found = await info.context.loader(EffectiveLimitsByCustomerIdLoader).load(self.pk)
+        return EffectiveLimits.of(found)
+
+    @strawberry.field(description="Payment-provider events skipped under the admin override.")
+    async def billing_override_skips(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[BillingOverrideSkip] | None:
+        return await related_page(self, info, "billingOverrideSkips", first=first, after=after)
 
     @strawberry.field(description="Members of this customer, newest first.")
     async def members(

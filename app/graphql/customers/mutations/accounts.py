@@ -2,6 +2,7 @@
 
 import strawberry
 
+from app.billing.subscriptions import service as subscriptions
 from app.customers import service
 from app.graphql.context import Info
 from app.graphql.customers.mutations.ids import customer_id_of
@@ -36,6 +37,8 @@ async def customer_create(
         billing_email=input.billing_email,
         plan_code=input.plan_code,
     )
+    # Subscriptions are the source of truth: a plan given here becomes a subscription.
+    await subscriptions.align_with_customer_plan(uow, customer.id)
     return CustomerCreatePayload(customer=await read_back(uow.session, Customer, customer.id))
 
 
@@ -65,6 +68,8 @@ async def customer_update(
         slug=input.slug,
         plan_code=input.plan_code,
     )
+    if input.plan_code is not None:
+        await subscriptions.align_with_customer_plan(uow, customer.id)
     return CustomerUpdatePayload(customer=await read_back(uow.session, Customer, customer.id))
 
 

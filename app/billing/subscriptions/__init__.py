@@ -1,0 +1,1 @@
+"""Subscriptions: create, change plan with proration, trials, cancel, resume, overrides."""
