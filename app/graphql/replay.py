@@ -51,7 +51,12 @@ def _encode(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {
             "$object": get_object_definition(type(value), strict=True).name,
-            "fields": {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)},
+            # Fields computed by resolvers (`init=False`) are recomputed from the others.
+            "fields": {
+                f.name: _encode(getattr(value, f.name))
+                for f in dataclasses.fields(value)
+                if f.init
+            },
         }
     raise TypeError(f"payload field of type {type(value).__name__} cannot be stored")
 

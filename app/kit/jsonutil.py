@@ -6,6 +6,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import uuid
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -20,6 +21,8 @@ def _default(value: Any) -> Any:
         return str(value)
     if isinstance(value, (set, frozenset)):
         return sorted(value)
+    if isinstance(value, Decimal):
+        return str(value)  # exact, as written (`99.950`): never a float
     raise TypeError(f"Cannot serialize {type(value).__name__}")
 
 
