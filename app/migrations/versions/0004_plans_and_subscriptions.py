@@ -91,12 +91,18 @@ def _migrate_data() -> None:
     customers = sa.table("customers", sa.column("id", sa.Uuid()), sa.column("plan_id", sa.Uuid()))
     subscriptions = sa.table(
         "subscriptions",
+        *(sa.column(name, sa.Uuid()) for name in "id customer_id plan_id plan_version_id".split()),
+        *(
+            sa.column(name, sa.DateTime(timezone=True))
+            for name in (
+                "current_period_start current_period_end billing_cycle_anchor created_at updated_at"
+            ).split()
+        ),
         *(
             sa.column(name)
             for name in (
-                "id customer_id plan_id plan_version_id plan_version price_amount currency "
-                "interval status current_period_start current_period_end billing_cycle_anchor "
-                "cancel_at_period_end billing_override created_at updated_at"
+                "plan_version price_amount currency interval status cancel_at_period_end "
+                "billing_override"
             ).split()
         ),
     )
