@@ -53,9 +53,7 @@ def _encode(value: Any) -> Any:
             "$object": get_object_definition(type(value), strict=True).name,
             # Fields computed by resolvers (`init=False`) are recomputed from the others.
             "fields": {
-                f.name: _encode(getattr(value, f.name))
-                for f in dataclasses.fields(value)
-                if f.init
+                f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init
             },
         }
     raise TypeError(f"payload field of type {type(value).__name__} cannot be stored")
