@@ -10,7 +10,7 @@ import pytest
 
 from app.db import Database
 from app.kit import clock
-from app.models import Customer, Plan
+from app.models import Customer
 from tests.billing import support
 from tests.helpers import Factory, GraphQL, Mutation, World, gid
 
@@ -105,9 +105,10 @@ async def test_create_with_a_trial_and_an_anchor(
         },
         token=world.master,
     )
-    assert payload["subscription"]["currentPeriodEnd"] == anchor.isoformat().replace(
-        "+00:00", "Z"
-    ) or payload["subscription"]["currentPeriodEnd"].startswith(anchor.date().isoformat())
+    assert payload["subscription"]["status"] == "ACTIVE"
+    assert payload["subscription"]["currentPeriodEnd"].startswith(
+        anchor.strftime("%Y-%m-%dT%H:%M:%S")
+    )
 
 
 async def test_a_second_live_subscription_is_a_conflict(gql: GraphQL, world: World) -> None:
@@ -182,8 +183,6 @@ async def test_change_plan_with_prorations(
     customer = await fresh(factory)
     start = clock.now().replace(microsecond=0) - timedelta(days=10)
     await factory.subscription(customer, world.plan, start=start)
-    period_end = start + (start.replace(month=start.month % 12 + 1) - start)  # unused
-    del period_end
     payload = await CHANGE_PLAN.ok(
         gql,
         {
@@ -212,7 +211,7 @@ async def test_change_plan_with_prorations(
     assert data["customer"]["mrr"] == usd(29900)
     [message] = [m for m in await support.outbox(db) if m.event_type == "subscription.updated"]
     assert message.data["planCode"] == "big"
-    del big
+    assert big.code == "big"
 
 
 async def test_change_plan_none_and_always_invoice(
@@ -366,13 +365,16 @@ async def test_limits_override_and_effective_limits(
     assert payload["customer"]["effectiveLimits"]["seats"] == {"value": "5", "source": "PLAN"}
     found = await LIMITS_OVERRIDE.refused(
         gql,
-        {"customerId": gid("cus", customer), "limits": {"seats": -1}, "reason": " "},
+        {"customerId": gid("cus", customer), "limits": {"seats": 1}, "reason": " "},
         token=world.master,
     )
-    assert (
-        sorted(found) == [("INVALID", ["input", "limits", "seats"])]
-        or ("REQUIRED", ["input", "reason"]) in found
+    assert found == [("REQUIRED", ["input", "reason"])]
+    found = await LIMITS_OVERRIDE.refused(
+        gql,
+        {"customerId": gid("cus", customer), "limits": {"seats": -1}, "reason": "x"},
+        token=world.master,
     )
+    assert found == [("INVALID", ["input", "limits", "seats"])]
 
 
 async def test_billing_override(gql: GraphQL, world: World, factory: Factory) -> None:
@@ -457,8 +459,7 @@ async def test_customer_create_with_a_plan_subscribes(
     )
     assert payload["customer"]["subscription"] == {"status": "ACTIVE", "plan": {"code": "pro"}}
     update = Mutation("customerUpdate", "customer { plan { code } subscription { plan { code } } }")
-    other: Plan = await _plan(gql, world)
-    del other
+    await _plan(gql, world)
     payload = await update.ok(
         gql, {"customerId": gid("cus", world.own), "planCode": "team"}, token=world.master
     )
@@ -468,7 +469,7 @@ async def test_customer_create_with_a_plan_subscribes(
     }
 
 
-async def _plan(gql: GraphQL, world: World) -> Any:
+async def _plan(gql: GraphQL, world: World) -> None:
     await gql.ok(
         'mutation { planCreate(input: {code: "team", name: "Team", interval: MONTH, amount: 100, '
         'currency: "USD"}) { userErrors { code } } }',
