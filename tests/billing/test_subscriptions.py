@@ -7,10 +7,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from app.db import Database
 from app.kit import clock
-from app.models import Customer
+from app.models import Customer, SubscriptionStatus
 from tests.billing import support
 from tests.helpers import Factory, GraphQL, Mutation, World, gid
 
@@ -475,3 +476,13 @@ async def _plan(gql: GraphQL, world: World) -> None:
         'currency: "USD"}) { userErrors { code } } }',
         token=world.master,
     )
+
+
+async def test_the_database_holds_one_live_subscription_per_customer(
+    world: World, factory: Factory
+) -> None:
+    with pytest.raises(IntegrityError):
+        await factory.subscription(world.own, world.plan)
+    # Canceled ones do not count.
+    await factory.subscription(world.own, world.plan, status=SubscriptionStatus.CANCELED)
+    await factory.subscription(world.own, world.plan, status=SubscriptionStatus.CANCELED)
