@@ -36,6 +36,9 @@ class ErrorCode(enum.StrEnum):
     TOKEN_INVALID = "TOKEN_INVALID"
     TOKEN_EXPIRED = "TOKEN_EXPIRED"
     TOKEN_USED = "TOKEN_USED"
+    # invoices, tax, credit balance, credit notes
+    AMOUNT_TOO_LARGE = "AMOUNT_TOO_LARGE"
+    CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
     # authentication
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
