@@ -32,6 +32,7 @@ from app.models.invoices import (
 from app.models.tables import (
     CREDIT_NOTE_LINES,
     CREDIT_NOTES,
+    CUSTOMERS,
     INVOICE_DISCOUNTS,
     INVOICE_LINES,
     INVOICE_NUMBER_COUNTERS,
@@ -288,3 +289,21 @@ def lifetime_value_of(customer_id: sa.ColumnElement[object]) -> sa.ColumnElement
         .scalar_subquery()
     )
     return sa.cast(total, sa.BigInteger)
+
+
+async def invoice_document(
+    session: AsyncSession, invoice_id: uuid.UUID, scope: RowScope
+) -> tuple[Invoice, list[InvoiceLine], list[InvoiceDiscount], str] | None:
+    """What the PDF shows of a finalized invoice in the caller's scope (None otherwise)."""
+    invoice = await invoice_in_scope(session, invoice_id, scope)
+    if invoice is None or invoice.finalized_at is None:
+        return None
+    name = await session.scalar(
+        sa.select(CUSTOMERS.c.name).where(CUSTOMERS.c.id == invoice.customer_id)
+    )
+    return (
+        invoice,
+        await lines_of(session, invoice.id),
+        await discounts_of(session, invoice.id),
+        str(name or ""),
+    )
