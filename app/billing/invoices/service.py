@@ -27,7 +27,7 @@ from app.billing.tax import service as tax
 from app.customers.service.common import customer_in_scope
 from app.kit import clock
 from app.kit.errors import ErrorCode, UserInputError, UserInputErrors, not_found
-from app.kit.ids import encode
+from app.kit.ids import encode, uuid7
 from app.kit.uow import UnitOfWork
 from app.models.invoices import (
     CreditNote,
@@ -193,11 +193,14 @@ async def draft_invoice(
     )
     uow.session.add(invoice)
     subtotal = 0
+    # Lines are read back in id order: sorted time-ordered ids keep them in the given order.
+    ids = sorted(uuid7() for _ in lines)
     for position, draft in enumerate(lines):
         amount = draft.quantity * draft.unit_amount
         subtotal += amount
         uow.session.add(
             InvoiceLine(
+                id=ids[position],
                 invoice_id=invoice.id,
                 customer_id=customer.id,
                 position=position,
