@@ -30,14 +30,14 @@ from tests.helpers import Mutation
 from tests.support import rows
 
 MONEY = "amount currency"
-INVOICE = f"""invoice {{
+INVOICE = """invoice {
   id number status currency reverseCharge
   subtotal discountTotal taxTotal total
   creditApplied amountDue amountPaid
-  lines {{ id description quantity unitAmount amount taxAmount jurisdiction kind }}
-  attempts {{ status amount gateway }}
-  customer {{ slug }}
-}}"""
+  lines { id description quantity unitAmount amount taxAmount jurisdiction kind }
+  attempts { status amount gateway }
+  customer { slug }
+}"""
 INVOICE_CREATE = Mutation("invoiceCreate", INVOICE)
 INVOICE_FINALIZE = Mutation("invoiceFinalize", INVOICE)
 INVOICE_PAY = Mutation("invoicePay", INVOICE)
@@ -53,13 +53,12 @@ PROFILE_UPDATE = Mutation(
 )
 CREDIT_GRANT = Mutation(
     "customerCreditGrant",
-    f"creditTransaction {{ amount currency kind reason expiresAt }} "
-    f"customer {{ creditBalance }}",
+    "creditTransaction { amount currency kind reason expiresAt } customer { creditBalance }",
 )
 CREDIT_NOTE_CREATE = Mutation(
     "creditNoteCreate",
-    f"creditNote {{ number reason memo refundTo amount lines {{ amount description }} }} "
-    f"invoice {{ status amountDue creditedTotal }}",
+    "creditNote { number reason memo refundTo amount lines { amount description } } "
+    "invoice { status amountDue creditedTotal }",
 )
 
 TABLES = {
@@ -140,7 +139,12 @@ async def add(db: Database, *new: Any) -> None:
 
 
 async def tax_rate(
-    db: Database, country: str, basis_points: int, *, region: str | None = None, inclusive: bool = False
+    db: Database,
+    country: str,
+    basis_points: int,
+    *,
+    region: str | None = None,
+    inclusive: bool = False,
 ) -> TaxRate:
     rate = TaxRate(
         country=country,

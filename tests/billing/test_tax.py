@@ -6,7 +6,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.billing.tax import arithmetic
@@ -95,8 +95,15 @@ async def test_billing_profile_update(gql: GraphQL, world: World, db: Database) 
     customer = gid("cus", world.own)
     payload = await s.PROFILE_UPDATE.ok(
         gql,
-        {"customerId": customer, "name": "Own Co GmbH", "line1": "Hauptstr. 1", "city": "Berlin",
-         "postalCode": "10115", "country": "de", "taxId": "DE123456789"},
+        {
+            "customerId": customer,
+            "name": "Own Co GmbH",
+            "line1": "Hauptstr. 1",
+            "city": "Berlin",
+            "postalCode": "10115",
+            "country": "de",
+            "taxId": "DE123456789",
+        },
         token=world.master,
     )
     assert payload["billingAddress"]["country"] == "DE"
@@ -160,13 +167,12 @@ async def test_a_tax_id_means_reverse_charge(world: World, db: Database) -> None
     assert line.jurisdiction == "DE"
 
 
-async def test_archived_rates_and_unknown_countries_tax_nothing(
-    world: World, db: Database
-) -> None:
+async def test_archived_rates_and_unknown_countries_tax_nothing(world: World, db: Database) -> None:
     from app.kit import clock
 
-    await s.add(db, TaxRate(country="FR", basis_points=2000, display_name="TVA",
-                            archived_at=clock.now()))
+    await s.add(
+        db, TaxRate(country="FR", basis_points=2000, display_name="TVA", archived_at=clock.now())
+    )
     await s.profile(db, world.own, country="FR")
     invoice = await s.finalized(db, world.own, [10_000])
     assert invoice.tax_total == 0
@@ -194,16 +200,18 @@ async def _lines(db: Database, invoice_id: object) -> list[object]:
 
 # ---------------------------------------------------------------- the arithmetic
 
-amounts = st.integers(min_value=-10**12, max_value=10**12)
+amounts = st.integers(min_value=-(10**12), max_value=10**12)
 rates = st.integers(min_value=0, max_value=arithmetic.MAX_BASIS_POINTS)
 
 
+@settings(deadline=None)
 @given(amounts, rates)
 def test_exclusive_tax_is_the_nearest_integer(amount: int, rate: int) -> None:
     exact = Fraction(amount * rate, 10_000)
     assert abs(arithmetic.exclusive_tax(amount, rate) - exact) <= Fraction(1, 2)
 
 
+@settings(deadline=None)
 @given(amounts, rates)
 def test_inclusive_tax_and_net_add_up_to_the_amount(amount: int, rate: int) -> None:
     tax = arithmetic.inclusive_tax(amount, rate)
@@ -214,12 +222,14 @@ def test_inclusive_tax_and_net_add_up_to_the_amount(amount: int, rate: int) -> N
     assert abs(arithmetic.exclusive_tax(net, rate) - tax) <= 1
 
 
+@settings(deadline=None)
 @given(amounts, rates)
 def test_rounding_is_symmetric(amount: int, rate: int) -> None:
     assert arithmetic.exclusive_tax(-amount, rate) == -arithmetic.exclusive_tax(amount, rate)
     assert arithmetic.inclusive_tax(-amount, rate) == -arithmetic.inclusive_tax(amount, rate)
 
 
+@settings(deadline=None)
 @given(st.integers(min_value=0, max_value=10**9), st.lists(amounts, min_size=1, max_size=20))
 def test_allocation_adds_up_exactly(total: int, weights: list[int]) -> None:
     parts = arithmetic.allocate(total, weights)
@@ -228,6 +238,7 @@ def test_allocation_adds_up_exactly(total: int, weights: list[int]) -> None:
     assert all(part == 0 for part, weight in zip(parts, weights, strict=True) if weight <= 0)
 
 
+@settings(deadline=None)
 @given(rates)
 def test_percentages_round_trip(rate: int) -> None:
     assert arithmetic.basis_points_of(arithmetic.percentage_of(rate)) == rate

@@ -528,9 +528,11 @@ async def create_credit_note(
         created_at=now,
     )
     uow.session.add(note)
-    for line_id, description, part in note_lines:
+    ids = sorted(uuid7() for _ in note_lines)  # read back in id order: the given order
+    for index, (line_id, description, part) in enumerate(note_lines):
         uow.session.add(
             CreditNoteLine(
+                id=ids[index],
                 credit_note_id=note.id,
                 customer_id=invoice.customer_id,
                 invoice_line_id=line_id,
