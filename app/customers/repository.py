@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit import clock
 from app.kit.readmodel import (
+    Composite,
     Computed,
     ReadModel,
     Relation,
@@ -36,9 +37,12 @@ from app.models import (
 from app.models.base import UTCDateTime, enum_column
 from app.models.customers import CustomerNote
 from app.models.tables import (
+    BILLING_PROFILES,
+    CREDIT_TRANSACTIONS,
     CUSTOMER_NOTES,
     CUSTOMERS,
     INVITATIONS,
+    INVOICES,
     MEMBERSHIPS,
     PLANS,
     SUBSCRIPTIONS,
@@ -69,6 +73,59 @@ def _created_before(value: datetime) -> sa.ColumnElement[bool]:
     return CUSTOMERS.c.created_at < sa.literal(value, UTCDateTime())
 
 
+# ---------------------------------------------------------------- billing figures
+#
+# Correlated subqueries on the customer row: a page of customers reads its credit balances,
+# lifetime values and tax ids in its own statement (the rules: app/billing/credits, invoices).
+
+
+def _credit_balance() -> sa.ColumnElement[int]:
+    """The credit ledger's sum, leaving out entries of expired lots."""
+    expires = CREDIT_TRANSACTIONS.c.expires_at
+    total = (
+        sa.select(sa.func.coalesce(sa.func.sum(CREDIT_TRANSACTIONS.c.amount), 0))
+        .where(
+            CREDIT_TRANSACTIONS.c.customer_id == CUSTOMERS.c.id,
+            sa.or_(expires.is_(None), expires > sa.literal(clock.now(), UTCDateTime())),
+        )
+        .scalar_subquery()
+    )
+    return sa.cast(total, sa.BigInteger)
+
+
+def _first_currency(table: sa.Table) -> sa.ColumnElement[str]:
+    first = (
+        sa.select(table.c.currency)
+        .where(table.c.customer_id == CUSTOMERS.c.id)
+        .order_by(table.c.created_at, table.c.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return sa.func.coalesce(first, "USD")
+
+
+def _lifetime_value() -> sa.ColumnElement[int]:
+    """Paid invoices less their credit notes."""
+    total = (
+        sa.select(sa.func.coalesce(sa.func.sum(INVOICES.c.total - INVOICES.c.credited_total), 0))
+        .where(INVOICES.c.customer_id == CUSTOMERS.c.id, INVOICES.c.status == "PAID")
+        .scalar_subquery()
+    )
+    return sa.cast(total, sa.BigInteger)
+
+
+def _tax_id() -> sa.ColumnElement[str]:
+    return (
+        sa.select(BILLING_PROFILES.c.tax_id)
+        .where(BILLING_PROFILES.c.customer_id == CUSTOMERS.c.id)
+        .scalar_subquery()
+    )
+
+
+def _open_invoice() -> sa.ColumnElement[bool]:
+    return INVOICES.c.status == "OPEN"
+
+
 CUSTOMER_MODEL = registry.register(
     ReadModel(
         name="Customer",
@@ -83,6 +140,19 @@ CUSTOMER_MODEL = registry.register(
             "updatedAt": "updated_at",
             "deactivatedAt": "deactivated_at",
             "deactivationReason": "deactivation_reason",
+            "creditBalance": Composite(
+                {
+                    "amount": Computed(_credit_balance),
+                    "currency": Computed(lambda: _first_currency(CREDIT_TRANSACTIONS)),
+                }
+            ),
+            "lifetimeValue": Composite(
+                {
+                    "amount": Computed(_lifetime_value),
+                    "currency": Computed(lambda: _first_currency(INVOICES)),
+                }
+            ),
+            "taxId": Computed(_tax_id),
         },
         scope=scoped_by(CUSTOMERS.c.id),
         relations=(
@@ -101,6 +171,17 @@ CUSTOMER_MODEL = registry.register(
             many("invitations", "Invitation", "customer_id", arguments=("status",)),
             many("projects", "Project", "customer_id", arguments=("search",)),
             many("notes", "CustomerNote", "customer_id"),
+            many("invoices", "Invoice", "customer_id", arguments=("status",)),
+            many("creditTransactions", "CreditTransaction", "customer_id"),
+            many("creditNotes", "CreditNote", "customer_id"),
+            one("billingAddress", "BillingAddress", "id", "customer_id"),
+            many(
+                "openInvoicesCount",
+                "Invoice",
+                "customer_id",
+                RelationKind.COUNT,
+                where=_open_invoice,
+            ),
         ),
         filters={
             "status": row_filter(lambda status: CUSTOMERS.c.status == status),

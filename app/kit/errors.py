@@ -38,6 +38,8 @@ class ErrorCode(enum.StrEnum):
     TOKEN_USED = "TOKEN_USED"
     # billing: plans and subscriptions
     PLAN_ARCHIVED = "PLAN_ARCHIVED"
+    # invoices, tax, credit balance, credit notes
+    AMOUNT_TOO_LARGE = "AMOUNT_TOO_LARGE"
     CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
     # authentication
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"

@@ -20,6 +20,18 @@ from app.models.billing import (
     Subscription,
 )
 from app.models.customers import Customer, CustomerNote, Invitation, Membership
+from app.models.invoices import (
+    BillingProfile,
+    CreditNote,
+    CreditNoteLine,
+    CreditTransaction,
+    Invoice,
+    InvoiceDiscount,
+    InvoiceLine,
+    InvoiceNumberCounter,
+    PaymentAttempt,
+    TaxRate,
+)
 from app.models.outbox import OutboxEvent
 from app.models.projects import Project
 from app.models.users import Feedback, PasswordResetToken, User, UserNote
@@ -50,3 +62,13 @@ PROJECTS = table_of(Project)
 FEEDBACK = table_of(Feedback)
 PASSWORD_RESET_TOKENS = table_of(PasswordResetToken)
 OUTBOX_EVENTS = table_of(OutboxEvent)
+INVOICES = table_of(Invoice)
+INVOICE_LINES = table_of(InvoiceLine)
+INVOICE_DISCOUNTS = table_of(InvoiceDiscount)
+INVOICE_NUMBER_COUNTERS = table_of(InvoiceNumberCounter)
+PAYMENT_ATTEMPTS = table_of(PaymentAttempt)
+TAX_RATES = table_of(TaxRate)
+BILLING_PROFILES = table_of(BillingProfile)
+CREDIT_TRANSACTIONS = table_of(CreditTransaction)
+CREDIT_NOTES = table_of(CreditNote)
+CREDIT_NOTE_LINES = table_of(CreditNoteLine)

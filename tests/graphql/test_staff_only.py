@@ -356,6 +356,10 @@ async def visible_row(model: ReadModel, world: World, db: Database) -> str:
     """The public id of a row of `model` that a session admin of own-co may read."""
     if model.name == "AuditEvent":
         await record_event(db, "customer.touch", customer_id=world.own.id)
+    if model.name == "Invoice":
+        from tests.billing.invoice_support import draft
+
+        await draft(db, world.own)
     scope = RowScope(frozenset({world.own.id}))
     found = await rows(db, model.page_statement(scope, None, model.default_ordering, True, 1, None))
     assert found, f"no row of {model.name} visible to own-co: add one here"

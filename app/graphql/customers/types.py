@@ -30,8 +30,17 @@ from app.graphql.preload import related
 from app.kit.money import Money
 from app.kit.pagination import check_search
 from app.models import CustomerStatus, InvitationStatus, MemberRole
+from app.models.invoices import InvoiceStatus
+
+_BILLING = "app.graphql.billing.invoice_types"
 
 if TYPE_CHECKING:
+    from app.graphql.billing.invoice_types import (
+        BillingAddress,
+        CreditNote,
+        CreditTransaction,
+        Invoice,
+    )
     from app.graphql.projects.types import Project
     from app.graphql.users.types import User
 
@@ -58,6 +67,11 @@ class Customer(ModelObject, Node):
     updated_at: datetime
     deactivated_at: datetime | None
     deactivation_reason: str | None = strawberry.field(description="Why it was deactivated.")
+    credit_balance: Money = strawberry.field(
+        description="The credit ledger's sum, leaving out expired credit."
+    )
+    lifetime_value: Money = strawberry.field(description="Paid invoices less their credit notes.")
+    tax_id: str | None = strawberry.field(description="From the billing address.")
 
     @strawberry.field(description="The plan of the customer's live subscription, if any.")
     def plan(self, info: Info) -> Plan | None:
@@ -118,6 +132,38 @@ class Customer(ModelObject, Node):
         return await related_page(
             self, info, "projects", first=first, after=after, search=check_search(search)
         )
+
+    @strawberry.field(description="Invoices of this customer, newest first.")
+    async def invoices(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        status: InvoiceStatus | None = None,
+    ) -> Connection[Annotated[Invoice, strawberry.lazy(_BILLING)]]:
+        return await related_page(self, info, "invoices", first=first, after=after, status=status)
+
+    @strawberry.field(description="The credit ledger, newest first.")
+    async def credit_transactions(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[CreditTransaction, strawberry.lazy(_BILLING)]]:
+        return await related_page(self, info, "creditTransactions", first=first, after=after)
+
+    @strawberry.field(description="Credit notes on this customer's invoices, newest first.")
+    async def credit_notes(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[CreditNote, strawberry.lazy(_BILLING)]]:
+        return await related_page(self, info, "creditNotes", first=first, after=after)
+
+    @strawberry.field(description="Billing address and tax id, if set.")
+    def billing_address(
+        self, info: Info
+    ) -> Annotated[BillingAddress, strawberry.lazy(_BILLING)] | None:
+        return related(self, info, "billingAddress")  # type: ignore[no-any-return]
+
+    @strawberry.field(description="How many of its invoices are OPEN (awaiting payment).")
+    def open_invoices_count(self, info: Info) -> int:
+        return related(self, info, "openInvoicesCount")  # type: ignore[no-any-return]
 
     @strawberry.field(description="Staff notes, newest first.")
     async def notes(

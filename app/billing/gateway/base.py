@@ -1,0 +1,36 @@
+"""The payment provider seen from billing: charge an invoice's amount, idempotently.
+
+Two implementations: the local ledger (`local.py`, the default, no network) and Stripe
+(`stripe.py`). `gateway_for(settings)` in this package chooses one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeRequest:
+    invoice_id: uuid.UUID
+    number: str | None
+    customer_id: uuid.UUID
+    amount: int  # minor units, > 0
+    currency: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeResult:
+    succeeded: bool
+    provider_payment_id: str | None = None
+    failure_message: str | None = None
+
+
+class BillingGateway(Protocol):
+    name: str
+
+    async def charge(
+        self, charge: ChargeRequest, *, idempotency_key: str | None
+    ) -> ChargeResult: ...
