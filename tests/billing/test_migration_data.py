@@ -159,6 +159,7 @@ def check(url: str) -> None:
     assert found["versions"] == [(False, 1), (True, 1)]
     assert found["sla"] == {"pro": Decimal("99.900"), "free": None}
     assert found["status"] == {"pro": "ACTIVE", "free": "ACTIVE"}
+    migrate.upgrade(url)  # the later revisions apply on top of the moved data
     migrate.check(url)
 
 
