@@ -14,6 +14,7 @@ from app.kit import clock
 from app.kit.readmodel import (
     Computed,
     ReadModel,
+    RelationKind,
     many,
     one,
     registry,
@@ -32,6 +33,7 @@ from app.models import (
     UserStatus,
 )
 from app.models.base import UTCDateTime, enum_column
+from app.models.coupons import discount_is_active
 from app.models.customers import CustomerNote
 from app.models.tables import (
     CUSTOMER_NOTES,
@@ -88,6 +90,14 @@ CUSTOMER_MODEL = registry.register(
             many("invitations", "Invitation", "customer_id", arguments=("status",)),
             many("projects", "Project", "customer_id", arguments=("search",)),
             many("notes", "CustomerNote", "customer_id"),
+            # Active discounts only; the Discount model is billing's (registered there).
+            many(
+                "discounts",
+                "Discount",
+                "customer_id",
+                RelationKind.LIST,
+                where=lambda: discount_is_active(clock.now()),
+            ),
         ),
         filters={
             "status": row_filter(lambda status: CUSTOMERS.c.status == status),

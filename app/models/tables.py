@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from app.models.audit import AuditEvent, IdempotencyRecord
 from app.models.auth import LoginFailure, LoginSession, MasterKey
 from app.models.billing import Plan
+from app.models.coupons import Coupon, Discount
 from app.models.customers import Customer, CustomerNote, Invitation, Membership
 from app.models.outbox import OutboxEvent
 from app.models.projects import Project
@@ -40,3 +41,5 @@ PROJECTS = table_of(Project)
 FEEDBACK = table_of(Feedback)
 PASSWORD_RESET_TOKENS = table_of(PasswordResetToken)
 OUTBOX_EVENTS = table_of(OutboxEvent)
+COUPONS = table_of(Coupon)
+DISCOUNTS = table_of(Discount)

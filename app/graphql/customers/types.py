@@ -24,6 +24,7 @@ from app.kit.pagination import check_search
 from app.models import CustomerStatus, InvitationStatus, MemberRole
 
 if TYPE_CHECKING:
+    from app.graphql.billing.coupons.types import Discount
     from app.graphql.projects.types import Project
     from app.graphql.users.types import User
 
@@ -54,6 +55,12 @@ class Customer(ModelObject, Node):
     @strawberry.field(description="The plan the customer is on, if any.")
     def plan(self, info: Info) -> Plan | None:
         return related(self, info, "plan")  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Active discounts (applied coupons), oldest first.")
+    def discounts(
+        self, info: Info
+    ) -> list[Annotated[Discount, strawberry.lazy("app.graphql.billing.coupons.types")]]:
+        return related(self, info, "discounts")  # type: ignore[no-any-return]
 
     @strawberry.field(description="Members of this customer, newest first.")
     async def members(
