@@ -81,6 +81,9 @@ class Coupon(SQLModel, table=True):
             name="redemptions_within_max",
         ),
         sa.Index("ix_coupons_created_at_id", "created_at", "id"),
+        # Values that satisfy the checks above, for code that writes a row of every table
+        # from its columns alone (the tests' walks over every read model).
+        {"info": {"example": {"code": "EXAMPLE", "percent_off_bp": 1000}}},
     )
 
 

@@ -120,17 +120,15 @@ DISCOUNT_MODEL = registry.register(
             "createdAt": "created_at",
         },
         scope=scoped_by(DISCOUNTS.c.customer_id),
-        relations=(
-            one("customer", "Customer", "customer_id"),
-            one("coupon", "Coupon", "coupon_id"),
-        ),
+        # No `coupon` relation: the discount shows what it takes off itself, and the coupon
+        # catalogue is staff-only (a master reads it with `coupon(code:)`).
+        relations=(one("customer", "Customer", "customer_id"),),
         filters={
             "active": row_filter(
                 lambda active: _discount_active() if active else sa.not_(_discount_active())
             ),
         },
         orderings={"CREATED_AT": DISCOUNTS.c.created_at},
-        master_only=frozenset({"coupon"}),
     )
 )
 

@@ -76,10 +76,6 @@ class Discount(ModelObject, Node):
     active: bool
     created_at: datetime
 
-    @strawberry.field(description="The coupon it came from (master only).")
-    def coupon(self, info: Info) -> Coupon | None:
-        return related(self, info, "coupon")  # type: ignore[no-any-return]
-
     @strawberry.field
     def customer(
         self, info: Info
