@@ -19,6 +19,8 @@ from app.models.tables import (
     OUTBOX_EVENTS,
 )
 from tests.helpers import Mutation, gid
+
+__all__ = ["gid"]
 from tests.support import rows
 
 COUPON = """coupon {
