@@ -133,3 +133,11 @@ async def times_redeemed(db: Database, coupon_row: Coupon) -> int:
 
 def apply_input(customer: Customer, code: str = "SPRING-25") -> dict[str, str]:
     return {"customerId": gid("cus", customer), "code": code}
+
+
+async def stored_discount(db: Database, discount_id: Any) -> Discount:
+    """The discount as stored now."""
+    async with db.write_session() as session:
+        found = await session.get(Discount, discount_id)
+        assert found is not None
+        return found
