@@ -171,7 +171,7 @@ async def test_a_taken_code_is_a_conflict_in_any_case_and_after_a_delete(
 
 async def test_the_database_refuses_both_kinds_of_discount(db: Database) -> None:
     # The rule holds below the service too: a check constraint on both engines.
-    with pytest.raises(Exception, match="(?i)check"):
+    with pytest.raises(Exception, match=r"(?i)check"):
         await support.add(
             db,
             Coupon(

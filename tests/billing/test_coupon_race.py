@@ -58,7 +58,8 @@ async def test_exactly_one_of_two_concurrent_redemptions_wins(db: Database, worl
     results = await race(db, [world.own, world.other], "LAST-ONE")
     won = [r for r in results if isinstance(r, Discount)]
     lost = [r for r in results if isinstance(r, UserInputError)]
-    assert len(won) == 1 and len(lost) == 1, results
+    assert len(won) == 1, results
+    assert len(lost) == 1, results
     assert lost[0].code is ErrorCode.COUPON_MAX_REDEEMED
     assert await support.times_redeemed(db, coupon) == 1
     assert (await support.counts(db))["discounts"] == 1

@@ -25,11 +25,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from graphql import (
-    Undefined,
     GraphQLField,
     GraphQLNamedType,
     GraphQLObjectType,
     GraphQLSchema,
+    Undefined,
     build_schema,
     get_named_type,
     is_leaf_type,
@@ -267,7 +267,8 @@ def arguments(
         if get_named_type(argument.type).name == "ID":
             given.append(f"{name}: {json.dumps(ids['row'])}")
             continue
-        assert row is not None and name in row, f"cannot fill {name}"
+        assert row is not None, f"cannot fill {name}"
+        assert name in row, f"cannot fill {name}"
         given.append(f"{name}: {json.dumps(row[name])}")
     return f"({', '.join(given)})" if given else ""
 
