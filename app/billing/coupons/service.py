@@ -394,6 +394,8 @@ async def redeem(
     if await repository.active_discount_exists(uow.session, customer.id, coupon.id, now):
         raise _already_applied(code_field)
     if not await repository.count_redemption(uow.session, coupon.id):
+        if coupon.max_redemptions is None:  # unlimited: it was deleted meanwhile
+            raise not_found("Coupon", code_field)
         raise UserInputError(
             "This coupon has been redeemed as often as it may be.",
             ErrorCode.COUPON_MAX_REDEEMED,
