@@ -35,6 +35,7 @@ from app.models import (
     UserStatus,
 )
 from app.models.base import UTCDateTime, enum_column
+from app.models.coupons import discount_is_active
 from app.models.customers import CustomerNote
 from app.models.tables import (
     BILLING_PROFILES,
@@ -181,6 +182,14 @@ CUSTOMER_MODEL = registry.register(
                 "customer_id",
                 RelationKind.COUNT,
                 where=_open_invoice,
+            ),
+            # Active discounts only; the Discount model is billing's (registered there).
+            many(
+                "discounts",
+                "Discount",
+                "customer_id",
+                RelationKind.LIST,
+                where=lambda: discount_is_active(clock.now()),
             ),
         ),
         filters={

@@ -19,6 +19,7 @@ from app.models.billing import (
     PlanVersion,
     Subscription,
 )
+from app.models.coupons import Coupon, Discount
 from app.models.customers import Customer, CustomerNote, Invitation, Membership
 from app.models.invoices import (
     BillingProfile,
@@ -72,3 +73,5 @@ BILLING_PROFILES = table_of(BillingProfile)
 CREDIT_TRANSACTIONS = table_of(CreditTransaction)
 CREDIT_NOTES = table_of(CreditNote)
 CREDIT_NOTE_LINES = table_of(CreditNoteLine)
+COUPONS = table_of(Coupon)
+DISCOUNTS = table_of(Discount)

@@ -35,6 +35,7 @@ from app.models.invoices import InvoiceStatus
 _BILLING = "app.graphql.billing.invoice_types"
 
 if TYPE_CHECKING:
+    from app.graphql.billing.coupons.types import Discount
     from app.graphql.billing.invoice_types import (
         BillingAddress,
         CreditNote,
@@ -99,6 +100,12 @@ class Customer(ModelObject, Node):
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[BillingOverrideSkip] | None:
         return await related_page(self, info, "billingOverrideSkips", first=first, after=after)
+
+    @strawberry.field(description="Active discounts (applied coupons), oldest first.")
+    def discounts(
+        self, info: Info
+    ) -> list[Annotated[Discount, strawberry.lazy("app.graphql.billing.coupons.types")]]:
+        return related(self, info, "discounts")  # type: ignore[no-any-return]
 
     @strawberry.field(description="Members of this customer, newest first.")
     async def members(

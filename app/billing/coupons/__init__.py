@@ -1,0 +1,1 @@
+"""Coupons and the discounts they become when applied to a customer."""

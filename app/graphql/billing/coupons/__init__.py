@@ -1,0 +1,1 @@
+"""GraphQL of coupons and discounts (master manages coupons; discounts show on customers)."""
