@@ -14,6 +14,7 @@ from app.models.audit import AuditEvent, IdempotencyRecord
 from app.models.auth import LoginFailure, LoginSession, MasterKey
 from app.models.billing import Plan
 from app.models.customers import Customer, CustomerNote, Invitation, Membership
+from app.models.gateway import StripeEvent
 from app.models.outbox import OutboxEvent
 from app.models.projects import Project
 from app.models.users import Feedback, PasswordResetToken, User, UserNote
@@ -38,5 +39,6 @@ CUSTOMER_NOTES = table_of(CustomerNote)
 INVITATIONS = table_of(Invitation)
 PROJECTS = table_of(Project)
 FEEDBACK = table_of(Feedback)
+STRIPE_EVENTS = table_of(StripeEvent)
 PASSWORD_RESET_TOKENS = table_of(PasswordResetToken)
 OUTBOX_EVENTS = table_of(OutboxEvent)
