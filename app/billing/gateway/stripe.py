@@ -100,12 +100,15 @@ class StripeGateway:
         *args: Any,
         params: Mapping[str, Any] | None,
         key: str | None,
-    ) -> Any:
+    ) -> dict[str, Any]:
+        """One SDK call in a worker thread; Stripe's answer as plain dicts and lists."""
         options = {"idempotency_key": key} if key is not None else {}
         try:
-            return await asyncio.to_thread(
+            answer = await asyncio.to_thread(
                 method, *args, params=cast(Any, dict(params or {})), options=cast(Any, options)
             )
+            plain: dict[str, Any] = answer.to_dict()
+            return plain
         except stripe.APIConnectionError:
             raise GatewayError("Stripe could not be reached; try again.") from None
         except stripe.StripeError as error:
