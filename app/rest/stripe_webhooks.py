@@ -34,15 +34,16 @@ TOLERANCE_SECONDS = 300
 
 def verified_event(payload: bytes, signature: str | None, secret: str) -> dict[str, Any]:
     """The event, once its signature verified (the SDK's check: HMAC-SHA256, 300 s)."""
+    refused = RestError(
+        400, ErrorCode.SIGNATURE_INVALID, "The Stripe-Signature header does not verify."
+    )
     try:
         stripe.Webhook.construct_event(payload, signature, secret, tolerance=TOLERANCE_SECONDS)
-        if not _recent(signature or ""):
-            raise stripe.SignatureVerificationError("timestamp in the future", signature)
         event = orjson.loads(payload)
     except (stripe.SignatureVerificationError, ValueError):
-        raise RestError(
-            400, ErrorCode.SIGNATURE_INVALID, "The Stripe-Signature header does not verify."
-        ) from None
+        raise refused from None
+    if not _recent(signature or ""):
+        raise refused
     if not isinstance(event, dict) or not {"id", "type", "created"} <= event.keys():
         raise RestError(400, ErrorCode.BAD_REQUEST, "The body is not a Stripe event.")
     return event
