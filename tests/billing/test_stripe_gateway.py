@@ -303,3 +303,26 @@ def test_the_gateway_is_built_from_settings() -> None:
     assert "sk_test_from_settings" not in repr(settings)
     with pytest.raises(ValueError, match="ADMIRAL_STRIPE_API_KEY"):
         StripeGateway.from_settings(Settings())
+
+
+async def test_the_undo_of_a_charge_refunds_it_and_of_a_subscription_cancels_it(
+    gateway: StripeGateway, fake: FakeStripe
+) -> None:
+    invoice = await paid_invoice(gateway, 3_000)
+    note = await gateway.undo_charge(invoice, amount=3_000)
+    assert fake.objects[note]["refunds"] == [{"amount_refunded": 3_000}]
+    buyer = await customer(gateway)
+    made = await gateway.create_subscription(
+        buyer, price="a-v1", subscription_id="sub_x", idempotency_key=None
+    )
+    await gateway.undo_subscription(made.id)
+    assert fake.objects[made.id]["status"] == "canceled"
+
+
+async def test_ensure_plan_passes_on_other_refusals(
+    fake_stripe: tuple[FakeStripe, str],
+) -> None:
+    broken = StripeGateway("sk_live_wrong", api_base=fake_stripe[1], max_network_retries=0)
+    with pytest.raises(GatewayError) as raised:
+        await broken.ensure_plan(PlanPrice("x", 1, "X", 1, "USD", "MONTH"), idempotency_key=None)
+    assert raised.value.status == 401
