@@ -171,23 +171,33 @@ class Database:
         `before_commit` hooks run and it commits once; `after_commit` hooks follow. A dry run
         does everything but the hooks and rolls back. A `UserInputError` rolls back, runs the
         `on_failure` work in a fresh unit of work, and propagates; so does any other error.
+        Whenever the work does not commit, its `compensations` run afterwards, each in a fresh
+        unit of work (once the failed work's session is closed: SQLite has one writer).
         """
-        async with self.write_session() as session:
-            uow = UnitOfWork(session, actor, row_scope, self.dialect, dry_run=dry_run)
-            try:
-                result = await work(uow)
-                await self._append_events(uow)
-                if dry_run:
+        uow: UnitOfWork | None = None
+        committed = False
+        try:
+            async with self.write_session() as session:
+                uow = UnitOfWork(session, actor, row_scope, self.dialect, dry_run=dry_run)
+                try:
+                    result = await work(uow)
+                    await self._append_events(uow)
+                    if dry_run:
+                        await session.rollback()
+                        return result
+                    await self._append_messages(uow)
+                    for hook in uow.before_commit:
+                        await hook(uow)
+                    await session.commit()
+                    committed = True
+                except UserInputError:
                     await session.rollback()
-                    return result
-                await self._append_messages(uow)
-                for hook in uow.before_commit:
-                    await hook(uow)
-                await session.commit()
-            except UserInputError:
-                await session.rollback()
-                await self._run_failure_work(uow)
-                raise
+                    await self._run_failure_work(uow)
+                    raise
+        finally:
+            if uow is not None and not committed and uow.compensations:
+                await self._compensate(uow)
+        assert uow is not None  # set before the work ran, which returned
         for done in uow.after_commit:
             await done()
         return result
@@ -209,6 +219,14 @@ class Database:
         # skipping it would make `dryRun: true` an unthrottled password oracle.
         for hook in failed.on_failure:
             await self.run(hook, actor=failed.actor, row_scope=failed.row_scope)
+
+    async def _compensate(self, failed: UnitOfWork) -> None:
+        for hook in failed.compensations:
+            try:
+                await self.run(hook, actor=failed.actor, row_scope=failed.row_scope)
+            except Exception:
+                # The failed work's own error is the one the caller sees; this one is logged.
+                log.exception("a compensation of a failed unit of work failed")
 
     def reader(self) -> Reader:
         return Reader(self.read_engine)

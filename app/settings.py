@@ -10,7 +10,7 @@ import secrets
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 CommaList = Annotated[list[str], NoDecode]
@@ -93,6 +93,17 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", description="Log level of the JSON logs on stdout.")
     background_loops: bool = Field(
         True, description="Run the background loops (renewals, deliveries, …) in this process."
+    )
+
+    # Payment provider (Stripe); without an API key the local ledger gateway is used
+    stripe_api_key: SecretStr | None = Field(
+        None, description="Stripe secret API key; set, billing charges through Stripe."
+    )
+    stripe_api_base: str = Field(
+        "https://api.stripe.com", description="Base URL of the Stripe API (a test server in tests)."
+    )
+    stripe_webhook_secret: SecretStr | None = Field(
+        None, description="Signing secret of the Stripe webhook endpoint (`whsec_…`)."
     )
 
     # The operator console

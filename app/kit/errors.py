@@ -68,6 +68,9 @@ class ErrorCode(enum.StrEnum):
     PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
     PERSISTED_QUERY_REQUIRED = "PERSISTED_QUERY_REQUIRED"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+    # payment provider (Stripe)
+    SIGNATURE_INVALID = "SIGNATURE_INVALID"  # a webhook whose Stripe-Signature does not verify
+    PAYMENT_PROVIDER_ERROR = "PAYMENT_PROVIDER_ERROR"  # Stripe refused or could not be reached
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 
 

@@ -62,6 +62,12 @@ class UnitOfWork:
     before_commit: list[Hook] = field(default_factory=list)
     # Work that needs the change committed first (waking a dispatcher); never on a dry run.
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # Undoing what an outside system already did for this work (a Stripe customer created)
+    # when the work then does not commit: any error, a failed commit, or a dry run. Each runs
+    # afterwards in a fresh unit of work of its own, so it can record what it undid; one that
+    # fails is logged and does not hide the error of the work (`app/billing/gateway/
+    # stripe_compensation.py` is the rule written down).
+    compensations: list[Hook] = field(default_factory=list)
 
     def act_as(self, actor: Actor) -> None:
         """Attribute the rest of this work to `actor` (a login acts as the user logging in)."""

@@ -21,6 +21,7 @@ from app.models.billing import (
 )
 from app.models.coupons import Coupon, Discount
 from app.models.customers import Customer, CustomerNote, Invitation, Membership
+from app.models.gateway import StripeEvent
 from app.models.invoices import (
     BillingProfile,
     CreditNote,
@@ -61,6 +62,7 @@ CUSTOMER_NOTES = table_of(CustomerNote)
 INVITATIONS = table_of(Invitation)
 PROJECTS = table_of(Project)
 FEEDBACK = table_of(Feedback)
+STRIPE_EVENTS = table_of(StripeEvent)
 PASSWORD_RESET_TOKENS = table_of(PasswordResetToken)
 OUTBOX_EVENTS = table_of(OutboxEvent)
 INVOICES = table_of(Invoice)

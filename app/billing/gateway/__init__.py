@@ -8,11 +8,12 @@ from app.settings import Settings
 
 
 def gateway_for(settings: Settings) -> BillingGateway:
-    """The gateway the settings choose: the local ledger unless Stripe is configured.
+    """The gateway the settings choose: the local ledger unless a Stripe key is configured."""
+    if settings.stripe_api_key is not None:
+        # Imported here: the SDK is only loaded by processes that talk to Stripe.
+        from app.billing.gateway.stripe import StripeGateway
 
-    The Stripe gateway (`app/billing/gateway/stripe.py`) plugs in here.
-    """
-    del settings
+        return StripeGateway.from_settings(settings)
     return LocalLedgerGateway()
 
 

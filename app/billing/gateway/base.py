@@ -19,13 +19,18 @@ class ChargeRequest:
     amount: int  # minor units, > 0
     currency: str
     description: str
+    # A provider that keeps its own customers (Stripe: `subscriptions.stripe_customer_id`);
+    # None makes it create one.
+    provider_customer_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ChargeResult:
     succeeded: bool
-    provider_payment_id: str | None = None
+    provider_payment_id: str | None = None  # Stripe: the invoice id (`invoices.stripe_invoice_id`)
     failure_message: str | None = None
+    # The provider's customer charged (created when the request had none): store it.
+    provider_customer_id: str | None = None
 
 
 class BillingGateway(Protocol):
