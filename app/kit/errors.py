@@ -36,6 +36,8 @@ class ErrorCode(enum.StrEnum):
     TOKEN_INVALID = "TOKEN_INVALID"
     TOKEN_EXPIRED = "TOKEN_EXPIRED"
     TOKEN_USED = "TOKEN_USED"
+    # API keys (app/keys): a customer change whose fan-out to its keys failed (all rolled back)
+    FANOUT_FAILED = "FANOUT_FAILED"
     # authentication
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"

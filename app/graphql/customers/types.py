@@ -22,8 +22,10 @@ from app.graphql.pagination import Connection
 from app.graphql.preload import related
 from app.kit.pagination import check_search
 from app.models import CustomerStatus, InvitationStatus, MemberRole
+from app.models.keys import KeyStatus
 
 if TYPE_CHECKING:
+    from app.graphql.keys.types import ApiKey
     from app.graphql.projects.types import Project
     from app.graphql.users.types import User
 
@@ -87,6 +89,16 @@ class Customer(ModelObject, Node):
         return await related_page(
             self, info, "projects", first=first, after=after, search=check_search(search)
         )
+
+    @strawberry.field(description="API keys of this customer (and its projects), newest first.")
+    async def api_keys(
+        self,
+        info: Info,
+        status: KeyStatus | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Annotated[ApiKey, strawberry.lazy("app.graphql.keys.types")]]:
+        return await related_page(self, info, "apiKeys", first=first, after=after, status=status)
 
     @strawberry.field(description="Staff notes, newest first.")
     async def notes(
