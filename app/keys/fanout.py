@@ -43,6 +43,7 @@ async def refresh_customer_keys(uow: UnitOfWork, customer_id: uuid.UUID) -> int:
 
     All or nothing: a failure raises FANOUT_FAILED naming the key, and the caller's unit of
     work rolls back everything, the keys already changed included."""
+    await uow.session.flush()  # the caller's pending change (a new plan) is what keys follow
     state = await customer_state(uow, customer_id)
     keys = await repository.keys_of_customer(uow.session, customer_id)
     changed = 0
