@@ -21,9 +21,7 @@ KEY = (
 API_KEY_CREATE = Mutation("apiKeyCreate", f"apiKey {{ {KEY} }} secret")
 API_KEY_UPDATE = Mutation("apiKeyUpdate", f"apiKey {{ {KEY} }}")
 API_KEY_REVOKE = Mutation("apiKeyRevoke", f"apiKey {{ {KEY} }}")
-API_KEY_ROTATE = Mutation(
-    "apiKeyRotate", f"apiKey {{ {KEY} }} previousApiKey {{ {KEY} }} secret"
-)
+API_KEY_ROTATE = Mutation("apiKeyRotate", f"apiKey {{ {KEY} }} previousApiKey {{ {KEY} }} secret")
 
 
 def new_key(world: World, **fields: Any) -> dict[str, Any]:
@@ -67,8 +65,6 @@ async def key_rows(db: Database) -> list[sa.Row[Any]]:
     return await rows(db, sa.select(API_KEYS).order_by(API_KEYS.c.created_at, API_KEYS.c.id))
 
 
-async def verify(
-    client: httpx.AsyncClient, token: str | None, key: Any
-) -> httpx.Response:
+async def verify(client: httpx.AsyncClient, token: str | None, key: Any) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
     return await client.post("/v1/keys/verify", json={"key": key}, headers=headers)

@@ -38,7 +38,9 @@ async def test_deactivation_disables_every_key_and_reactivation_enables_them(
     gql: GraphQL, world: World, db: Database, client: httpx.AsyncClient
 ) -> None:
     secrets = await _keys(gql, world, 3)
-    other, _ = await issue(gql, world.master, {**new_key(world), "customerId": gid("cus", world.other)})
+    _other, _ = await issue(
+        gql, world.master, {**new_key(world), "customerId": gid("cus", world.other)}
+    )
     await DEACTIVATE.ok(
         gql, {"customerId": gid("cus", world.own), "reason": "unpaid"}, token=world.master
     )
@@ -65,7 +67,8 @@ async def test_a_plan_change_gives_every_key_the_new_limits(
         ("scale", 50, 1_000_000)
     }
     answer = (await verify(client, world.master, secrets[0])).json()
-    assert answer["plan"] == "scale" and answer["ratelimit"]["limit"] == 50
+    assert answer["plan"] == "scale"
+    assert answer["ratelimit"]["limit"] == 50
 
 
 @pytest.fixture
@@ -94,10 +97,12 @@ async def test_a_failure_midway_rolls_everything_back(
         [error] = payload["userErrors"]
         assert error["code"] == "FANOUT_FAILED"
         assert error["field"] == ["input", "customerId"]
-        assert "(3 of 4)" in error["message"] and "RuntimeError" in error["message"]
+        assert "(3 of 4)" in error["message"]
+        assert "RuntimeError" in error["message"]
         assert _state(await key_rows(db)) == before
     customer = await factory.get(type(world.own), world.own.id)
-    assert customer.status == "ACTIVE" and customer.plan_id == world.plan.id
+    assert customer.status == "ACTIVE"
+    assert customer.plan_id == world.plan.id
     assert await customer_events(db, "customer.deactivate") == []
 
 

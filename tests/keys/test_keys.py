@@ -41,18 +41,23 @@ async def test_create_returns_the_secret_once_and_stores_only_its_hash(
     assert secret.startswith("ak_live_")
     assert key["start"] == secret[:14]
     assert key["scopes"] == ["usage:write"]
-    assert key["status"] == "ACTIVE" and key["enabled"] is True
+    assert key["status"] == "ACTIVE"
+    assert key["enabled"] is True
     assert key["planCode"] == "pro"
-    assert key["customer"] == {"slug": "own-co"} and key["project"] == {"slug": "api"}
+    assert key["customer"] == {"slug": "own-co"}
+    assert key["project"] == {"slug": "api"}
     assert key["createdBy"] == gid("usr", world.owner)
     [row] = await key_rows(db)
     assert row.key_hash == token_hash(secret)
     assert secret not in repr(tuple(row))
     [event] = await events(db, "api_key.create")
-    assert event.target_id == key["id"] and event.customer_id == world.own.id
-    assert secret not in repr(event.diff) and row.key_hash not in repr(event.diff)
+    assert event.target_id == key["id"]
+    assert event.customer_id == world.own.id
+    assert secret not in repr(event.diff)
+    assert row.key_hash not in repr(event.diff)
     [created] = await outbox(db, "api_key.created")
-    assert created["keyId"] == key["id"] and created["start"] == key["start"]
+    assert created["keyId"] == key["id"]
+    assert created["start"] == key["start"]
     assert secret not in repr(created)
 
 
@@ -61,7 +66,8 @@ async def test_test_environment_and_expiry(gql: GraphQL, world: World) -> None:
     key, secret = await issue(
         gql, world.master, new_key(world, environment="TEST", expiresAt=expires)
     )
-    assert secret.startswith("ak_test_") and key["environment"] == "TEST"
+    assert secret.startswith("ak_test_")
+    assert key["environment"] == "TEST"
     assert key["expiresAt"] is not None
 
 
@@ -134,9 +140,7 @@ async def test_create_replayed_with_its_key_issues_nothing_again(
 # ---------------------------------------------------------------- permissions, both sides
 
 
-async def test_session_admins_manage_their_own_customers_keys(
-    gql: GraphQL, world: World
-) -> None:
+async def test_session_admins_manage_their_own_customers_keys(gql: GraphQL, world: World) -> None:
     for token in (world.owner_token, world.admin_token):
         key, _ = await issue(gql, token, new_key(world))
         await API_KEY_UPDATE.ok(gql, {"apiKeyId": key["id"], "name": "Renamed"}, token=token)
@@ -260,7 +264,8 @@ async def test_revoke_is_idempotent(
     assert len(await events(db, "api_key.revoke")) == 1
     assert len(await outbox(db, "api_key.revoked")) == 1
     answer = (await verify(client, world.master, secret)).json()
-    assert answer["code"] == "REVOKED" and answer["valid"] is False
+    assert answer["code"] == "REVOKED"
+    assert answer["valid"] is False
 
 
 async def test_revoke_dry_run_and_replay(gql: GraphQL, world: World, db: Database) -> None:
@@ -286,9 +291,11 @@ async def test_rotation_keeps_the_old_key_through_its_grace_period(
         gql, {"apiKeyId": key["id"], "gracePeriodSeconds": 3600}, token=world.owner_token
     )
     new, previous, new_secret = payload["apiKey"], payload["previousApiKey"], payload["secret"]
-    assert new_secret.startswith("ak_live_") and new_secret != old_secret
+    assert new_secret.startswith("ak_live_")
+    assert new_secret != old_secret
     assert (new["name"], new["scopes"]) == ("Server", ["usage:write"])
-    assert previous["status"] == "ACTIVE" and previous["replacedById"] == new["id"]
+    assert previous["status"] == "ACTIVE"
+    assert previous["replacedById"] == new["id"]
     for secret in (old_secret, new_secret):
         assert (await verify(client, world.master, secret)).json()["code"] == "VALID"
     with clock.travel(timedelta(seconds=3601)):
@@ -301,8 +308,10 @@ async def test_rotation_keeps_the_old_key_through_its_grace_period(
     [event] = await events(db, "api_key.rotate")
     assert event.diff["replacedById"] == {"before": None, "after": new["id"]}
     [rotated] = await outbox(db, "api_key.rotated")
-    assert rotated["keyId"] == key["id"] and rotated["newKeyId"] == new["id"]
-    assert old_secret not in repr(rotated) and new_secret not in repr(rotated)
+    assert rotated["keyId"] == key["id"]
+    assert rotated["newKeyId"] == new["id"]
+    assert old_secret not in repr(rotated)
+    assert new_secret not in repr(rotated)
 
 
 async def test_rotation_without_grace_stops_the_old_key_now(
@@ -355,7 +364,8 @@ async def test_rotate_dry_run_and_replay(gql: GraphQL, world: World, db: Databas
     assert await counts(db) == before
     first = await API_KEY_ROTATE.ok(gql, {"apiKeyId": key["id"]}, token=world.master, key="x")
     again = await API_KEY_ROTATE.ok(gql, {"apiKeyId": key["id"]}, token=world.master, key="x")
-    assert again["apiKey"]["id"] == first["apiKey"]["id"] and again["secret"] is None
+    assert again["apiKey"]["id"] == first["apiKey"]["id"]
+    assert again["secret"] is None
     assert len(await events(db, "api_key.rotate")) == 1
 
 
@@ -364,7 +374,9 @@ async def test_rotate_dry_run_and_replay(gql: GraphQL, world: World, db: Databas
 
 async def test_list_filters(gql: GraphQL, world: World, db: Database) -> None:
     project = await customers.project(db, world.own)
-    web, _ = await issue(gql, world.master, new_key(world, name="Web", projectId=gid("prj", project)))
+    web, _ = await issue(
+        gql, world.master, new_key(world, name="Web", projectId=gid("prj", project))
+    )
     cli, _ = await issue(gql, world.master, new_key(world, name="CLI"))
     elsewhere, _ = await issue(
         gql, world.master, {**new_key(world, name="Theirs"), "customerId": gid("cus", world.other)}

@@ -27,7 +27,10 @@ async def _fill(gql: GraphQL, world: World, db: Database, factory: Factory, n: i
     for customer in (world.own, await factory.customer(plan=world.plan)):
         prj = await project(db, customer, slug=f"p{n}")
         for i in range(n):
-            input: dict[str, Any] = {**new_key(world, name=f"k{i}"), "customerId": gid("cus", customer)}
+            input: dict[str, Any] = {
+                **new_key(world, name=f"k{i}"),
+                "customerId": gid("cus", customer),
+            }
             if i % 2:
                 input["projectId"] = gid("prj", prj)
             await issue(gql, world.master, input)

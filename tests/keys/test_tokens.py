@@ -14,11 +14,13 @@ from app.models.keys import KeyEnvironment
 def test_issued_secrets_have_the_prefix_the_start_and_a_checksum() -> None:
     live = tokens.issue(KeyEnvironment.LIVE)
     test = tokens.issue(KeyEnvironment.TEST)
-    assert live.secret.startswith("ak_live_") and test.secret.startswith("ak_test_")
+    assert live.secret.startswith("ak_live_")
+    assert test.secret.startswith("ak_test_")
     assert len(live.secret) == tokens.MAX_LENGTH == 46
     assert live.start == live.secret[:14]
     assert live.hash == hashlib.sha256(live.secret.encode()).hexdigest()
-    assert tokens.well_formed(live.secret) and tokens.well_formed(test.secret)
+    assert tokens.well_formed(live.secret)
+    assert tokens.well_formed(test.secret)
     assert live.secret != tokens.issue(KeyEnvironment.LIVE).secret
 
 

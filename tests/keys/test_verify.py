@@ -16,6 +16,7 @@ from tests.customers.support import project
 from tests.helpers import Factory, GraphQL, Mutation, World, gid
 from tests.keys.support import API_KEY_REVOKE, issue, key_rows, new_key, verify
 
+
 def lookup_cost(db: Database) -> int:
     """One indexed read by hash (SQLite's driver also sends the BEGIN Admiral issues itself)."""
     return 2 if db.is_sqlite else 1
@@ -97,11 +98,15 @@ async def test_rate_limited_per_customer_per_second(
 ) -> None:
     plan = await factory.plan("metered", rate_per_second=3)
     customer = await factory.customer("metered-co", plan=plan)
-    _, first = await issue(gql, world.master, {**new_key(world), "customerId": gid("cus", customer)})
+    _, first = await issue(
+        gql, world.master, {**new_key(world), "customerId": gid("cus", customer)}
+    )
     _, second = await issue(
         gql, world.master, {**new_key(world), "customerId": gid("cus", customer)}
     )
-    answers = [(await verify(client, world.master, s)).json() for s in (first, second, first, second)]
+    answers = [
+        (await verify(client, world.master, s)).json() for s in (first, second, first, second)
+    ]
     codes = [answer["code"] for answer in answers]
     # The window may turn over between two requests: then the count starts again.
     if codes[-1] == "VALID":
@@ -109,7 +114,8 @@ async def test_rate_limited_per_customer_per_second(
     assert codes == ["VALID", "VALID", "VALID", "RATE_LIMITED"]
     assert [a["ratelimit"]["remaining"] for a in answers] == [2, 1, 0, 0]
     assert {a["ratelimit"]["limit"] for a in answers} == {3}
-    assert answers[-1]["valid"] is False and answers[-1]["plan"] == "metered"
+    assert answers[-1]["valid"] is False
+    assert answers[-1]["plan"] == "metered"
 
 
 async def test_usage_exceeded_past_the_monthly_quota(
@@ -117,7 +123,9 @@ async def test_usage_exceeded_past_the_monthly_quota(
 ) -> None:
     plan = await factory.plan("tiny", monthly_quota=2)
     customer = await factory.customer("tiny-co", plan=plan)
-    _, secret = await issue(gql, world.master, {**new_key(world), "customerId": gid("cus", customer)})
+    _, secret = await issue(
+        gql, world.master, {**new_key(world), "customerId": gid("cus", customer)}
+    )
     codes = [(await verify(client, world.master, secret)).json()["code"] for _ in range(3)]
     assert codes == ["VALID", "VALID", "USAGE_EXCEEDED"]
 
