@@ -436,3 +436,10 @@ async def test_a_project_holding_an_active_key_is_not_deleted(
     await API_KEY_REVOKE.ok(gql, {"apiKeyId": key["id"]}, token=world.master)
     await PROJECT_DELETE.ok(gql, {"projectId": gid("prj", project)}, token=world.master)
     assert await key_rows(db) == []
+
+
+async def test_the_scopes_are_listed(gql: GraphQL, world: World) -> None:
+    data = await gql.ok("{ apiKeyScopes { name masterOnly } }", token=world.owner_token)
+    scopes = {scope["name"]: scope["masterOnly"] for scope in data["apiKeyScopes"]}
+    assert scopes["keys:verify"] is True
+    assert scopes["usage:write"] is False

@@ -11,6 +11,7 @@ from app.graphql.pagination import Connection, paginate
 from app.graphql.permissions import authenticated
 from app.graphql.root import query
 from app.keys.repository import API_KEY_MODEL
+from app.keys.scopes import MASTER_ONLY, SCOPES
 from app.kit.pagination import check_search
 from app.models.customers import Customer
 from app.models.keys import KeyStatus
@@ -58,3 +59,18 @@ async def api_keys(
             "search": check_search(given.search),
         },
     )
+
+
+@strawberry.type(description="A scope an API key may carry.")
+class ApiKeyScope:
+    name: str
+    description: str
+    master_only: bool = strawberry.field(description="Only a master admin may grant it.")
+
+
+@query(authenticated, "The scopes an API key may carry.")
+def api_key_scopes(info: Info) -> list[ApiKeyScope]:
+    return [
+        ApiKeyScope(name=name, description=text, master_only=name in MASTER_ONLY)
+        for name, text in SCOPES.items()
+    ]
