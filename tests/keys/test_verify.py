@@ -97,25 +97,26 @@ async def test_rate_limited_per_customer_per_second(
     gql: GraphQL, world: World, factory: Factory, client: httpx.AsyncClient
 ) -> None:
     plan = await factory.plan("metered", rate_per_second=3)
-    customer = await factory.customer("metered-co", plan=plan)
-    _, first = await issue(
-        gql, world.master, {**new_key(world), "customerId": gid("cus", customer)}
-    )
-    _, second = await issue(
-        gql, world.master, {**new_key(world), "customerId": gid("cus", customer)}
-    )
-    answers = [
-        (await verify(client, world.master, s)).json() for s in (first, second, first, second)
-    ]
-    codes = [answer["code"] for answer in answers]
-    # The window may turn over between two requests: then the count starts again.
-    if codes[-1] == "VALID":
-        pytest.skip("the one-second window turned over mid-test")  # pragma: no cover
-    assert codes == ["VALID", "VALID", "VALID", "RATE_LIMITED"]
-    assert [a["ratelimit"]["remaining"] for a in answers] == [2, 1, 0, 0]
-    assert {a["ratelimit"]["limit"] for a in answers} == {3}
-    assert answers[-1]["valid"] is False
-    assert answers[-1]["plan"] == "metered"
+    seen = []
+    for attempt in range(3):  # a run may straddle the turn of the one-second window
+        customer = await factory.customer(f"metered-{attempt}", plan=plan)
+        owner = {**new_key(world), "customerId": gid("cus", customer)}
+        _, first = await issue(gql, world.master, owner)
+        _, second = await issue(gql, world.master, owner)
+        answers = [
+            (await verify(client, world.master, s)).json() for s in (first, second, first, second)
+        ]
+        codes = [answer["code"] for answer in answers]
+        seen.append(codes)
+        if codes != ["VALID", "VALID", "VALID", "RATE_LIMITED"]:
+            continue
+        # One count per customer, shared by its keys.
+        assert [a["ratelimit"]["remaining"] for a in answers] == [2, 1, 0, 0]
+        assert {a["ratelimit"]["limit"] for a in answers} == {3}
+        assert answers[-1]["valid"] is False
+        assert answers[-1]["plan"] == "metered"
+        return
+    pytest.fail(f"no run stayed within one window: {seen}")  # pragma: no cover
 
 
 async def test_usage_exceeded_past_the_monthly_quota(
