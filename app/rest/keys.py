@@ -77,8 +77,12 @@ def routes(settings: Settings) -> list[BaseRoute]:
         if found is None:
             db = runtime.db
             # SQLite: the reader's plain BEGIN (the writer's is IMMEDIATE). PostgreSQL: the
-            # primary, never a replica, so a revocation takes effect at once.
-            engine = db.read_engine if db.is_sqlite else db.write_engine
+            # primary, never a replica, so a revocation takes effect at once; in autocommit,
+            # so the one read is one round trip (no BEGIN before it, no ROLLBACK after).
+            if db.is_sqlite:
+                engine = db.read_engine
+            else:
+                engine = db.write_engine.execution_options(isolation_level="AUTOCOMMIT")
             found = verifiers[id(runtime)] = Verifier(engine, limiter)
         return found
 
