@@ -9,19 +9,18 @@ fails answers.
 from __future__ import annotations
 
 import enum
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
+from app.db import Database, is_unavailable
 from app.keys import tokens
 from app.keys.lastused import BUFFER, LastUsed
 from app.keys.ratelimit import Limiter, Window
 from app.keys.repository import VERIFY_STATEMENT
 from app.keys.scopes import VERIFY
 from app.kit import clock
+from app.kit.errors import ServiceUnavailable
 from app.kit.ids import encode
 from app.models.customers import Customer
 from app.models.keys import ApiKey
@@ -76,15 +75,25 @@ class Verdict:
 
 
 class Verifier:
-    def __init__(self, engine: AsyncEngine, limiter: Limiter, buffer: LastUsed = BUFFER) -> None:
-        self.engine = engine
+    def __init__(self, db: Database, limiter: Limiter, buffer: LastUsed = BUFFER) -> None:
+        self.db = db
         self.limiter = limiter
         self.buffer = buffer
 
     async def lookup(self, secret: str) -> Any:
-        async with self.engine.connect() as connection:
-            result = await connection.execute(VERIFY_STATEMENT, {"h": tokens.secret_hash(secret)})
-            return result.first()
+        digest = {"h": tokens.secret_hash(secret)}
+        for attempt in (1, 2):
+            try:
+                async with self.db.hot_read_engine.connect() as connection:
+                    return (await connection.execute(VERIFY_STATEMENT, digest)).first()
+            except Exception as error:
+                if not is_unavailable(error):
+                    raise
+                if attempt == 2:
+                    raise ServiceUnavailable(
+                        "The database is unavailable; try again shortly."
+                    ) from error
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def verify(self, secret: str, *, count: bool = True) -> Verdict:
         """`count=False` checks the key without spending its customer's limits (the verifier
@@ -123,8 +132,3 @@ def _state(row: Any, now: datetime) -> VerifyCode | None:
     if not row.enabled:
         return VerifyCode.DISABLED
     return None
-
-
-def key_uuid(row: Any) -> uuid.UUID:
-    value: uuid.UUID = row.id
-    return value

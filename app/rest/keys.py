@@ -75,15 +75,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
     def verifier_of(runtime: Runtime) -> Verifier:
         found = verifiers.get(id(runtime))
         if found is None:
-            db = runtime.db
-            # SQLite: the reader's plain BEGIN (the writer's is IMMEDIATE). PostgreSQL: the
-            # primary, never a replica, so a revocation takes effect at once; in autocommit,
-            # so the one read is one round trip (no BEGIN before it, no ROLLBACK after).
-            if db.is_sqlite:
-                engine = db.read_engine
-            else:
-                engine = db.write_engine.execution_options(isolation_level="AUTOCOMMIT")
-            found = verifiers[id(runtime)] = Verifier(engine, limiter)
+            found = verifiers[id(runtime)] = Verifier(runtime.db, limiter)
         return found
 
     @endpoint
