@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import app.keys.fanout  # noqa: F401  (subscribes the keys' fan-out to customer changes)
 from app.audit.service import AuditJournal
 from app.auth.passwords import Passwords
 from app.db import Database

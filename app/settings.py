@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         None, description="Optional Redis shared by processes (counters, pub/sub); see /health."
     )
+    ratelimit_key_prefix: str = Field(
+        "admiral-ratelimit", description="Prefix of the rate-limit counters' keys in Redis."
+    )
 
     # Identity and secrets
     staff_emails: CommaList = Field(

@@ -13,16 +13,18 @@ read path compiled to one SQL statement could reach (docs/architecture.md).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 import aiosqlite
 import asyncpg
+import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -168,10 +170,20 @@ class Counters:
     def __init__(self) -> None:
         self.statements = 0
         self.requests = 0
+        self.verify_requests = 0
+
+
+# W2's floor: the one indexed read by hash that `/v1/keys/verify` does (bench/verify.py).
+VERIFY_SQL = (
+    "SELECT id, customer_id, project_id, scopes, expires_at, revoked_at, enabled, plan_code,"
+    " rate_per_second, monthly_quota FROM api_keys WHERE key_hash = {}"
+)
 
 
 class Store(Protocol):
     async def users_page(self, now: datetime, first: int) -> str: ...
+
+    async def key_by_hash(self, digest: str) -> tuple[Any, ...] | None: ...
 
     async def close(self) -> None: ...
 
@@ -191,6 +203,11 @@ class PostgresStore:
         self.counters.statements += 1
         result: str = await self.pool.fetchval(self.sql, now, first)
         return result
+
+    async def key_by_hash(self, digest: str) -> tuple[Any, ...] | None:
+        self.counters.statements += 1
+        row = await self.pool.fetchrow(VERIFY_SQL.format("$1"), digest)
+        return tuple(row) if row is not None else None
 
     async def close(self) -> None:
         await self.pool.close()
@@ -229,6 +246,16 @@ class SQLiteStore:
         result: str = row[0]
         return result
 
+    async def key_by_hash(self, digest: str) -> tuple[Any, ...] | None:
+        connection = await self.idle.get()
+        try:
+            self.counters.statements += 1
+            async with connection.execute(VERIFY_SQL.format("?"), (digest,)) as cursor:
+                row = await cursor.fetchone()
+        finally:
+            self.idle.put_nowait(connection)
+        return tuple(row) if row is not None else None
+
     async def close(self) -> None:
         for connection in self.connections:
             await connection.close()
@@ -262,6 +289,20 @@ async def graphql(request: Request) -> Response:
     return Response(body, media_type="application/json")
 
 
+async def verify(request: Request) -> Response:
+    """W2: hash the presented key, read its row by the unique hash, answer whether it is
+    usable: the work Admiral's `/v1/keys/verify` cannot avoid, without its checks."""
+    key = orjson.loads(await request.body()).get("key", "")
+    store: Store = request.app.state.store
+    try:
+        row = await store.key_by_hash(hashlib.sha256(key.encode()).hexdigest())
+    finally:
+        counters.verify_requests += 1
+    if row is None:
+        return JSONResponse({"valid": False, "code": "NOT_FOUND"})
+    return JSONResponse({"valid": bool(row[6]), "code": "VALID", "plan": row[7]})
+
+
 async def live(_: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
@@ -272,12 +313,14 @@ async def metrics(_: Request) -> Response:
         f"floor_sql_statements_total {counters.statements}\n"
         "# TYPE floor_http_requests_total counter\n"
         f'floor_http_requests_total{{route="/graphql"}} {counters.requests}\n'
+        f'floor_http_requests_total{{route="/v1/keys/verify"}} {counters.verify_requests}\n'
     )
 
 
 app = Starlette(
     routes=[
         Route("/graphql", graphql, methods=["POST"]),
+        Route("/v1/keys/verify", verify, methods=["POST"]),
         Route("/live", live),
         Route("/metrics", metrics),
     ],

@@ -105,6 +105,7 @@ class Target:
     name: str
     port: int
     authorization: str = ""
+    route: str = "/graphql"  # the endpoint under load, whose requests the counters follow
 
 
 def step(message: str) -> None:
@@ -129,8 +130,9 @@ def free_port() -> int:
 # -- the database -------------------------------------------------------------------------------
 
 
-async def fresh_postgres(admin_url: str | None) -> Database:
-    """Drop and create `admiral_bench`, connected to an existing database as user postgres."""
+async def fresh_postgres(admin_url: str | None, name: str = PG_DATABASE) -> Database:
+    """Drop and create `name` (`admiral_bench`), connected to an existing database as user
+    postgres."""
     error: Exception | None = None
     for url in [admin_url] if admin_url else PG_ADMIN_URLS:
         try:
@@ -139,8 +141,8 @@ async def fresh_postgres(admin_url: str | None) -> Database:
             error = failure
             continue
         try:
-            await admin.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-            await admin.execute(f"CREATE DATABASE {PG_DATABASE}")
+            await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            await admin.execute(f"CREATE DATABASE {name}")
             server_version = await admin.fetchval("SHOW server_version")
         finally:
             await admin.close()
@@ -148,10 +150,10 @@ async def fresh_postgres(admin_url: str | None) -> Database:
         return Database(
             engine="postgresql",
             version=f"PostgreSQL {server_version}",
-            admiral_url=f"{base.replace('postgresql://', 'postgresql+asyncpg://')}/{PG_DATABASE}",
-            floor_url=f"{base}/{PG_DATABASE}",
+            admiral_url=f"{base.replace('postgresql://', 'postgresql+asyncpg://')}/{name}",
+            floor_url=f"{base}/{name}",
         )
-    raise SystemExit(f"Cannot connect to PostgreSQL to create {PG_DATABASE}: {error}")
+    raise SystemExit(f"Cannot connect to PostgreSQL to create {name}: {error}")
 
 
 def fresh_sqlite(directory: Path) -> Database:
@@ -241,13 +243,13 @@ def server(name: str, command: list[str], env: dict[str, str], port: int) -> Ite
 
 
 def counters(target: Target) -> tuple[float, float]:
-    """(SQL statements sent, /graphql requests answered) so far, from the server's /metrics."""
+    """(SQL statements sent, requests to its route answered) so far, from its /metrics."""
     statements = requests = 0.0
     for line in http(target.port, "GET", "/metrics").decode().splitlines():
         if line.startswith(f"{target.name}_sql_statements_total "):
             statements = float(line.split()[-1])
         elif line.startswith(f"{target.name}_http_requests_total{{") and (
-            'route="/graphql"' in line
+            f'route="{target.route}"' in line
         ):
             requests += float(line.split()[-1])
     return statements, requests
@@ -323,7 +325,7 @@ def wrk(options: Options, target: Target, body_file: Path, seconds: int, label: 
     """One wrk run on `target`, and the SQL statements per request it caused there."""
     command = [shutil.which("wrk") or "wrk", f"-t{options.threads}", f"-c{options.connections}"]
     command += [f"-d{seconds}s", "--timeout", "60s", "--latency", "-s", str(LUA)]
-    command += [f"http://127.0.0.1:{target.port}/graphql"]
+    command += [f"http://127.0.0.1:{target.port}{target.route}"]
     env = {**os.environ, "BENCH_BODY_FILE": str(body_file)}
     env["BENCH_AUTHORIZATION"] = target.authorization
     statements, requests = counters(target)

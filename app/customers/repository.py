@@ -171,6 +171,7 @@ CUSTOMER_MODEL = registry.register(
             many("members", "Membership", "customer_id"),
             many("invitations", "Invitation", "customer_id", arguments=("status",)),
             many("projects", "Project", "customer_id", arguments=("search",)),
+            many("apiKeys", "ApiKey", "customer_id", arguments=("status",)),
             many("notes", "CustomerNote", "customer_id"),
             many("invoices", "Invoice", "customer_id", arguments=("status",)),
             many("creditTransactions", "CreditTransaction", "customer_id"),

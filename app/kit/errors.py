@@ -46,6 +46,8 @@ class ErrorCode(enum.StrEnum):
     COUPON_MAX_REDEEMED = "COUPON_MAX_REDEEMED"
     COUPON_NOT_APPLICABLE = "COUPON_NOT_APPLICABLE"
     COUPON_ALREADY_APPLIED = "COUPON_ALREADY_APPLIED"
+    # API keys (app/keys): a customer change whose fan-out to its keys failed (all rolled back)
+    FANOUT_FAILED = "FANOUT_FAILED"
     # authentication
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"

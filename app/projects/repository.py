@@ -7,8 +7,11 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.kit.readmodel import ReadModel, one, registry, row_filter, scoped_by
+from app.kit import clock
+from app.kit.readmodel import ReadModel, many, one, registry, row_filter, scoped_by
 from app.kit.scope import RowScope
+from app.models.base import UTCDateTime
+from app.models.keys import API_KEYS
 from app.models.projects import Project
 from app.models.tables import PROJECTS
 
@@ -33,7 +36,10 @@ PROJECT_MODEL = registry.register(
             "updatedAt": "updated_at",
         },
         scope=scoped_by(PROJECTS.c.customer_id),
-        relations=(one("customer", "Customer", "customer_id"),),
+        relations=(
+            one("customer", "Customer", "customer_id"),
+            many("apiKeys", "ApiKey", "project_id", arguments=("status",)),
+        ),
         filters={
             "customer_id": row_filter(lambda customer_id: PROJECTS.c.customer_id == customer_id),
             "search": row_filter(_project_search),
@@ -69,7 +75,12 @@ async def project_slug_taken(
 async def count_active_project_keys(session: AsyncSession, project_id: uuid.UUID) -> int:
     """How many active API keys a project holds (a project with any may not be deleted).
 
-    API keys do not exist yet: the keys issue replaces this body with a count over its table.
-    """
-    del session, project_id
-    return 0
+    Active: neither revoked (a rotated key in its grace period still counts) nor expired, the
+    rule of `app/keys/repository.py::status_condition`, which this layer cannot import."""
+    now = sa.literal(clock.now(), UTCDateTime())
+    statement = sa.select(sa.func.count()).where(
+        API_KEYS.c.project_id == project_id,
+        sa.or_(API_KEYS.c.revoked_at.is_(None), API_KEYS.c.revoked_at > now),
+        sa.or_(API_KEYS.c.expires_at.is_(None), API_KEYS.c.expires_at > now),
+    )
+    return int((await session.execute(statement)).scalar_one())

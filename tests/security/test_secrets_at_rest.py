@@ -236,3 +236,27 @@ async def test_the_access_log_keeps_parameter_names_and_the_operation_name_only(
     for record in lines:
         assert record.levelno == logging.INFO
         assert isinstance(record.__dict__["duration_ms"], float)
+
+
+async def test_an_api_key_secret_is_stored_nowhere(
+    client: httpx.AsyncClient, gql: GraphQL, world: World, db: Database
+) -> None:
+    """Issued, replayed, rotated and verified: neither secret reaches any row (keys, audit
+    events, outbox events, idempotency records), only their SHA-256."""
+    from tests.keys.support import API_KEY_CREATE, API_KEY_ROTATE, new_key, verify
+
+    token = await _impersonation(gql, world)
+    created = await API_KEY_CREATE.ok(gql, new_key(world), token=token, key="once")
+    replayed = await API_KEY_CREATE.ok(gql, new_key(world), token=token, key="once")
+    assert replayed["secret"] is None
+    rotated = await API_KEY_ROTATE.ok(
+        gql, {"apiKeyId": created["apiKey"]["id"], "gracePeriodSeconds": 60}, token=world.master
+    )
+    secrets = (created["secret"], rotated["secret"])
+    for secret in secrets:
+        assert (await verify(client, world.master, secret)).json()["code"] == "VALID"
+    stored = await _every_stored_value(db)
+    for secret in secrets:
+        assert not [value for value in stored if secret in value]
+        # Nor its body without the prefix, as a redaction might keep it.
+        assert not [value for value in stored if secret[8:] in value]

@@ -15,7 +15,7 @@ from app.customers.service.common import (
     is_master,
     validated,
 )
-from app.kit import clock
+from app.kit import clock, hooks
 from app.kit.errors import ErrorCode, UserInputError, UserInputErrors
 from app.kit.ids import encode
 from app.kit.uow import UnitOfWork
@@ -145,6 +145,8 @@ async def update_customer(
     customer.updated_at = clock.now()
     await uow.session.flush()
     _record_customer(uow, "customer.update", customer, before, after)
+    if new_plan != old_plan:
+        await hooks.customer_changed(uow, customer.id)  # its API keys take the new limits
     return customer
 
 
@@ -165,6 +167,7 @@ async def deactivate_customer(uow: UnitOfWork, *, customer_id: uuid.UUID, reason
     customer.updated_at = now
     await uow.session.flush()
     _record_customer(uow, "customer.deactivate", customer, before, snapshot(customer, plan))
+    await hooks.customer_changed(uow, customer.id)  # its API keys stop verifying
     return customer
 
 
@@ -186,6 +189,7 @@ async def reactivate_customer(
     await uow.session.flush()
     after = snapshot(customer, plan) | ({"reactivationReason": reason} if reason else {})
     _record_customer(uow, "customer.reactivate", customer, before, after)
+    await hooks.customer_changed(uow, customer.id)  # its API keys verify again
     return customer
 
 

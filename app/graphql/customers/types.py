@@ -31,6 +31,7 @@ from app.kit.money import Money
 from app.kit.pagination import check_search
 from app.models import CustomerStatus, InvitationStatus, MemberRole
 from app.models.invoices import InvoiceStatus
+from app.models.keys import KeyStatus
 
 _BILLING = "app.graphql.billing.invoice_types"
 
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
         CreditTransaction,
         Invoice,
     )
+    from app.graphql.keys.types import ApiKey
     from app.graphql.projects.types import Project
     from app.graphql.users.types import User
 
@@ -171,6 +173,16 @@ class Customer(ModelObject, Node):
     @strawberry.field(description="How many of its invoices are OPEN (awaiting payment).")
     def open_invoices_count(self, info: Info) -> int:
         return related(self, info, "openInvoicesCount")  # type: ignore[no-any-return]
+
+    @strawberry.field(description="API keys of this customer (and its projects), newest first.")
+    async def api_keys(
+        self,
+        info: Info,
+        status: KeyStatus | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Annotated[ApiKey, strawberry.lazy("app.graphql.keys.types")]]:
+        return await related_page(self, info, "apiKeys", first=first, after=after, status=status)
 
     @strawberry.field(description="Staff notes, newest first.")
     async def notes(

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from app.graphql.context import Info
 from app.graphql.customers.types import Customer
-from app.graphql.model_types import ModelObject, model_type
+from app.graphql.model_types import ModelObject, model_type, related_page
 from app.graphql.node import Node
+from app.graphql.pagination import Connection
 from app.graphql.preload import related
+from app.models.keys import KeyStatus
 from app.projects.repository import PROJECT_MODEL
+
+if TYPE_CHECKING:
+    from app.graphql.keys.types import ApiKey
 
 
 @model_type(
@@ -28,3 +34,13 @@ class Project(ModelObject, Node):
     @strawberry.field
     def customer(self, info: Info) -> Customer | None:
         return related(self, info, "customer")  # type: ignore[no-any-return]
+
+    @strawberry.field(description="API keys of this project, newest first.")
+    async def api_keys(
+        self,
+        info: Info,
+        status: KeyStatus | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Annotated[ApiKey, strawberry.lazy("app.graphql.keys.types")]]:
+        return await related_page(self, info, "apiKeys", first=first, after=after, status=status)

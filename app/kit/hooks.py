@@ -1,0 +1,35 @@
+"""Hooks through which a lower domain tells the ones above it that something changed.
+
+Imports only go downwards (docs/architecture.md: layers), so the customers domain cannot call
+the keys domain when a customer is deactivated. Instead it calls `customer_changed(uow, id)`
+here, and every domain above that keeps something derived from a customer (API keys keep its
+status and plan limits) subscribes with `on_customer_changed` when it is imported
+(`app/runtime.py` imports them, so every process has them). Subscribers run inside the same
+unit of work: when one fails, it raises and the whole change is rolled back.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.kit.uow import UnitOfWork
+
+CustomerHook = Callable[["UnitOfWork", uuid.UUID], Awaitable[object]]
+
+_customer_changed: list[CustomerHook] = []
+
+
+def on_customer_changed(hook: CustomerHook) -> CustomerHook:
+    """Subscribe `hook` (once, however often its module is imported)."""
+    if hook not in _customer_changed:
+        _customer_changed.append(hook)
+    return hook
+
+
+async def customer_changed(uow: UnitOfWork, customer_id: uuid.UUID) -> None:
+    """A customer's status or plan changed in `uow`: let every subscriber follow suit."""
+    for hook in list(_customer_changed):
+        await hook(uow, customer_id)
