@@ -74,3 +74,20 @@ def test_ids_sort_in_creation_order(monkeypatch: pytest.MonkeyPatch) -> None:
     texts = [encode("aud", value) for value in made]
     assert sorted(texts) == texts  # the text form sorts the same way
     assert len(set(made)) == len(made)
+
+
+def test_uuid7_is_monotonic_within_a_millisecond() -> None:
+    made = [uuid7() for _ in range(5000)]
+    assert made == sorted(made)
+    assert len(set(made)) == len(made)
+    assert {value.version for value in made} == {7}
+    assert {value.variant for value in made} == {uuid.RFC_4122}
+
+
+def test_uuid7_counts_over_the_random_bits_carry() -> None:
+    previous = (123 << 80) | (0x7 << 76) | (0xABC << 64) | (0b10 << 62) | ((1 << 62) - 1)
+    following = ids._next_in_millisecond(previous)
+    assert following > previous
+    assert following >> 80 == 123
+    assert uuid.UUID(int=following).version == 7
+    assert uuid.UUID(int=following).variant == uuid.RFC_4122
