@@ -14,9 +14,11 @@ from app.models.audit import AuditEvent, IdempotencyRecord
 from app.models.auth import LoginFailure, LoginSession, MasterKey
 from app.models.billing import Plan
 from app.models.customers import Customer, CustomerNote, Invitation, Membership
+from app.models.mail import Email
 from app.models.outbox import OutboxEvent
 from app.models.projects import Project
 from app.models.users import Feedback, PasswordResetToken, User, UserNote
+from app.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
 def table_of(model: Any) -> sa.Table:
@@ -40,3 +42,7 @@ PROJECTS = table_of(Project)
 FEEDBACK = table_of(Feedback)
 PASSWORD_RESET_TOKENS = table_of(PasswordResetToken)
 OUTBOX_EVENTS = table_of(OutboxEvent)
+WEBHOOK_ENDPOINTS = table_of(WebhookEndpoint)
+WEBHOOK_DELIVERIES = table_of(WebhookDelivery)
+WEBHOOK_ATTEMPTS = table_of(WebhookAttempt)
+EMAILS = table_of(Email)
