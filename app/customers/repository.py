@@ -88,6 +88,7 @@ CUSTOMER_MODEL = registry.register(
             many("invitations", "Invitation", "customer_id", arguments=("status",)),
             many("projects", "Project", "customer_id", arguments=("search",)),
             many("notes", "CustomerNote", "customer_id"),
+            many("webhookEndpoints", "WebhookEndpoint", "customer_id"),
         ),
         filters={
             "status": row_filter(lambda status: CUSTOMERS.c.status == status),

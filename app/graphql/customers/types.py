@@ -26,6 +26,7 @@ from app.models import CustomerStatus, InvitationStatus, MemberRole
 if TYPE_CHECKING:
     from app.graphql.projects.types import Project
     from app.graphql.users.types import User
+    from app.graphql.webhooks.types import WebhookEndpoint
 
 CustomerStatusEnum = strawberry.enum(CustomerStatus, name="CustomerStatus")
 MemberRoleEnum = strawberry.enum(MemberRole, name="MemberRole")
@@ -87,6 +88,12 @@ class Customer(ModelObject, Node):
         return await related_page(
             self, info, "projects", first=first, after=after, search=check_search(search)
         )
+
+    @strawberry.field(description="Webhook endpoints of this customer, newest first.")
+    async def webhook_endpoints(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[WebhookEndpoint, strawberry.lazy("app.graphql.webhooks.types")]]:
+        return await related_page(self, info, "webhookEndpoints", first=first, after=after)
 
     @strawberry.field(description="Staff notes, newest first.")
     async def notes(
