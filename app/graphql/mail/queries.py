@@ -32,7 +32,7 @@ async def emails(
     first: int | None = None,
     after: str | None = None,
     filter: EmailFilter | None = None,
-) -> Connection[Email]:
+) -> Connection[Email] | None:
     given = filter or EmailFilter()
     return await paginate(
         info,
@@ -49,12 +49,14 @@ async def emails(
 
 
 @query(master_only, "The names of the mail templates.")
-def email_templates(info: Info) -> list[str]:
+def email_templates(info: Info) -> list[str] | None:
     return sorted(TEMPLATES)
 
 
 @query(master_only, "Render a mail template with its sample values, overridden by `values`.")
-def email_preview(info: Info, template: str, values: JSON | None = None) -> EmailPreview:
+def email_preview(
+    info: Info, template: str, values: JSON | None = None
+) -> EmailPreview | None:
     if template not in TEMPLATES:
         raise RequestError(
             f"Unknown template {template[:64]!r}; see emailTemplates.", ErrorCode.BAD_USER_INPUT
