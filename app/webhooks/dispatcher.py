@@ -193,9 +193,14 @@ class Dispatcher:
         )
         return await self.sender.post(endpoint.url, body, headers)
 
-    async def record(self, token: uuid.UUID, delivery: WebhookDelivery, sent: Sent) -> None:
+    async def record(self, token: uuid.UUID, outcomes: list[tuple[WebhookDelivery, Sent]]) -> None:
+        """Record a batch's attempts in one transaction (SQLite has a single writer: one
+        short transaction per batch rather than one per delivery keeps processes from
+        queueing behind each other)."""
+
         async def work(uow: UnitOfWork) -> None:
-            await _record_attempt(uow, token, delivery, sent)
+            for delivery, sent in outcomes:
+                await _record_attempt(uow, token, delivery, sent)
 
         await self._run(work)
 
@@ -208,12 +213,14 @@ class Dispatcher:
             return 0
         gate = asyncio.Semaphore(self.concurrency)
 
-        async def one(delivery: WebhookDelivery, endpoint: WebhookEndpoint) -> None:
+        async def one(delivery: WebhookDelivery, endpoint: WebhookEndpoint) -> Sent:
             async with gate:
-                sent = await self.send(delivery, endpoint)
-                await self.record(token, delivery, sent)
+                return await self.send(delivery, endpoint)
 
-        await asyncio.gather(*(one(delivery, endpoint) for delivery, endpoint in claimed))
+        sent = await asyncio.gather(*(one(delivery, endpoint) for delivery, endpoint in claimed))
+        await self.record(
+            token, [(delivery, result) for (delivery, _), result in zip(claimed, sent, strict=True)]
+        )
         return len(claimed)
 
     async def close(self) -> None:

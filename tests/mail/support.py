@@ -70,7 +70,9 @@ def mail_settings(settings: Settings, port: int | None, **overrides: Any) -> Set
     return settings.model_copy(update=values)
 
 
-def dispatcher(db: Database, settings: Settings, port: int | None, **overrides: Any) -> MailDispatcher:
+def dispatcher(
+    db: Database, settings: Settings, port: int | None, **overrides: Any
+) -> MailDispatcher:
     return MailDispatcher(db, mail_settings(settings, port, **overrides))
 
 

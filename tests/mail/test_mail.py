@@ -42,7 +42,9 @@ async def test_an_invitation_mail_arrives_and_its_link_works(
         token=world.owner_token,
     )
     # Stored encrypted until sent: the outbox event and the mail hold no readable link.
-    [event] = await rows(db, sa.select(OUTBOX_EVENTS).where(OUTBOX_EVENTS.c.event_type == "mail.invitation"))
+    [event] = await rows(
+        db, sa.select(OUTBOX_EVENTS).where(OUTBOX_EVENTS.c.event_type == "mail.invitation")
+    )
     assert "token=" not in str(event.data) and "linkEncrypted" in event.data
     async with support.smtp_server() as inbox:
         mailer = support.dispatcher(db, settings, inbox.port)
@@ -66,7 +68,9 @@ async def test_a_password_reset_and_a_suspension_are_mailed(
     gql: GraphQL, world: World, db: Database, settings: Settings
 ) -> None:
     await RESET.ok(gql, {"userId": gid("usr", world.member)}, token=world.master)
-    await SUSPEND.ok(gql, {"userId": gid("usr", world.member), "reason": "Chargebacks"}, token=world.master)
+    await SUSPEND.ok(
+        gql, {"userId": gid("usr", world.member), "reason": "Chargebacks"}, token=world.master
+    )
     async with support.smtp_server() as inbox:
         assert await support.dispatcher(db, settings, inbox.port).step() == 2
     subjects = sorted(message["Subject"] for message in inbox.messages)
@@ -82,9 +86,13 @@ async def test_a_dry_run_queues_no_mail(gql: GraphQL, world: World, db: Database
     assert await rows(db, sa.select(OUTBOX_EVENTS)) == []
 
 
-async def test_html_is_escaped(gql: GraphQL, world: World, db: Database, settings: Settings) -> None:
+async def test_html_is_escaped(
+    gql: GraphQL, world: World, db: Database, settings: Settings
+) -> None:
     await SUSPEND.ok(
-        gql, {"userId": gid("usr", world.member), "reason": "<script>x</script>"}, token=world.master
+        gql,
+        {"userId": gid("usr", world.member), "reason": "<script>x</script>"},
+        token=world.master,
     )
     async with support.smtp_server() as inbox:
         await support.dispatcher(db, settings, inbox.port).step()
@@ -97,7 +105,8 @@ async def test_without_smtp_mails_stay_listed_with_links_redacted(
     gql: GraphQL, world: World, db: Database, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     created = await INVITE.ok(
-        gql, {"customerId": gid("cus", world.own), "email": "new@own.test", "role": "MEMBER"},
+        gql,
+        {"customerId": gid("cus", world.own), "email": "new@own.test", "role": "MEMBER"},
         token=world.owner_token,
     )
     with caplog.at_level(logging.INFO):
@@ -138,7 +147,9 @@ async def test_smtp_failures_are_retried_then_given_up(
 
 async def test_email_preview(gql: GraphQL, world: World) -> None:
     query = """query($t: String!, $v: JSON) { emailPreview(template: $t, values: $v) { subject text html } }"""
-    data = await gql.ok(query, {"t": "invitation", "v": {"customerName": "<Acme & Co>"}}, token=world.master)
+    data = await gql.ok(
+        query, {"t": "invitation", "v": {"customerName": "<Acme & Co>"}}, token=world.master
+    )
     preview = data["emailPreview"]
     assert "<Acme & Co>" in preview["subject"]
     assert "&lt;Acme &amp; Co&gt;" in preview["html"]

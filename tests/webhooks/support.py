@@ -107,7 +107,9 @@ async def endpoint(
             url=url,
             event_types=event_types or ["customer.updated", "member.added"],
             description=None,
-            secret_key=settings.resolved_secret_key() if settings else "test-secret-key-not-for-production-use",
+            secret_key=settings.resolved_secret_key()
+            if settings
+            else "test-secret-key-not-for-production-use",
             policy=LOCAL,
         )
 
@@ -122,9 +124,7 @@ async def publish(db: Database, event_type: str, customer: Customer, **data: Any
 
 
 async def deliveries(db: Database) -> list[sa.Row[Any]]:
-    return await rows(
-        db, sa.select(WEBHOOK_DELIVERIES).order_by(WEBHOOK_DELIVERIES.c.created_at)
-    )
+    return await rows(db, sa.select(WEBHOOK_DELIVERIES).order_by(WEBHOOK_DELIVERIES.c.created_at))
 
 
 async def attempts(db: Database) -> list[sa.Row[Any]]:
@@ -139,7 +139,9 @@ async def outbox(db: Database, *event_types: str) -> list[sa.Row[Any]]:
 
 
 @asynccontextmanager
-async def dispatcher(db: Database, settings: Settings, **overrides: Any) -> AsyncIterator[Dispatcher]:
+async def dispatcher(
+    db: Database, settings: Settings, **overrides: Any
+) -> AsyncIterator[Dispatcher]:
     running = Dispatcher(db, local_settings(settings, **overrides))
     try:
         yield running

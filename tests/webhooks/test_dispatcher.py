@@ -140,14 +140,18 @@ async def test_a_410_disables_the_endpoint_and_says_so(
 ) -> None:
     async with support.receiver(410) as receiver, support.dispatcher(db, settings) as dispatcher:
         issued = await support.endpoint(db, world.own, receiver.url)
-        watcher = await support.endpoint(db, world.own, receiver.url + "/watch", ["webhook_endpoint.disabled"])
+        watcher = await support.endpoint(
+            db, world.own, receiver.url + "/watch", ["webhook_endpoint.disabled"]
+        )
         await support.publish(db, "customer.updated", world.own)
         await dispatcher.step()
         [row] = await rows(
             db, sa.select(WEBHOOK_ENDPOINTS).where(WEBHOOK_ENDPOINTS.c.id == issued.endpoint.id)
         )
         assert row.enabled is False and "410" in row.disabled_reason
-        [delivery] = [d for d in await support.deliveries(db) if d.endpoint_id == issued.endpoint.id]
+        [delivery] = [
+            d for d in await support.deliveries(db) if d.endpoint_id == issued.endpoint.id
+        ]
         assert delivery.status == "FAILED"
         [event] = await support.outbox(db, "webhook_endpoint.disabled")
         assert event.data["endpointId"] == encode(WebhookEndpoint.PREFIX, issued.endpoint.id)
@@ -180,9 +184,10 @@ async def test_five_days_of_failures_disable_the_endpoint(
 async def test_a_name_resolving_to_loopback_is_refused_at_send_time(
     db: Database, settings: Settings, world: World
 ) -> None:
-    async with support.receiver(200) as receiver, support.dispatcher(
-        db, settings, webhooks_allow_private=False
-    ) as dispatcher:
+    async with (
+        support.receiver(200) as receiver,
+        support.dispatcher(db, settings, webhooks_allow_private=False) as dispatcher,
+    ):
         # Saved while it was allowed (or while the name pointed elsewhere).
         await support.endpoint(db, world.own, f"http://localhost:{receiver.port}/hooks")
         await support.endpoint(db, world.own, receiver.url)
@@ -265,7 +270,10 @@ async def test_deliveries_list_retry_and_replay(
         assert retried["delivery"]["status"] == "PENDING"
         await dispatcher.step()
         [row] = await rows(
-            db, sa.select(WEBHOOK_DELIVERIES).where(WEBHOOK_DELIVERIES.c.endpoint_id == issued.endpoint.id)
+            db,
+            sa.select(WEBHOOK_DELIVERIES).where(
+                WEBHOOK_DELIVERIES.c.endpoint_id == issued.endpoint.id
+            ),
         )
         assert row.status == "SUCCEEDED"
 
@@ -275,15 +283,24 @@ async def test_deliveries_list_retry_and_replay(
             await session.commit()
         since = (clock.now() - timedelta(hours=1)).isoformat()
         dry = await REPLAY.ok(
-            gql, {"endpointId": gid("whe", issued.endpoint), "since": since}, token=world.owner_token, dry_run=True
+            gql,
+            {"endpointId": gid("whe", issued.endpoint), "since": since},
+            token=world.owner_token,
+            dry_run=True,
         )
         assert dry["requeued"] == 1
         replayed = await REPLAY.ok(
-            gql, {"endpointId": gid("whe", issued.endpoint), "since": since}, token=world.owner_token, key="r1"
+            gql,
+            {"endpointId": gid("whe", issued.endpoint), "since": since},
+            token=world.owner_token,
+            key="r1",
         )
         assert replayed["requeued"] == 1
         again = await REPLAY.ok(
-            gql, {"endpointId": gid("whe", issued.endpoint), "since": since}, token=world.owner_token, key="r1"
+            gql,
+            {"endpointId": gid("whe", issued.endpoint), "since": since},
+            token=world.owner_token,
+            key="r1",
         )
         assert again["requeued"] == 1
         assert len(await customers.events(db, "webhook_endpoint.replay")) == 1

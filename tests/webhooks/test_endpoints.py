@@ -82,7 +82,10 @@ async def test_create_checks_event_types(gql: GraphQL, world: World) -> None:
     found = await CREATE.refused(
         gql, new_endpoint(world, eventTypes=[], url="http://x"), token=world.master
     )
-    assert sorted(found) == [("REQUIRED", ["input", "eventTypes"]), ("UNSAFE_URL", ["input", "url"])]
+    assert sorted(found) == [
+        ("REQUIRED", ["input", "eventTypes"]),
+        ("UNSAFE_URL", ["input", "url"]),
+    ]
 
 
 async def test_create_permissions_both_sides(gql: GraphQL, world: World, db: Database) -> None:
@@ -226,7 +229,9 @@ async def test_event_types_are_the_catalogue(gql: GraphQL, world: World) -> None
 
 async def test_customer_lists_its_endpoints(gql: GraphQL, world: World) -> None:
     await CREATE.ok(gql, new_endpoint(world), token=world.master)
-    await CREATE.ok(gql, new_endpoint(world, customerId=gid("cus", world.other)), token=world.master)
+    await CREATE.ok(
+        gql, new_endpoint(world, customerId=gid("cus", world.other)), token=world.master
+    )
     query = "{ customers { nodes { slug webhookEndpoints { totalCount nodes { url } } } } }"
     data = await gql.ok(query, token=world.owner_token)
     assert data["customers"]["nodes"] == [

@@ -54,9 +54,7 @@ def email_templates(info: Info) -> list[str] | None:
 
 
 @query(master_only, "Render a mail template with its sample values, overridden by `values`.")
-def email_preview(
-    info: Info, template: str, values: JSON | None = None
-) -> EmailPreview | None:
+def email_preview(info: Info, template: str, values: JSON | None = None) -> EmailPreview | None:
     if template not in TEMPLATES:
         raise RequestError(
             f"Unknown template {template[:64]!r}; see emailTemplates.", ErrorCode.BAD_USER_INPUT
