@@ -1,4 +1,5 @@
-"""Secrets sent through an impersonation token reach neither the database nor the logs.
+"""Secrets sent through an impersonation token reach neither the database nor the logs; nor
+do webhook signing secrets and mailed links (encrypted at rest, erased once sent).
 
 An operator impersonating a user can type a password, an invitation token or an API secret into
 a request. The audit event every impersonated request writes keeps what the request asked for
@@ -18,7 +19,9 @@ import sqlalchemy as sa
 
 from app.db import Database
 from app.models import metadata
-from tests.helpers import GraphQL, World
+from app.settings import Settings
+from tests.helpers import GraphQL, Mutation, World, gid
+from tests.mail import support as mail
 from tests.users.support import USER_IMPERSONATE, events, rows, uid
 
 INVITATION_SECRET = "invtok-7Qm2LwX9"
@@ -236,3 +239,44 @@ async def test_the_access_log_keeps_parameter_names_and_the_operation_name_only(
     for record in lines:
         assert record.levelno == logging.INFO
         assert isinstance(record.__dict__["duration_ms"], float)
+
+
+async def test_a_webhook_secret_and_a_mailed_link_are_never_stored_readable(
+    gql: GraphQL,
+    world: World,
+    db: Database,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    create = Mutation("webhookEndpointCreate", "secret")
+    invite = Mutation("invitationCreate", "acceptUrl")
+    with caplog.at_level(logging.DEBUG):
+        secret = (
+            await create.ok(
+                gql,
+                {
+                    "customerId": gid("cus", world.own),
+                    "url": "https://93.184.215.14/hooks",
+                    "eventTypes": ["member.added"],
+                },
+                token=world.owner_token,
+            )
+        )["secret"]
+        link = (
+            await invite.ok(
+                gql,
+                {"customerId": gid("cus", world.own), "email": "new@own.test", "role": "MEMBER"},
+                token=world.owner_token,
+            )
+        )["acceptUrl"]
+        token = link.rsplit("token=", 1)[1]
+        secrets = (secret, secret.removeprefix("whsec_"), link, token)
+        for value in secrets:
+            assert not [v for v in await _every_stored_value(db) if value in v], value
+        async with mail.smtp_server() as inbox:
+            assert await mail.dispatcher(db, settings, inbox.port).step() == 1
+        assert token in mail.Inbox.text(inbox.messages[0])
+        for value in secrets:
+            assert not [v for v in await _every_stored_value(db) if value in v], value
+    for value in secrets:
+        assert value not in caplog.text
