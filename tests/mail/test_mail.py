@@ -45,7 +45,8 @@ async def test_an_invitation_mail_arrives_and_its_link_works(
     [event] = await rows(
         db, sa.select(OUTBOX_EVENTS).where(OUTBOX_EVENTS.c.event_type == "mail.invitation")
     )
-    assert "token=" not in str(event.data) and "linkEncrypted" in event.data
+    assert "token=" not in str(event.data)
+    assert "linkEncrypted" in event.data
     async with support.smtp_server() as inbox:
         mailer = support.dispatcher(db, settings, inbox.port)
         assert await mailer.step() == 1
@@ -56,7 +57,8 @@ async def test_an_invitation_mail_arrives_and_its_link_works(
         link = link_in(support.Inbox.text(message))
         assert link in support.Inbox.html(message).replace("&amp;", "&")
     [sent] = await support.emails(db)
-    assert sent.status == "SENT" and sent.link_encrypted is None  # erased once sent
+    assert sent.status == "SENT"
+    assert sent.link_encrypted is None
     token = parse_qs(urlsplit(link).query)["token"][0]
     invitee = await factory.user("new@own.test")
     accepted = await ACCEPT.ok(gql, {"token": token}, token=await factory.session_token(invitee))
@@ -116,12 +118,14 @@ async def test_without_smtp_mails_stay_listed_with_links_redacted(
     assert token not in caplog.text
     data = await gql.ok(EMAILS, token=world.master)
     [mail] = data["emails"]["nodes"]
-    assert mail["status"] == "QUEUED" and mail["hasLink"] is True
+    assert mail["status"] == "QUEUED"
+    assert mail["hasLink"] is True
     assert mail["link"] == "[link redacted]"
     assert mail["to"] == "new@own.test"
     assert token not in str(data)
     refused = await gql("{ emails { totalCount } }", token=world.owner_token)
-    assert refused.data == {"emails": None} and refused.codes == ["FORBIDDEN"]
+    assert refused.data == {"emails": None}
+    assert refused.codes == ["FORBIDDEN"]
 
 
 async def test_smtp_failures_are_retried_then_given_up(
@@ -134,14 +138,17 @@ async def test_smtp_failures_are_retried_then_given_up(
     mailer = support.dispatcher(db, settings, port)
     assert await mailer.step() == 1
     [mail] = await support.emails(db)
-    assert mail.status == "PENDING" and mail.attempt_count == 1 and mail.last_error
+    assert mail.status == "PENDING"
+    assert mail.attempt_count == 1
+    assert mail.last_error
     travelled = timedelta(0)
     for attempt in range(2, len(DELAYS) + 1):
         travelled += DELAYS[attempt - 1] * 1.2
         with clock.travel(travelled):
             assert await mailer.step() == 1
     [mail] = await support.emails(db)
-    assert mail.status == "FAILED" and mail.attempt_count == len(DELAYS)
+    assert mail.status == "FAILED"
+    assert mail.attempt_count == len(DELAYS)
     assert len(mail.attempts) == len(DELAYS)
 
 

@@ -51,7 +51,8 @@ async def test_a_delivery_is_signed_per_standard_webhooks(
         [delivery] = await support.deliveries(db)
         assert delivery.status == "SUCCEEDED"
         [attempt] = await support.attempts(db)
-        assert attempt.status_code == 200 and attempt.response_excerpt == '{"ok": true}'
+        assert attempt.status_code == 200
+        assert attempt.response_excerpt == '{"ok": true}'
         # Nothing left to do: a second step sends nothing again.
         assert await dispatcher.step() == 0
         assert len(receiver.received) == 1
@@ -116,7 +117,8 @@ async def test_failures_are_retried_with_back_off_then_given_up(
         await support.publish(db, "customer.updated", world.own)
         await dispatcher.step()
         [delivery] = await support.deliveries(db)
-        assert delivery.status == "PENDING" and delivery.attempt_count == 1
+        assert delivery.status == "PENDING"
+        assert delivery.attempt_count == 1
         waited = (delivery.next_attempt_at - clock.now()).total_seconds()
         assert 3 <= waited <= 6
         # Not due yet: nothing is sent.
@@ -127,12 +129,14 @@ async def test_failures_are_retried_with_back_off_then_given_up(
             with clock.travel(travelled):
                 assert await dispatcher.step() == 1, attempt
         [delivery] = await support.deliveries(db)
-        assert delivery.status == "FAILED" and delivery.attempt_count == MAX_ATTEMPTS
+        assert delivery.status == "FAILED"
+        assert delivery.attempt_count == MAX_ATTEMPTS
         assert delivery.next_attempt_at is None
         assert len(receiver.received) == MAX_ATTEMPTS
         attempts = await support.attempts(db)
         assert [a.status_code for a in attempts] == [500] * MAX_ATTEMPTS
-        assert attempts[-1].next_retry_at is None and attempts[0].next_retry_at is not None
+        assert attempts[-1].next_retry_at is None
+        assert attempts[0].next_retry_at is not None
 
 
 async def test_a_410_disables_the_endpoint_and_says_so(
@@ -148,7 +152,8 @@ async def test_a_410_disables_the_endpoint_and_says_so(
         [row] = await rows(
             db, sa.select(WEBHOOK_ENDPOINTS).where(WEBHOOK_ENDPOINTS.c.id == issued.endpoint.id)
         )
-        assert row.enabled is False and "410" in row.disabled_reason
+        assert row.enabled is False
+        assert "410" in row.disabled_reason
         [delivery] = [
             d for d in await support.deliveries(db) if d.endpoint_id == issued.endpoint.id
         ]
@@ -176,7 +181,8 @@ async def test_five_days_of_failures_disable_the_endpoint(
         [row] = await rows(
             db, sa.select(WEBHOOK_ENDPOINTS).where(WEBHOOK_ENDPOINTS.c.id == issued.endpoint.id)
         )
-        assert row.enabled is False and row.disabled_reason == "Failing for 5 days."
+        assert row.enabled is False
+        assert row.disabled_reason == "Failing for 5 days."
         assert len(await support.outbox(db, "webhook_endpoint.disabled")) == 1
         assert receiver.received
 
@@ -208,7 +214,8 @@ async def test_a_redirect_is_not_followed(db: Database, settings: Settings, worl
         await dispatcher.step()
         assert len(receiver.received) == 1
         [delivery] = await support.deliveries(db)
-        assert delivery.status == "PENDING" and delivery.last_status_code == 302
+        assert delivery.status == "PENDING"
+        assert delivery.last_status_code == 302
 
 
 async def test_lifecycle_events_reach_the_users_customers(
@@ -248,7 +255,8 @@ async def test_deliveries_list_retry_and_replay(
         [node] = data["webhookDeliveries"]["nodes"]
         assert node["endpoint"]["customer"] == {"slug": "own-co"}
         [attempt] = node["attempts"]
-        assert attempt["statusCode"] == 500 and attempt["nextRetryAt"] is not None
+        assert attempt["statusCode"] == 500
+        assert attempt["nextRetryAt"] is not None
         assert attempt["error"] == "Answered HTTP 500."
         everything = await gql.ok(DELIVERIES, {}, token=world.master)
         assert everything["webhookDeliveries"]["totalCount"] == 2
