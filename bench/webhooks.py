@@ -20,19 +20,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import sqlalchemy as sa  # noqa: E402
+import sqlalchemy as sa
 
-from app import migrate  # noqa: E402
-from app.kit.actor import Actor  # noqa: E402
-from app.kit.scope import EVERYTHING  # noqa: E402
-from app.kit.uow import UnitOfWork  # noqa: E402
-from app.models import Customer  # noqa: E402
-from app.models.tables import WEBHOOK_ATTEMPTS, WEBHOOK_DELIVERIES  # noqa: E402
-from app.runtime import database  # noqa: E402
-from app.settings import Settings  # noqa: E402
-from app.webhooks import service  # noqa: E402
-from app.webhooks.dispatcher import Dispatcher  # noqa: E402
-from app.webhooks.sender import Policy  # noqa: E402
+from app import migrate
+from app.kit.actor import Actor
+from app.kit.scope import EVERYTHING
+from app.kit.uow import UnitOfWork
+from app.models import Customer
+from app.models.tables import WEBHOOK_ATTEMPTS, WEBHOOK_DELIVERIES
+from app.runtime import database
+from app.settings import Settings
+from app.webhooks import service
+from app.webhooks.dispatcher import Dispatcher
+from app.webhooks.sender import Policy
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "2000"))
 PORT = int(os.environ.get("BENCH_RECEIVER_PORT", "8765"))
@@ -63,7 +63,7 @@ def receive(port: int) -> None:
 async def run(url: str, secret_file: Path) -> None:
     settings = Settings(
         database_url=url,
-        secret_key="bench-secret-key",
+        secret_key="bench-secret-key",  # noqa: S106  a throwaway database
         secret_file=str(secret_file),
         webhooks_allow_http=True,
         webhooks_allow_private=True,
