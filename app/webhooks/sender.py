@@ -21,6 +21,7 @@ import httpx
 
 MAX_URL_LENGTH = 2000
 EXCERPT_BYTES = 1000
+RESOLVE_TIMEOUT_SECONDS = 5.0
 
 # Cloud metadata services that are not already link-local or private.
 _METADATA = {ipaddress.ip_address("fd00:ec2::254"), ipaddress.ip_address("100.100.100.200")}
@@ -86,10 +87,11 @@ async def resolve(host: str, port: int, policy: Policy) -> IPAddress:
         found = [literal]
     else:
         try:
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                host, port, type=socket.SOCK_STREAM
-            )
-        except OSError:
+            async with asyncio.timeout(RESOLVE_TIMEOUT_SECONDS):
+                infos = await asyncio.get_running_loop().getaddrinfo(
+                    host, port, type=socket.SOCK_STREAM
+                )
+        except (OSError, TimeoutError):
             raise UnsafeURL(f"The name {host} does not resolve.") from None
         found = [ipaddress.ip_address(info[4][0]) for info in infos]
         if not found:

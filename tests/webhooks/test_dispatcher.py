@@ -336,3 +336,41 @@ async def test_deliveries_page_runs_constant_statements(
             assert len(data["webhookDeliveries"]["nodes"]) == total
             counts.append(statements.count)
         assert counts[0] == counts[1]
+
+
+async def test_retry_refusals_and_dry_run(
+    gql: GraphQL, db: Database, settings: Settings, world: World
+) -> None:
+    async with support.receiver(500) as receiver, support.dispatcher(db, settings) as dispatcher:
+        issued = await support.endpoint(db, world.own, receiver.url)
+        await support.publish(db, "customer.updated", world.own)
+        await dispatcher.step()
+        [delivery] = await support.deliveries(db)
+        delivery_id = encode("whd", delivery.id)
+        dry = await RETRY.ok(gql, {"deliveryId": delivery_id}, token=world.master, dry_run=True)
+        assert dry["delivery"]["attemptCount"] == 0
+        [unchanged] = await support.deliveries(db)
+        assert unchanged.attempt_count == 1
+        # Being sent right now (leased): refused.
+        async with db.write_session() as session:
+            await session.execute(
+                sa.update(WEBHOOK_DELIVERIES).values(lease_until=clock.now() + timedelta(minutes=1))
+            )
+            await session.commit()
+        assert await RETRY.refused(gql, {"deliveryId": delivery_id}, token=world.master) == [
+            ("INVALID_STATE", ["input", "deliveryId"])
+        ]
+        async with db.write_session() as session:
+            await session.execute(sa.update(WEBHOOK_DELIVERIES).values(lease_until=None))
+            await session.execute(
+                sa.update(WEBHOOK_ENDPOINTS)
+                .where(WEBHOOK_ENDPOINTS.c.id == issued.endpoint.id)
+                .values(enabled=False)
+            )
+            await session.commit()
+        assert await RETRY.refused(gql, {"deliveryId": delivery_id}, token=world.master) == [
+            ("ENDPOINT_DISABLED", ["input", "deliveryId"])
+        ]
+        assert await RETRY.refused(gql, {"deliveryId": delivery_id}, token=world.member_token) == [
+            ("NOT_FOUND", ["input", "deliveryId"])
+        ]
