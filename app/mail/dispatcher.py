@@ -77,6 +77,7 @@ class MailDispatcher:
         timeout = settings.webhooks_connect_timeout + settings.webhooks_read_timeout
         self.transport = SmtpTransport(settings.smtp_url, timeout) if settings.smtp_url else None
         self.lease = timedelta(seconds=timeout + 30)
+        self._released = False
 
     async def _run(self, work: Any) -> Any:
         return await self.db.run(work, actor=ACTOR, row_scope=EVERYTHING)
@@ -189,11 +190,26 @@ class MailDispatcher:
 
         await self._run(work)
 
+    async def _release_queued(self) -> None:
+        """Mails kept while no SMTP server was configured go out once one is."""
+
+        async def work(uow: UnitOfWork) -> None:
+            await uow.session.execute(
+                sa.update(EMAILS)
+                .where(EMAILS.c.status == EmailStatus.QUEUED)
+                .values(status=EmailStatus.PENDING, next_attempt_at=clock.now())
+            )
+
+        await self._run(work)
+        self._released = True
+
     async def step(self) -> int:
         while await self.fan_out() == BATCH:
             pass
         if self.transport is None:
             return 0
+        if not self._released:
+            await self._release_queued()
         token, claimed = await self.claim()
         for email in claimed:
             error = None

@@ -165,3 +165,17 @@ async def test_email_preview(gql: GraphQL, world: World) -> None:
     assert refused.codes == ["FORBIDDEN"]
     unknown = await gql(query, {"t": "nope"}, token=world.master)
     assert unknown.codes == ["BAD_USER_INPUT"]
+
+
+async def test_queued_mails_go_out_once_smtp_is_configured(
+    gql: GraphQL, world: World, db: Database, settings: Settings
+) -> None:
+    await SUSPEND.ok(gql, {"userId": gid("usr", world.member), "reason": "x"}, token=world.master)
+    await support.dispatcher(db, settings, None).step()
+    [mail] = await support.emails(db)
+    assert mail.status == "QUEUED"
+    async with support.smtp_server() as inbox:
+        assert await support.dispatcher(db, settings, inbox.port).step() == 1
+    assert len(inbox.messages) == 1
+    [mail] = await support.emails(db)
+    assert mail.status == "SENT"
