@@ -15,7 +15,11 @@ from app.settings import Settings
 def database(settings: Settings) -> Database:
     """The database with the audit chain as the journal of every unit of work and the
     transactional outbox for what it publishes."""
-    return Database(settings, journal=AuditJournal(), outbox=OutboxWriter())
+    return Database(
+        settings,
+        journal=AuditJournal(),
+        outbox=OutboxWriter(settings.resolved_secret_key()),
+    )
 
 
 @dataclass

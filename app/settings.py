@@ -109,6 +109,39 @@ class Settings(BaseSettings):
         None, description="Signing secret of the Stripe webhook endpoint (`whsec_…`)."
     )
 
+    # Webhooks and mail
+    webhooks_allow_http: bool = Field(
+        False, description="Let webhook endpoints use plain http:// (development only)."
+    )
+    webhooks_allow_private: bool = Field(
+        False,
+        description="Let webhook endpoints resolve to loopback, private or link-local addresses "
+        "(development only).",
+    )
+    webhooks_connect_timeout: float = Field(
+        5.0, description="Seconds to connect to a webhook endpoint (or SMTP server)."
+    )
+    webhooks_read_timeout: float = Field(
+        15.0, description="Seconds to wait for a webhook endpoint's answer."
+    )
+    webhooks_concurrency: int = Field(
+        20, description="Webhook deliveries one process sends at once."
+    )
+    dispatcher_interval_seconds: float = Field(
+        1.0, description="How often the outbox dispatcher looks for work."
+    )
+    smtp_url: str | None = Field(
+        None,
+        description="SMTP server for mails (smtp://user:pass@host:587, smtps://… for TLS); "
+        "unset: mails are only listed in `emails`.",
+    )
+    mail_from: str = Field("Admiral <no-reply@localhost>", description="From address of mails.")
+    mail_reply_to: str | None = Field(None, description="Reply-To address of mails.")
+    mail_show_links: bool = Field(
+        False,
+        description="Show the secret links of unsent mails in `emails` (development only).",
+    )
+
     # The operator console
     console_dir: str = Field(
         "console/dist", description="The console's build, served at /console when it exists."

@@ -192,6 +192,7 @@ CUSTOMER_MODEL = registry.register(
                 RelationKind.LIST,
                 where=lambda: discount_is_active(clock.now()),
             ),
+            many("webhookEndpoints", "WebhookEndpoint", "customer_id"),
         ),
         filters={
             "status": row_filter(lambda status: CUSTOMERS.c.status == status),

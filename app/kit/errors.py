@@ -48,6 +48,10 @@ class ErrorCode(enum.StrEnum):
     COUPON_ALREADY_APPLIED = "COUPON_ALREADY_APPLIED"
     # API keys (app/keys): a customer change whose fan-out to its keys failed (all rolled back)
     FANOUT_FAILED = "FANOUT_FAILED"
+    # webhooks and mail
+    UNSAFE_URL = "UNSAFE_URL"
+    UNKNOWN_EVENT_TYPE = "UNKNOWN_EVENT_TYPE"
+    ENDPOINT_DISABLED = "ENDPOINT_DISABLED"
     # authentication
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"

@@ -34,9 +34,11 @@ from app.models.invoices import (
     PaymentAttempt,
     TaxRate,
 )
+from app.models.mail import Email
 from app.models.outbox import OutboxEvent
 from app.models.projects import Project
 from app.models.users import Feedback, PasswordResetToken, User, UserNote
+from app.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
 def table_of(model: Any) -> sa.Table:
@@ -77,3 +79,7 @@ CREDIT_NOTES = table_of(CreditNote)
 CREDIT_NOTE_LINES = table_of(CreditNoteLine)
 COUPONS = table_of(Coupon)
 DISCOUNTS = table_of(Discount)
+WEBHOOK_ENDPOINTS = table_of(WebhookEndpoint)
+WEBHOOK_DELIVERIES = table_of(WebhookDelivery)
+WEBHOOK_ATTEMPTS = table_of(WebhookAttempt)
+EMAILS = table_of(Email)

@@ -372,3 +372,9 @@ async def signups_by_day(reader: Reader, today: date, days: int) -> list[tuple[d
         (day, counts.get(day, 0))
         for day in (today - timedelta(days=offset) for offset in range(days - 1, -1, -1))
     ]
+
+
+async def customer_ids_of_member(session: AsyncSession, user_id: uuid.UUID) -> list[uuid.UUID]:
+    """The customers a user belongs to (where events about the user are published)."""
+    statement = sa.select(MEMBERSHIPS.c.customer_id).where(MEMBERSHIPS.c.user_id == user_id)
+    return list((await session.execute(statement)).scalars())

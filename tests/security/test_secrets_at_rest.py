@@ -1,4 +1,5 @@
-"""Secrets sent through an impersonation token reach neither the database nor the logs.
+"""Secrets sent through an impersonation token reach neither the database nor the logs; nor
+do webhook signing secrets and mailed links (encrypted at rest, erased once sent).
 
 An operator impersonating a user can type a password, an invitation token or an API secret into
 a request. The audit event every impersonated request writes keeps what the request asked for
@@ -18,7 +19,9 @@ import sqlalchemy as sa
 
 from app.db import Database
 from app.models import metadata
-from tests.helpers import GraphQL, World
+from app.settings import Settings
+from tests.helpers import GraphQL, Mutation, World, gid
+from tests.mail import support as mail
 from tests.users.support import USER_IMPERSONATE, events, rows, uid
 
 INVITATION_SECRET = "invtok-7Qm2LwX9"
@@ -260,3 +263,44 @@ async def test_an_api_key_secret_is_stored_nowhere(
         assert not [value for value in stored if secret in value]
         # Nor its body without the prefix, as a redaction might keep it.
         assert not [value for value in stored if secret[8:] in value]
+
+
+async def test_a_webhook_secret_and_a_mailed_link_are_never_stored_readable(
+    gql: GraphQL,
+    world: World,
+    db: Database,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    create = Mutation("webhookEndpointCreate", "secret")
+    invite = Mutation("invitationCreate", "acceptUrl")
+    with caplog.at_level(logging.DEBUG):
+        secret = (
+            await create.ok(
+                gql,
+                {
+                    "customerId": gid("cus", world.own),
+                    "url": "https://93.184.215.14/hooks",
+                    "eventTypes": ["member.added"],
+                },
+                token=world.owner_token,
+            )
+        )["secret"]
+        link = (
+            await invite.ok(
+                gql,
+                {"customerId": gid("cus", world.own), "email": "new@own.test", "role": "MEMBER"},
+                token=world.owner_token,
+            )
+        )["acceptUrl"]
+        token = link.rsplit("token=", 1)[1]
+        secrets = (secret, secret.removeprefix("whsec_"), link, token)
+        for value in secrets:
+            assert not [v for v in await _every_stored_value(db) if value in v], value
+        async with mail.smtp_server() as inbox:
+            assert await mail.dispatcher(db, settings, inbox.port).step() == 1
+        assert token in mail.Inbox.text(inbox.messages[0])
+        for value in secrets:
+            assert not [v for v in await _every_stored_value(db) if value in v], value
+    for value in secrets:
+        assert value not in caplog.text

@@ -43,6 +43,11 @@ def snapshot(customer: Customer, plan_code: str | None) -> dict[str, Any]:
     }
 
 
+def _publish(uow: UnitOfWork, event_type: str, customer: Customer, **extra: Any) -> None:
+    data = {"customerId": customer_public_id(customer), "slug": customer.slug, **extra}
+    uow.publish(event_type, data, customer_id=customer.id)
+
+
 def _record_customer(
     uow: UnitOfWork, action: str, customer: Customer, before: dict[str, Any], after: dict[str, Any]
 ) -> None:
@@ -93,6 +98,7 @@ async def create_customer(
     await uow.session.flush()
     plan = plan_code.strip() if plan_code is not None else None
     _record_customer(uow, "customer.create", customer, {}, snapshot(customer, plan))
+    _publish(uow, "customer.created", customer)
     return customer
 
 
@@ -147,6 +153,8 @@ async def update_customer(
     _record_customer(uow, "customer.update", customer, before, after)
     if new_plan != old_plan:
         await hooks.customer_changed(uow, customer.id)  # its API keys take the new limits
+    changed = sorted(key for key in after if after[key] != before.get(key))
+    _publish(uow, "customer.updated", customer, changed=changed)
     return customer
 
 
@@ -168,6 +176,7 @@ async def deactivate_customer(uow: UnitOfWork, *, customer_id: uuid.UUID, reason
     await uow.session.flush()
     _record_customer(uow, "customer.deactivate", customer, before, snapshot(customer, plan))
     await hooks.customer_changed(uow, customer.id)  # its API keys stop verifying
+    _publish(uow, "customer.deactivated", customer)
     return customer
 
 
@@ -190,6 +199,7 @@ async def reactivate_customer(
     after = snapshot(customer, plan) | ({"reactivationReason": reason} if reason else {})
     _record_customer(uow, "customer.reactivate", customer, before, after)
     await hooks.customer_changed(uow, customer.id)  # its API keys verify again
+    _publish(uow, "customer.reactivated", customer)
     return customer
 
 

@@ -13,7 +13,7 @@ from app.customers.service.common import (
     INVITATION_TTL,
     customer_in_scope,
 )
-from app.customers.service.members import require_owner_power
+from app.customers.service.members import publish_membership, require_owner_power
 from app.kit import clock
 from app.kit.crypto import random_token, token_hash
 from app.kit.errors import ErrorCode, UserInputError, not_found
@@ -30,6 +30,7 @@ from app.models import (
     Membership,
     User,
 )
+from app.outbox.mail import queue_mail
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +95,14 @@ async def create_invitation(
     await uow.session.flush()
     _record_invitation(uow, "invitation.create", invitation, expiresAt=invitation.expires_at)
     url = f"{app_url.rstrip('/')}/invitations/accept?token={token}"
+    queue_mail(
+        uow,
+        "invitation",
+        to=email,
+        context={"customerName": customer.name, "role": role.value, "invitedBy": None},
+        secret_link=url,
+        customer_id=customer.id,
+    )
     return IssuedInvitation(invitation, url)
 
 
@@ -181,6 +190,7 @@ async def accept_invitation(uow: UnitOfWork, principal: Principal, *, token: str
     user = await _invitee(uow, invitation, principal.user_id)
     customer = await _joinable_customer(uow, invitation)
     membership = await repository.membership_of(uow.session, customer.id, user.id)
+    joined = membership is None
     if membership is None:
         membership = Membership(
             customer_id=customer.id, user_id=user.id, role=invitation.role, created_at=now
@@ -197,4 +207,6 @@ async def accept_invitation(uow: UnitOfWork, principal: Principal, *, token: str
         userId=encode(User.PREFIX, user.id),
         memberRole=membership.role,
     )
+    if joined:
+        publish_membership(uow, "member.added", membership, customer)
     return Acceptance(membership, invitation)

@@ -47,6 +47,22 @@ def record_membership(
     )
 
 
+def publish_membership(
+    uow: UnitOfWork, event_type: str, membership: Membership, customer: Customer
+) -> None:
+    """`member.added`, `member.removed`, `member.role_changed` for the customer's webhooks."""
+    uow.publish(
+        event_type,
+        {
+            "customerId": encode(Customer.PREFIX, customer.id),
+            "slug": customer.slug,
+            "membershipId": encode(Membership.PREFIX, membership.id),
+            **membership_view(membership),
+        },
+        customer_id=customer.id,
+    )
+
+
 async def require_owner_power(
     uow: UnitOfWork, principal: Principal, customer_id: uuid.UUID, field_name: str
 ) -> None:
@@ -147,6 +163,7 @@ async def add_member(
     uow.session.add(membership)
     await uow.session.flush()
     record_membership(uow, "member.add", membership, {}, membership_view(membership))
+    publish_membership(uow, "member.added", membership, customer)
     return membership
 
 
@@ -170,6 +187,7 @@ async def update_member_role(
     membership.role = role
     await uow.session.flush()
     record_membership(uow, "member.role_update", membership, before, membership_view(membership))
+    publish_membership(uow, "member.role_changed", membership, customer)
     return membership
 
 
@@ -191,4 +209,5 @@ async def remove_member(
     await uow.session.delete(membership)
     await uow.session.flush()
     record_membership(uow, "member.remove", membership, before, {})
+    publish_membership(uow, "member.removed", membership, customer)
     return Removal(encode(Membership.PREFIX, membership.id), customer)

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from app.graphql.keys.types import ApiKey
     from app.graphql.projects.types import Project
     from app.graphql.users.types import User
+    from app.graphql.webhooks.types import WebhookEndpoint
 
 CustomerStatusEnum = strawberry.enum(CustomerStatus, name="CustomerStatus")
 MemberRoleEnum = strawberry.enum(MemberRole, name="MemberRole")
@@ -183,6 +184,12 @@ class Customer(ModelObject, Node):
         after: str | None = None,
     ) -> Connection[Annotated[ApiKey, strawberry.lazy("app.graphql.keys.types")]]:
         return await related_page(self, info, "apiKeys", first=first, after=after, status=status)
+
+    @strawberry.field(description="Webhook endpoints of this customer, newest first.")
+    async def webhook_endpoints(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[WebhookEndpoint, strawberry.lazy("app.graphql.webhooks.types")]]:
+        return await related_page(self, info, "webhookEndpoints", first=first, after=after)
 
     @strawberry.field(description="Staff notes, newest first.")
     async def notes(

@@ -75,3 +75,14 @@ async def add_admin_note(
 
 def record_change(uow: UnitOfWork, action: str, user: User, before: dict[str, Any]) -> None:
     uow.record(action, "User", public_id(user), before=before, after=snapshot(user))
+
+
+async def publish_user_event(
+    uow: UnitOfWork, event_type: str, user: User, *, with_email: bool = True, **extra: Any
+) -> None:
+    """Publish an event about `user` to every customer they belong to (their webhooks)."""
+    data: dict[str, Any] = {"userId": public_id(user), **extra}
+    if with_email:
+        data["email"] = user.email
+    for customer_id in await repository.customer_ids_of_member(uow.session, user.id):
+        uow.publish(event_type, data, customer_id=customer_id)

@@ -22,6 +22,7 @@ from app.models import (
     User,
     UserStatus,
 )
+from app.outbox.mail import queue_mail
 from app.users import repository
 from app.users.service.common import (
     MAX_IMPERSONATION_MINUTES,
@@ -66,9 +67,15 @@ async def create_password_reset(
         public_id(user),
         after={"resetTokenId": encode("prt", reset.id), "expiresAt": reset.expires_at},
     )
-    return IssuedReset(
-        f"{app_url.rstrip('/')}/reset-password?token={token}", reset.expires_at, user
+    link = f"{app_url.rstrip('/')}/reset-password?token={token}"
+    queue_mail(
+        uow,
+        "password_reset",
+        to=user.email,
+        context={"name": user.name, "expiresAt": reset.expires_at.isoformat()},
+        secret_link=link,
     )
+    return IssuedReset(link, reset.expires_at, user)
 
 
 async def complete_password_reset(

@@ -19,6 +19,7 @@ from app.users import repository
 from app.users.service.common import (
     load,
     public_id,
+    publish_user_event,
     require_not_deleted,
 )
 
@@ -50,6 +51,8 @@ async def delete_user(
             ErrorCode.LAST_OWNER,
             "userId",
         )
+    # Published while the user's memberships still say which customers to tell.
+    await publish_user_event(uow, "user.deleted", user, with_email=False)
     if hard:
         return await _hard_delete(uow, user)
     return await _soft_delete(uow, user)

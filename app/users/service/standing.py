@@ -15,12 +15,14 @@ from app.models import (
     UserStatus,
 )
 from app.models.users import effective_status
+from app.outbox.mail import queue_mail
 from app.users import repository
 from app.users.service.common import (
     MAX_REASON,
     MAX_SUSPENSION_HOURS,
     add_admin_note,
     load,
+    publish_user_event,
     record_change,
     require_not_deleted,
     snapshot,
@@ -82,6 +84,13 @@ async def suspend_user(
     await add_admin_note(uow, user, NoteCategory.SUSPENSION, f"Suspended {period}: {reason}")
     await uow.session.flush()
     record_change(uow, "user.suspend", user, before)
+    await publish_user_event(uow, "user.suspended", user, until=ends)
+    queue_mail(
+        uow,
+        "user_suspended",
+        to=user.email,
+        context={"name": user.name, "until": ends.isoformat() if ends else None, "reason": reason},
+    )
     return user, revoked
 
 
@@ -102,6 +111,7 @@ async def unsuspend_user(uow: UnitOfWork, *, user_id: uuid.UUID, reason: str | N
     )
     await uow.session.flush()
     record_change(uow, "user.unsuspend", user, before)
+    await publish_user_event(uow, "user.unsuspended", user)
     return user
 
 
@@ -124,6 +134,8 @@ async def block_user(uow: UnitOfWork, *, user_id: uuid.UUID, reason: str) -> tup
     await add_admin_note(uow, user, NoteCategory.SUSPENSION, f"Blocked: {reason}")
     await uow.session.flush()
     record_change(uow, "user.block", user, before)
+    await publish_user_event(uow, "user.blocked", user)
+    queue_mail(uow, "user_blocked", to=user.email, context={"name": user.name, "reason": reason})
     return user, revoked
 
 
@@ -142,4 +154,5 @@ async def unblock_user(uow: UnitOfWork, *, user_id: uuid.UUID, reason: str | Non
     )
     await uow.session.flush()
     record_change(uow, "user.unblock", user, before)
+    await publish_user_event(uow, "user.unblocked", user)
     return user

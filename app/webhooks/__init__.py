@@ -1,0 +1,1 @@
+"""Customer webhooks: endpoints, deliveries signed per Standard Webhooks, and their dispatcher."""

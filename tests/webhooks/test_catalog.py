@@ -1,0 +1,26 @@
+"""Every event type a service publishes is in the catalogue (and so can be subscribed to)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import app
+from app.outbox.catalog import EVENTS, TEST_EVENT
+
+PUBLISHED = re.compile(r'(?:publish\w*)\(\s*(?:uow,\s*)?"([a-z_]+\.[a-z_]+)"')
+
+
+def test_every_published_event_type_is_catalogued() -> None:
+    found: set[str] = set()
+    for path in Path(app.__file__).parent.rglob("*.py"):
+        found |= set(PUBLISHED.findall(path.read_text()))
+    assert {"user.suspended", "customer.updated", "member.added"} <= found
+    assert found - {TEST_EVENT.type} <= set(EVENTS), found - set(EVENTS)
+
+
+def test_every_sample_is_plain_json_without_secrets() -> None:
+    for event in EVENTS.values():
+        text = str(event.sample).lower()
+        assert "secret" not in text, event.type
+        assert "token" not in text, event.type
