@@ -24,6 +24,51 @@ _MEMBER = {
     "userId": _USER["userId"],
     "role": "ADMIN",
 }
+_SUBSCRIPTION = {
+    "subscriptionId": "sub_0192f7c3b5d87a1e9c4b2a6d8e0f1a2f",
+    "customerId": _CUSTOMER["customerId"],
+    "planCode": "pro",
+    "planVersion": 1,
+    "amount": 4900,
+    "currency": "USD",
+    "interval": "MONTH",
+    "status": "ACTIVE",
+    "trialEnd": None,
+    "currentPeriodStart": "2026-12-01T00:00:00Z",
+    "currentPeriodEnd": "2027-01-01T00:00:00Z",
+    "cancelAtPeriodEnd": False,
+    "cancelReason": None,
+    "limitsOverride": None,
+    "billingOverride": False,
+}
+_INVOICE = {
+    "invoiceId": "in_0192f7c3b5d87a1e9c4b2a6d8e0f1a30",
+    "customerId": _CUSTOMER["customerId"],
+    "number": "2026-000001",
+    "status": "OPEN",
+    "currency": "USD",
+    "total": 4900,
+    "amountDue": 4900,
+    "amountPaid": 0,
+}
+_DISCOUNT = {
+    "discountId": "dsc_0192f7c3b5d87a1e9c4b2a6d8e0f1a32",
+    "customerId": _CUSTOMER["customerId"],
+    "couponId": "cpn_0192f7c3b5d87a1e9c4b2a6d8e0f1a33",
+    "code": "SPRING-25",
+    "startedAt": "2026-12-01T00:00:00Z",
+    "endsAt": "2027-03-01T00:00:00Z",
+    "removedAt": None,
+}
+_API_KEY = {
+    "keyId": "key_0192f7c3b5d87a1e9c4b2a6d8e0f1a34",
+    "customerId": _CUSTOMER["customerId"],
+    "projectId": None,
+    "name": "production",
+    "start": "ak_live_3Fq",
+    "environment": "LIVE",
+    "scopes": ["verify"],
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +109,41 @@ EVENTS: dict[str, EventType] = dict(
                 "reason": "Failing for 5 days.",
             },
         ),
-        # Billing and API keys add their events here, one line each.
+        _event("subscription.created", "A subscription started.", _SUBSCRIPTION),
+        _event(
+            "subscription.updated",
+            "The subscription's plan, trial, limits, override or renewal state changed.",
+            _SUBSCRIPTION,
+        ),
+        _event("subscription.canceled", "The subscription ended.", _SUBSCRIPTION),
+        _event("invoice.finalized", "An invoice was finalized (it has a number).", _INVOICE),
+        _event("invoice.paid", "An invoice was paid in full.", {**_INVOICE, "status": "PAID"}),
+        _event("invoice.payment_failed", "A payment attempt on an invoice failed.", _INVOICE),
+        _event("invoice.voided", "An invoice was voided.", {**_INVOICE, "status": "VOID"}),
+        _event(
+            "invoice.marked_uncollectible",
+            "An invoice was marked uncollectible.",
+            {**_INVOICE, "status": "UNCOLLECTIBLE"},
+        ),
+        _event(
+            "credit_note.created",
+            "A credit note was issued on an invoice.",
+            {
+                "creditNoteId": "cnt_0192f7c3b5d87a1e9c4b2a6d8e0f1a31",
+                "number": "CN-2026-000001",
+                "invoiceId": _INVOICE["invoiceId"],
+                "amount": 1000,
+                "currency": "USD",
+                "refundTo": "CREDIT_BALANCE",
+            },
+        ),
+        _event("discount.created", "A coupon was applied to the customer.", _DISCOUNT),
+        _event("discount.removed", "A discount was removed.", _DISCOUNT),
+        _event("api_key.created", "An API key was created.", _API_KEY),
+        _event("api_key.revoked", "An API key was revoked.", _API_KEY),
+        _event(
+            "api_key.rotated", "An API key was rotated (the old one lives out its grace).", _API_KEY
+        ),
     ]
 )
 

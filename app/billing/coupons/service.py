@@ -303,7 +303,6 @@ async def create_coupon(
     await uow.session.flush()
     view = _coupon_view(coupon)
     uow.record("coupon.create", "Coupon", _coupon_id(coupon), before={}, after=view)
-    uow.publish("coupon.created", {"couponId": _coupon_id(coupon), **view})
     return coupon
 
 
