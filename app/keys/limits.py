@@ -1,10 +1,5 @@
-"""The one place the keys domain reads a customer's limits from.
-
-Today a customer's limits are its plan's `rate_per_second` and `monthly_quota` columns
-(`customers.plan_id` → `plans`). When subscriptions with per-customer overrides arrive, this
-function's body becomes a call to the billing domain's effective limits; nothing else in the
-keys domain changes.
-"""
+"""The one place the keys domain reads a customer's limits from: billing's effective limits
+(the live subscription's plan version merged with its override), and the plan's code."""
 
 from __future__ import annotations
 
@@ -15,6 +10,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.billing.subscriptions.limits import effective_limits
 from app.models.tables import CUSTOMERS, PLANS
 
 
@@ -31,15 +27,25 @@ NO_LIMITS = KeyLimits(None, None, None)
 async def limits_for(
     session: AsyncSession, customer_ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, KeyLimits]:
-    """Every given customer's limits in one statement (a customer without a plan: none)."""
+    """Every given customer's limits (a customer without a live subscription: none)."""
     wanted = list(customer_ids)
+    if not wanted:
+        return {}
+    effective = await effective_limits(session, wanted)
+    # `customers.plan_id` is kept equal to the live subscription's plan by billing.
     statement = (
-        sa.select(CUSTOMERS.c.id, PLANS.c.code, PLANS.c.rate_per_second, PLANS.c.monthly_quota)
-        .select_from(CUSTOMERS.outerjoin(PLANS, PLANS.c.id == CUSTOMERS.c.plan_id))
+        sa.select(CUSTOMERS.c.id, PLANS.c.code)
+        .select_from(CUSTOMERS.join(PLANS, PLANS.c.id == CUSTOMERS.c.plan_id))
         .where(CUSTOMERS.c.id.in_(wanted))
     )
-    found = {
-        row.id: KeyLimits(row.code, row.rate_per_second, row.monthly_quota)
-        for row in await session.execute(statement)
-    }
-    return {customer_id: found.get(customer_id, NO_LIMITS) for customer_id in wanted}
+    codes = {row.id: row.code for row in await session.execute(statement)}
+    found: dict[uuid.UUID, KeyLimits] = {}
+    for customer_id in wanted:
+        limits = effective[customer_id]
+        rate, quota = limits.rate_per_second.value, limits.monthly_quota.value
+        found[customer_id] = KeyLimits(
+            codes.get(customer_id),
+            None if rate is None else int(rate),
+            None if quota is None else int(quota),
+        )
+    return found

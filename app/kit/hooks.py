@@ -33,3 +33,19 @@ async def customer_changed(uow: UnitOfWork, customer_id: uuid.UUID) -> None:
     """A customer's status or plan changed in `uow`: let every subscriber follow suit."""
     for hook in list(_customer_changed):
         await hook(uow, customer_id)
+
+
+def customer_changed_at_commit(uow: UnitOfWork, customer_id: uuid.UUID) -> None:
+    """`customer_changed` once per customer, when `uow` is about to commit.
+
+    For services that change a customer several times in one unit of work (a subscription's
+    plan, status and limits): the subscribers see the final state once. A subscriber that
+    fails still rolls everything back; a dry run, which never commits, does not run them."""
+    if customer_id in uow.changed_customers:
+        return
+    uow.changed_customers.add(customer_id)
+
+    async def notify(done: UnitOfWork) -> None:
+        await customer_changed(done, customer_id)
+
+    uow.before_commit.insert(0, notify)

@@ -62,6 +62,8 @@ class UnitOfWork:
     before_commit: list[Hook] = field(default_factory=list)
     # Work that needs the change committed first (waking a dispatcher); never on a dry run.
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # Customers whose subscribers are told at commit (`app/kit/hooks.py`), each once.
+    changed_customers: set[uuid.UUID] = field(default_factory=set)
     # Undoing what an outside system already did for this work (a Stripe customer created)
     # when the work then does not commit: any error, a failed commit, or a dry run. Each runs
     # afterwards in a fresh unit of work of its own, so it can record what it undid; one that

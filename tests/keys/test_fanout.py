@@ -9,6 +9,9 @@ import httpx
 import pytest
 
 from app.db import Database
+from app.billing.plans.service import Limits
+from app.billing.subscriptions import service as subscriptions
+from app.billing.subscriptions.service import ProrationBehavior
 from app.keys import fanout
 from app.kit.actor import Actor
 from app.kit.scope import EVERYTHING
@@ -106,21 +109,39 @@ async def test_a_failure_midway_rolls_everything_back(
     assert await customer_events(db, "customer.deactivate") == []
 
 
-async def test_refresh_customer_keys_is_the_seam_billing_calls(
+async def test_a_subscription_change_updates_every_key_in_its_transaction(
     world: World, db: Database, gql: GraphQL, factory: Factory
 ) -> None:
     await _keys(gql, world, 2)
-    plan = await factory.plan("bigger", rate_per_second=7)
+    await factory.plan("bigger", rate_per_second=7)
+    await factory.plan("biggest", rate_per_second=9)
 
-    async def change(uow: UnitOfWork) -> int:
-        customer = await uow.session.get(type(world.own), world.own.id)
-        assert customer is not None
-        customer.plan_id = plan.id
-        return await fanout.refresh_customer_keys(uow, world.own.id)
+    async def upgrade(uow: UnitOfWork) -> None:
+        await subscriptions.change_plan(
+            uow, customer_id=world.own.id, plan_code="bigger", behavior=ProrationBehavior.NONE
+        )
 
-    changed = await db.run(change, actor=Actor.system("test"), row_scope=EVERYTHING)
-    assert changed == 2
+    await db.run(upgrade, actor=Actor.system("test"), row_scope=EVERYTHING)
     assert {r.rate_per_second for r in await key_rows(db)} == {7}
+
+    async def override(uow: UnitOfWork) -> None:
+        # Two changes in one unit of work: the keys follow the final state.
+        await subscriptions.change_plan(
+            uow,
+            customer_id=world.own.id,
+            plan_code="biggest",
+            behavior=ProrationBehavior.NONE,
+        )
+        await subscriptions.override_limits(
+            uow,
+            customer_id=world.own.id,
+            limits=Limits(rate_per_second=11),
+            given=frozenset({"ratePerSecond"}),
+            reason="pilot",
+        )
+
+    await db.run(override, actor=Actor.system("test"), row_scope=EVERYTHING)
+    assert {r.rate_per_second for r in await key_rows(db)} == {11}
     again = await db.run(
         lambda uow: fanout.refresh_customer_keys(uow, world.own.id),
         actor=Actor.system("test"),

@@ -20,7 +20,7 @@ from app.billing.plans.service import Limits as PlanLimits
 from app.billing.subscriptions import repository
 from app.billing.subscriptions.limits import LIMIT_NAMES
 from app.customers.service.common import customer_in_scope
-from app.kit import clock
+from app.kit import clock, hooks
 from app.kit.errors import ErrorCode, UserInputError
 from app.kit.ids import encode
 from app.kit.uow import UnitOfWork
@@ -90,6 +90,9 @@ def _record(
         uow.publish(
             event, _event_data(subscription, plan_code), customer_id=subscription.customer_id
         )
+    # Whatever changed (plan, status, limits), what is derived from the customer follows
+    # (its API keys' limits and enabled flag), once, in this same transaction.
+    hooks.customer_changed_at_commit(uow, subscription.customer_id)
 
 
 def _reason(reason: str, field: str = "reason") -> str:
