@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from app.db import Database
 from app.billing.plans.service import Limits
 from app.billing.subscriptions import service as subscriptions
 from app.billing.subscriptions.service import ProrationBehavior
+from app.db import Database
 from app.keys import fanout
 from app.kit.actor import Actor
 from app.kit.scope import EVERYTHING
