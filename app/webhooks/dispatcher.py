@@ -23,12 +23,14 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import Database
 from app.kit import clock
 from app.kit.actor import Actor
 from app.kit.crypto import decrypt
+from app.kit.errors import ServiceUnavailable
 from app.kit.ids import InvalidIdError, decode, encode, uuid7
 from app.kit.scope import EVERYTHING
 from app.kit.uow import UnitOfWork
@@ -46,6 +48,7 @@ log = logging.getLogger(__name__)
 
 ACTOR = Actor.system("webhook-dispatcher")
 BATCH = 100
+RECORD_TRIES = 5
 
 
 def _json_contains(column: Any, value: str, dialect: str) -> sa.ColumnElement[bool]:
@@ -202,7 +205,17 @@ class Dispatcher:
             for delivery, sent in outcomes:
                 await _record_attempt(uow, token, delivery, sent)
 
-        await self._run(work)
+        # The posts went out: give up recording only after a few tries, since an unrecorded
+        # attempt is sent again once its lease runs out.
+        for attempt in range(RECORD_TRIES):
+            try:
+                await self._run(work)
+                return
+            except (OperationalError, ServiceUnavailable):
+                if attempt == RECORD_TRIES - 1:
+                    raise
+                log.warning("recording webhook attempts failed; trying again")
+                await asyncio.sleep(0.5 * (attempt + 1))
 
     async def step(self) -> int:
         """One round: fan out, claim, send and record; how many deliveries were sent."""

@@ -28,7 +28,7 @@ async def test_two_dispatchers_lose_and_double_nothing(
         second_db = database(local)
         first, second = Dispatcher(db, local), Dispatcher(second_db, local)
         try:
-            for _ in range(20):
+            for _ in range(60):
                 sent = await asyncio.gather(first.step(), second.step())
                 if sent == [0, 0] and len(receiver.received) >= 2 * EVENTS:
                     break
