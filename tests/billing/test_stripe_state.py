@@ -157,7 +157,7 @@ async def test_subscription_deleted_cancels(
 async def test_invoice_payment_failed_then_paid(
     setup: tuple[str, Customer, dict[str, Any], Events], db: Database
 ) -> None:
-    _, customer, row, events = setup
+    _, customer, _, events = setup
     invoice = await inv.finalized(db, customer, [4_900])
     async with db.write_engine.begin() as connection:
         await connection.execute(
