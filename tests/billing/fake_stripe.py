@@ -492,8 +492,8 @@ class FakeStripe:
                 return JSONResponse(reply, status, headers={"Idempotent-Replayed": "true"})
             refusal = self.refusing.get(f"{request.method} {request.url.path}")
             if refusal is not None:
-                body = {"type": "card_error", "code": "card_declined", "message": refusal}
-                return JSONResponse({"error": body}, 402)
+                error = {"type": "card_error", "code": "card_declined", "message": refusal}
+                return JSONResponse({"error": error}, 402)
             try:
                 status, reply = 200, handler(params, *request.path_params.values())
             except StripeError as error:
