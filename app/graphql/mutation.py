@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import enum
+import hashlib
 import logging
 import typing
 from collections.abc import Awaitable, Callable
@@ -97,6 +98,7 @@ async def run_mutation(
             stored = await idempotency.stored_result(uow.session, owner, key, operation, digest)
             if stored is not None:
                 return None
+        uow.idempotency_key = provider_key(owner, operation, key)
         payload = await perform(info, input, uow)
         if key is not None and owner is not None:
 
@@ -131,6 +133,17 @@ async def run_mutation(
     # read transaction): end it, so the payload's relations read the change.
     await context.reader.close()
     return done
+
+
+def provider_key(owner: str | None, operation: str, key: str | None) -> str | None:
+    """The key a mutation forwards to an outside system (`UnitOfWork.idempotency_key`).
+
+    Scoped like the stored result (caller and operation), so two callers choosing the same
+    key never meet at the provider; hashed, so the provider learns nothing of who called."""
+    if key is None or owner is None:
+        return None
+    digest = hashlib.sha256(f"{owner}\x00{operation}\x00{key}".encode()).hexdigest()
+    return f"adm_{digest[:40]}"
 
 
 def _conflict() -> UserError:

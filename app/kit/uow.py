@@ -70,6 +70,10 @@ class UnitOfWork:
     # fails is logged and does not hide the error of the work (`app/billing/gateway/
     # stripe_compensation.py` is the rule written down).
     compensations: list[Hook] = field(default_factory=list)
+    # The mutation's `idempotencyKey`, scoped to its caller and operation (`provider_key`),
+    # for work that forwards it to an outside system (Stripe replays a repeated key); None
+    # when the mutation sent none, on a dry run, and outside mutations.
+    idempotency_key: str | None = None
 
     def act_as(self, actor: Actor) -> None:
         """Attribute the rest of this work to `actor` (a login acts as the user logging in)."""

@@ -134,6 +134,9 @@ class Subscription(SQLModel, table=True):
     billing_override_reason: str | None = Field(default=None, sa_type=sa.String(500))
     stripe_subscription_id: str | None = Field(default=None, sa_type=sa.String(255), index=True)
     stripe_customer_id: str | None = Field(default=None, sa_type=sa.String(255))
+    # The moment the admin override was last cleared: Stripe events created before it are
+    # older than the state the operator handed back, so they never apply (webhook rule 3).
+    billing_override_cleared_at: datetime | None = time_field()
     created_at: datetime = created_field()
     updated_at: datetime = created_field()
 

@@ -71,6 +71,8 @@ class FakeStripe:
     requests: list[Recorded] = field(default_factory=list)
     objects: dict[str, dict[str, Any]] = field(default_factory=dict)
     declining_customers: set[str] = field(default_factory=set)
+    # "<METHOD> <path>" → the message of a card error Stripe answers it with (402).
+    refusing: dict[str, str] = field(default_factory=dict)
     _replies: dict[str, tuple[str, dict[str, str], int, Any]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=itertools.count)
 
@@ -488,6 +490,10 @@ class FakeStripe:
                     }
                     return JSONResponse({"error": error}, 400)
                 return JSONResponse(reply, status, headers={"Idempotent-Replayed": "true"})
+            refusal = self.refusing.get(f"{request.method} {request.url.path}")
+            if refusal is not None:
+                error = {"type": "card_error", "code": "card_declined", "message": refusal}
+                return JSONResponse({"error": error}, 402)
             try:
                 status, reply = 200, handler(params, *request.path_params.values())
             except StripeError as error:

@@ -11,7 +11,11 @@ Rules, in the order they are checked:
    invoice events of that subscription too: the operator owns that account's billing state.
 3. Out-of-order events never move state backwards, so an event is OUT_OF_ORDER when
    - it is older (Stripe's `created`, whole seconds) than the last event applied to the same
-     subscription (or, for an invoice without subscription, the same invoice); or
+     subscription (or, for an invoice without subscription, the same invoice), or than the
+     moment the subscription's admin override was last cleared
+     (`subscriptions.billing_override_cleared_at`: the state the operator hands back counts as
+     the newest, so an event skipped under the override, or any older one, never lands later;
+     an event of that very second counts as older); or
    - it describes an earlier billing period (`current_period_end`) than the one stored; or
    - it would leave a final state: a canceled subscription is never revived, a paid invoice
      never becomes failed again.
@@ -199,7 +203,8 @@ async def subscription_updated(
     if (
         period_end is not None
         and local.current_period_end is not None
-        and period_end < local.current_period_end
+        # Stripe counts whole seconds; a period begun here may carry microseconds.
+        and period_end < local.current_period_end.replace(microsecond=0)
     ):
         note = "an earlier billing period"
         return Applied(Outcome.OUT_OF_ORDER, local.stripe_id, local.customer_id, note)

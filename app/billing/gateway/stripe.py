@@ -395,6 +395,25 @@ class StripeGateway:
             )
         return subscription_of(updated)
 
+    async def retrieve_subscription(self, stripe_subscription_id: str) -> ProviderSubscription:
+        return subscription_of(
+            await self._call(
+                self.client.v1.subscriptions.retrieve, stripe_subscription_id, params=None, key=None
+            )
+        )
+
+    async def resume_subscription(
+        self, stripe_subscription_id: str, *, idempotency_key: str | None
+    ) -> ProviderSubscription:
+        """Keep a subscription that was set to cancel at its period end."""
+        updated = await self._call(
+            self.client.v1.subscriptions.update,
+            stripe_subscription_id,
+            params={"cancel_at_period_end": False},
+            key=derived_key(idempotency_key, "subscription-resume"),
+        )
+        return subscription_of(updated)
+
     async def undo_subscription(self, stripe_subscription_id: str) -> None:
         await self._call(
             self.client.v1.subscriptions.cancel, stripe_subscription_id, params=None, key=None

@@ -22,7 +22,7 @@ from app.billing.gateway.events import (
 )
 from app.kit.uow import UnitOfWork
 from app.models.gateway import StripeEvent, StripeEventStatus
-from app.models.tables import STRIPE_EVENTS
+from app.models.tables import STRIPE_EVENTS, SUBSCRIPTIONS
 
 StateFor = Callable[[UnitOfWork], BillingState]
 
@@ -34,6 +34,28 @@ class StoredHistory:
         self.uow = uow
 
     async def last_applied(self, object_id: str) -> datetime | None:
+        """The newest of: the last applied event of the timeline, and the moment the admin
+        override of its subscription was last cleared (the operator's state then counts as
+        applied, so an event skipped under the override, or any older one, never lands)."""
+        applied = await self._last_event(object_id)
+        cleared = await self._override_cleared(object_id)
+        moments = [moment for moment in (applied, cleared) if moment is not None]
+        return max(moments) if moments else None
+
+    async def _override_cleared(self, object_id: str) -> datetime | None:
+        statement = (
+            sa.select(SUBSCRIPTIONS.c.billing_override_cleared_at)
+            .where(
+                SUBSCRIPTIONS.c.stripe_subscription_id == object_id,
+                SUBSCRIPTIONS.c.billing_override_cleared_at.is_not(None),
+            )
+            .order_by(SUBSCRIPTIONS.c.billing_override_cleared_at.desc())
+            .limit(1)
+        )
+        value: datetime | None = (await self.uow.session.execute(statement)).scalar_one_or_none()
+        return value
+
+    async def _last_event(self, object_id: str) -> datetime | None:
         # The newest row rather than max(): the column's type then makes it aware UTC.
         statement = (
             sa.select(STRIPE_EVENTS.c.created)

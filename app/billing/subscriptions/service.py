@@ -493,9 +493,14 @@ async def set_billing_override(
             subscription = change.subscription
     code = await _plan_code(uow, subscription)
     before = subscription_view(subscription, code)
+    now = clock.now()
+    if subscription.billing_override and not enabled:
+        # Stripe events from before this moment describe a state older than the one the
+        # operator hands back: webhook rule 3 refuses them (`billing_override_cleared_at`).
+        subscription.billing_override_cleared_at = now
     subscription.billing_override = enabled
     subscription.billing_override_reason = text
-    subscription.updated_at = clock.now()
+    subscription.updated_at = now
     await uow.session.flush()
     _record(uow, "subscription.billing_override", subscription, code, before)
     return subscription

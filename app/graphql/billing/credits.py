@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from app.billing.credits import service
+from app.billing.gateway import mirror
 from app.graphql.billing.invoice_types import CreditTransaction
 from app.graphql.context import Info
 from app.graphql.customers.mutations.ids import customer_id_of
@@ -42,6 +43,14 @@ async def customer_credit_grant(
         amount=input.amount,
         reason=input.reason,
         expires_at=input.expires_at,
+    )
+    await mirror.credit_granted(
+        uow,
+        mirror.stripe_of(info.context.settings),
+        customer_id=entry.customer_id,
+        amount=entry.amount,
+        currency=entry.currency,
+        reason=entry.reason,
     )
     return CustomerCreditGrantPayload(
         credit_transaction=await read_back(uow.session, CreditTransaction, entry.id),

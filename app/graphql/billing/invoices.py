@@ -8,7 +8,7 @@ from datetime import datetime
 
 import strawberry
 
-from app.billing.gateway import gateway_for
+from app.billing.gateway import LocalLedgerGateway, mirror
 from app.billing.invoices import service
 from app.billing.invoices.repository import INVOICE_MODEL
 from app.graphql.billing.invoice_types import CreditNote, Invoice
@@ -22,6 +22,7 @@ from app.graphql.permissions import authenticated, master_writer
 from app.graphql.root import query
 from app.kit.uow import UnitOfWork
 from app.models.invoices import CreditNoteReason, InvoiceStatus, RefundTo
+from app.models.invoices import Invoice as InvoiceRow
 
 
 @strawberry.input
@@ -132,8 +133,12 @@ class InvoicePayInput:
     "charge is recorded in `attempts` and leaves the invoice OPEN.",
 )
 async def invoice_pay(info: Info, input: InvoicePayInput, uow: UnitOfWork) -> InvoicePayload:
-    gateway = gateway_for(info.context.settings)
-    done = await service.pay_invoice(uow, invoice_id_of(input.invoice_id), gateway, None)
+    # Stripe when configured (never on a dry run: the preview charges the local ledger).
+    mirrored = None if uow.dry_run else mirror.charges_for(uow, info.context.settings)
+    gateway = mirrored or LocalLedgerGateway()
+    done = await service.pay_invoice(
+        uow, invoice_id_of(input.invoice_id), gateway, uow.idempotency_key
+    )
     return InvoicePayload(invoice=await read_back(uow.session, Invoice, done.id))
 
 
@@ -208,6 +213,9 @@ async def credit_note_create(
         memo=input.memo,
         refund_to=input.refund_to,
     )
+    invoice = await uow.session.get(InvoiceRow, note.invoice_id)
+    assert invoice is not None
+    await mirror.credit_note_created(uow, mirror.stripe_of(info.context.settings), note, invoice)
     return CreditNoteCreatePayload(
         credit_note=await read_back(uow.session, CreditNote, note.id),
         invoice=await read_back(uow.session, Invoice, note.invoice_id),

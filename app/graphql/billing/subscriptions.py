@@ -8,6 +8,7 @@ from datetime import datetime
 
 import strawberry
 
+from app.billing.gateway import mirror
 from app.billing.subscriptions import service
 from app.graphql.billing.inputs import PlanLimitsInput
 from app.graphql.billing.types import ProrationLine, Subscription
@@ -17,6 +18,7 @@ from app.graphql.customers.types import Customer
 from app.graphql.model_types import read_back
 from app.graphql.mutation import Payload, mutation
 from app.graphql.permissions import master_writer
+from app.kit import clock
 from app.kit.uow import UnitOfWork
 
 
@@ -57,6 +59,7 @@ async def subscription_create(
         trial_days=input.trial_days,
         billing_cycle_anchor=input.billing_cycle_anchor,
     )
+    await mirror.subscription_created(uow, mirror.stripe_of(info.context.settings), created)
     return SubscriptionCreatePayload(
         subscription=await _subscription(uow, created.id),
         customer=await read_back(uow.session, Customer, created.customer_id),
@@ -96,6 +99,13 @@ async def subscription_change_plan(
         plan_code=input.plan_code,
         behavior=input.proration_behavior,
         proration_date=input.proration_date,
+    )
+    await mirror.plan_changed(
+        uow,
+        mirror.stripe_of(info.context.settings),
+        change.subscription,
+        behavior=input.proration_behavior.value,
+        proration_date=input.proration_date or clock.now(),
     )
     currency = change.subscription.currency
     return SubscriptionChangePlanPayload(
@@ -149,6 +159,12 @@ async def subscription_cancel(
         at_period_end=input.at_period_end,
         reason=input.reason,
     )
+    await mirror.canceled(
+        uow,
+        mirror.stripe_of(info.context.settings),
+        subscription,
+        at_period_end=input.at_period_end,
+    )
     return SubscriptionCancelPayload(subscription=await _subscription(uow, subscription.id))
 
 
@@ -167,6 +183,7 @@ async def subscription_resume(
     info: Info, input: SubscriptionResumeInput, uow: UnitOfWork
 ) -> SubscriptionResumePayload:
     subscription = await service.resume(uow, customer_id=customer_id_of(input.customer_id))
+    await mirror.resumed(uow, mirror.stripe_of(info.context.settings), subscription)
     return SubscriptionResumePayload(subscription=await _subscription(uow, subscription.id))
 
 

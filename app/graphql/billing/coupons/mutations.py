@@ -8,6 +8,7 @@ from datetime import datetime
 import strawberry
 
 from app.billing.coupons import service
+from app.billing.gateway import mirror
 from app.graphql.billing.coupons.types import Coupon, Discount
 from app.graphql.context import Info
 from app.graphql.customers.mutations.ids import customer_id_of
@@ -72,6 +73,7 @@ async def coupon_create(
         redeem_by=input.redeem_by,
         applies_to_plans=input.applies_to_plans,
     )
+    await mirror.coupon_created(uow, mirror.stripe_of(info.context.settings), coupon)
     return CouponCreatePayload(coupon=await read_back(uow.session, Coupon, coupon.id))
 
 
