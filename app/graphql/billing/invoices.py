@@ -11,6 +11,8 @@ import strawberry
 from app.billing.gateway import gateway_for
 from app.billing.invoices import service
 from app.billing.invoices.repository import INVOICE_MODEL
+from app.billing.renewal import invoicing
+from app.billing.renewal.testclock import gateway_for_customer
 from app.graphql.billing.invoice_types import CreditNote, Invoice
 from app.graphql.context import Info
 from app.graphql.customers.mutations.ids import customer_id_of
@@ -22,6 +24,7 @@ from app.graphql.permissions import authenticated, master_writer
 from app.graphql.root import query
 from app.kit.uow import UnitOfWork
 from app.models.invoices import CreditNoteReason, InvoiceStatus, RefundTo
+from app.models.invoices import Invoice as InvoiceRow
 
 
 @strawberry.input
@@ -113,11 +116,15 @@ class InvoiceFinalizeInput:
     invoice_id: strawberry.ID
 
 
-@mutation(master_writer, "DRAFT → OPEN: number it, apply discounts and tax.")
+@mutation(
+    master_writer,
+    "DRAFT → OPEN: number it, apply the customer's active discounts and tax (a subscription "
+    "invoice also takes the customer's pending proration items).",
+)
 async def invoice_finalize(
     info: Info, input: InvoiceFinalizeInput, uow: UnitOfWork
 ) -> InvoicePayload:
-    done = await service.finalize_invoice(uow, invoice_id_of(input.invoice_id))
+    done = await invoicing.finalize(uow, invoice_id_of(input.invoice_id))
     return InvoicePayload(invoice=await read_back(uow.session, Invoice, done.id))
 
 
@@ -132,8 +139,12 @@ class InvoicePayInput:
     "charge is recorded in `attempts` and leaves the invoice OPEN.",
 )
 async def invoice_pay(info: Info, input: InvoicePayInput, uow: UnitOfWork) -> InvoicePayload:
+    invoice_id = invoice_id_of(input.invoice_id)
     gateway = gateway_for(info.context.settings)
-    done = await service.pay_invoice(uow, invoice_id_of(input.invoice_id), gateway, None)
+    found = await uow.session.get(InvoiceRow, invoice_id)
+    if found is not None:  # the customer's test payment method, if any
+        gateway = await gateway_for_customer(uow, found.customer_id, gateway)
+    done = await service.pay_invoice(uow, invoice_id, gateway, None)
     return InvoicePayload(invoice=await read_back(uow.session, Invoice, done.id))
 
 

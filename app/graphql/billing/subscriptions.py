@@ -8,8 +8,13 @@ from datetime import datetime
 
 import strawberry
 
+from app.billing.coupons import service as coupons
+from app.billing.gateway import gateway_for
+from app.billing.renewal.changes import invoice_change
+from app.billing.renewal.testclock import gateway_for_customer
 from app.billing.subscriptions import service
 from app.graphql.billing.inputs import PlanLimitsInput
+from app.graphql.billing.invoice_types import Invoice
 from app.graphql.billing.types import ProrationLine, Subscription
 from app.graphql.context import Info
 from app.graphql.customers.mutations.ids import customer_id_of
@@ -36,6 +41,11 @@ class SubscriptionCreateInput:
         description="When the first full period starts (within one interval): the first "
         "period runs from now to the anchor.",
     )
+    coupon_code: str | None = strawberry.field(
+        default=None,
+        description="Redeem this coupon for the new subscription (its refusals name "
+        "`couponCode`; nothing is created when it is refused).",
+    )
 
 
 @strawberry.type
@@ -57,6 +67,15 @@ async def subscription_create(
         trial_days=input.trial_days,
         billing_cycle_anchor=input.billing_cycle_anchor,
     )
+    if input.coupon_code is not None:
+        await coupons.redeem(
+            uow,
+            customer_id=created.customer_id,
+            code=input.coupon_code,
+            plan_code=input.plan_code,
+            subscription_id=created.id,
+            code_field="couponCode",
+        )
     return SubscriptionCreatePayload(
         subscription=await _subscription(uow, created.id),
         customer=await read_back(uow.session, Customer, created.customer_id),
@@ -81,6 +100,11 @@ class SubscriptionChangePlanPayload(Payload):
         description="Credit for the unused time on the old price, charge for the rest on the "
         "new one (none with NONE); with dryRun, the preview.",
     )
+    invoice: Invoice | None = strawberry.field(
+        default=None,
+        description="With ALWAYS_INVOICE: the invoice of the proration lines, finalized and "
+        "paid at once (with dryRun, its preview); null otherwise or when nothing is prorated.",
+    )
 
 
 @mutation(
@@ -98,9 +122,15 @@ async def subscription_change_plan(
         proration_date=input.proration_date,
     )
     currency = change.subscription.currency
+    invoice = None
+    if input.proration_behavior is service.ProrationBehavior.ALWAYS_INVOICE:
+        customer_id = change.subscription.customer_id
+        gateway = await gateway_for_customer(uow, customer_id, gateway_for(info.context.settings))
+        invoice = await invoice_change(uow, change, gateway, None)
     return SubscriptionChangePlanPayload(
         subscription=await _subscription(uow, change.subscription.id),
         proration_lines=[ProrationLine.of(line, currency) for line in change.lines],
+        invoice=None if invoice is None else await read_back(uow.session, Invoice, invoice.id),
     )
 
 
