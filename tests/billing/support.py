@@ -11,6 +11,7 @@ from app.models.tables import (
     AUDIT_EVENTS,
     IDEMPOTENCY_RECORDS,
     OUTBOX_EVENTS,
+    PAYMENT_ATTEMPTS,
     PENDING_INVOICE_ITEMS,
     PLAN_VERSIONS,
     PLANS,
@@ -60,3 +61,7 @@ async def outbox(db: Database) -> list[sa.Row[Any]]:
 
 async def pending_items(db: Database) -> list[sa.Row[Any]]:
     return await rows(db, sa.select(PENDING_INVOICE_ITEMS).order_by(PENDING_INVOICE_ITEMS.c.amount))
+
+
+async def attempts(db: Database) -> list[sa.Row[Any]]:
+    return await rows(db, sa.select(PAYMENT_ATTEMPTS).order_by(PAYMENT_ATTEMPTS.c.attempted_at))

@@ -166,3 +166,11 @@ async def test_clock_of(session: AsyncSession, customer_id: uuid.UUID) -> Billin
         .with_for_update()
     )
     return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def frozen_time_of(session: AsyncSession, customer_id: uuid.UUID) -> datetime | None:
+    statement = sa.select(BILLING_TEST_CLOCKS.c.frozen_time).where(
+        BILLING_TEST_CLOCKS.c.customer_id == customer_id
+    )
+    found: datetime | None = await session.scalar(statement)
+    return found

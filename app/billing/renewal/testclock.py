@@ -157,3 +157,9 @@ async def gateway_for_customer(
     """`gateway`, or the declining one when the customer's test payment method says so."""
     found = await repository.test_clock_of(uow.session, customer_id)
     return DecliningGateway() if found is not None and found.decline_payments else gateway
+
+
+async def billing_now(uow: UnitOfWork, customer_id: uuid.UUID) -> datetime | None:
+    """The customer's test-clock time, if they have a test clock: subscription changes made
+    for them happen at it (a plan change prorates from their billing now)."""
+    return await repository.frozen_time_of(uow.session, customer_id)

@@ -13,6 +13,7 @@ from app.billing.invoices import service
 from app.billing.invoices.repository import INVOICE_MODEL
 from app.billing.renewal import invoicing
 from app.billing.renewal.testclock import gateway_for_customer
+from app.graphql.billing.billing_time import customer_time, invoice_time
 from app.graphql.billing.invoice_types import CreditNote, Invoice
 from app.graphql.context import Info
 from app.graphql.customers.mutations.ids import customer_id_of
@@ -99,16 +100,17 @@ class InvoicePayload(Payload):
 
 @mutation(master_writer, "Create a DRAFT invoice from items; finalize it to number and tax it.")
 async def invoice_create(info: Info, input: InvoiceCreateInput, uow: UnitOfWork) -> InvoicePayload:
-    created = await service.draft_invoice(
-        uow,
-        customer_id=customer_id_of(input.customer_id),
-        currency=input.currency,
-        lines=[
-            service.LineDraft(item.description, unit_amount=item.amount, quantity=item.quantity)
-            for item in input.items
-        ],
-    )
-    return InvoicePayload(invoice=await read_back(uow.session, Invoice, created.id))
+    async with customer_time(uow, customer_id_of(input.customer_id)):
+        created = await service.draft_invoice(
+            uow,
+            customer_id=customer_id_of(input.customer_id),
+            currency=input.currency,
+            lines=[
+                service.LineDraft(item.description, unit_amount=item.amount, quantity=item.quantity)
+                for item in input.items
+            ],
+        )
+        return InvoicePayload(invoice=await read_back(uow.session, Invoice, created.id))
 
 
 @strawberry.input
@@ -124,8 +126,9 @@ class InvoiceFinalizeInput:
 async def invoice_finalize(
     info: Info, input: InvoiceFinalizeInput, uow: UnitOfWork
 ) -> InvoicePayload:
-    done = await invoicing.finalize(uow, invoice_id_of(input.invoice_id))
-    return InvoicePayload(invoice=await read_back(uow.session, Invoice, done.id))
+    async with invoice_time(uow, invoice_id_of(input.invoice_id)):
+        done = await invoicing.finalize(uow, invoice_id_of(input.invoice_id))
+        return InvoicePayload(invoice=await read_back(uow.session, Invoice, done.id))
 
 
 @strawberry.input
@@ -139,13 +142,14 @@ class InvoicePayInput:
     "charge is recorded in `attempts` and leaves the invoice OPEN.",
 )
 async def invoice_pay(info: Info, input: InvoicePayInput, uow: UnitOfWork) -> InvoicePayload:
-    invoice_id = invoice_id_of(input.invoice_id)
-    gateway = gateway_for(info.context.settings)
-    found = await uow.session.get(InvoiceRow, invoice_id)
-    if found is not None:  # the customer's test payment method, if any
-        gateway = await gateway_for_customer(uow, found.customer_id, gateway)
-    done = await service.pay_invoice(uow, invoice_id, gateway, None)
-    return InvoicePayload(invoice=await read_back(uow.session, Invoice, done.id))
+    async with invoice_time(uow, invoice_id_of(input.invoice_id)):
+        invoice_id = invoice_id_of(input.invoice_id)
+        gateway = gateway_for(info.context.settings)
+        found = await uow.session.get(InvoiceRow, invoice_id)
+        if found is not None:  # the customer's test payment method, if any
+            gateway = await gateway_for_customer(uow, found.customer_id, gateway)
+        done = await service.pay_invoice(uow, invoice_id, gateway, None)
+        return InvoicePayload(invoice=await read_back(uow.session, Invoice, done.id))
 
 
 @strawberry.input
@@ -155,8 +159,9 @@ class InvoiceVoidInput:
 
 @mutation(master_writer, "OPEN → VOID; credit it used returns to the balance.")
 async def invoice_void(info: Info, input: InvoiceVoidInput, uow: UnitOfWork) -> InvoicePayload:
-    done = await service.void_invoice(uow, invoice_id_of(input.invoice_id))
-    return InvoicePayload(invoice=await read_back(uow.session, Invoice, done.id))
+    async with invoice_time(uow, invoice_id_of(input.invoice_id)):
+        done = await service.void_invoice(uow, invoice_id_of(input.invoice_id))
+        return InvoicePayload(invoice=await read_back(uow.session, Invoice, done.id))
 
 
 @strawberry.input
@@ -168,8 +173,9 @@ class InvoiceMarkUncollectibleInput:
 async def invoice_mark_uncollectible(
     info: Info, input: InvoiceMarkUncollectibleInput, uow: UnitOfWork
 ) -> InvoicePayload:
-    done = await service.mark_uncollectible(uow, invoice_id_of(input.invoice_id))
-    return InvoicePayload(invoice=await read_back(uow.session, Invoice, done.id))
+    async with invoice_time(uow, invoice_id_of(input.invoice_id)):
+        done = await service.mark_uncollectible(uow, invoice_id_of(input.invoice_id))
+        return InvoicePayload(invoice=await read_back(uow.session, Invoice, done.id))
 
 
 @strawberry.input
@@ -201,25 +207,26 @@ class CreditNoteCreatePayload(Payload):
 async def credit_note_create(
     info: Info, input: CreditNoteCreateInput, uow: UnitOfWork
 ) -> CreditNoteCreatePayload:
-    lines = None
-    if input.lines is not None:
-        lines = [
-            service.CreditNoteLineDraft(
-                invoice_line_id=input_id(line.invoice_line_id, "inl", "lines", "Invoice line"),
-                amount=line.amount,
-            )
-            for index, line in enumerate(input.lines)
-        ]
-    note = await service.create_credit_note(
-        uow,
-        invoice_id=invoice_id_of(input.invoice_id),
-        amount=input.amount,
-        lines=lines,
-        reason=input.reason,
-        memo=input.memo,
-        refund_to=input.refund_to,
-    )
-    return CreditNoteCreatePayload(
-        credit_note=await read_back(uow.session, CreditNote, note.id),
-        invoice=await read_back(uow.session, Invoice, note.invoice_id),
-    )
+    async with invoice_time(uow, invoice_id_of(input.invoice_id)):
+        lines = None
+        if input.lines is not None:
+            lines = [
+                service.CreditNoteLineDraft(
+                    invoice_line_id=input_id(line.invoice_line_id, "inl", "lines", "Invoice line"),
+                    amount=line.amount,
+                )
+                for index, line in enumerate(input.lines)
+            ]
+        note = await service.create_credit_note(
+            uow,
+            invoice_id=invoice_id_of(input.invoice_id),
+            amount=input.amount,
+            lines=lines,
+            reason=input.reason,
+            memo=input.memo,
+            refund_to=input.refund_to,
+        )
+        return CreditNoteCreatePayload(
+            credit_note=await read_back(uow.session, CreditNote, note.id),
+            invoice=await read_back(uow.session, Invoice, note.invoice_id),
+        )

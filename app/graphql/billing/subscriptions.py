@@ -13,6 +13,7 @@ from app.billing.gateway import gateway_for
 from app.billing.renewal.changes import invoice_change
 from app.billing.renewal.testclock import gateway_for_customer
 from app.billing.subscriptions import service
+from app.graphql.billing.billing_time import customer_time
 from app.graphql.billing.inputs import PlanLimitsInput
 from app.graphql.billing.invoice_types import Invoice
 from app.graphql.billing.types import ProrationLine, Subscription
@@ -60,26 +61,27 @@ class SubscriptionCreatePayload(Payload):
 async def subscription_create(
     info: Info, input: SubscriptionCreateInput, uow: UnitOfWork
 ) -> SubscriptionCreatePayload:
-    created = await service.create_subscription(
-        uow,
-        customer_id=customer_id_of(input.customer_id),
-        plan_code=input.plan_code,
-        trial_days=input.trial_days,
-        billing_cycle_anchor=input.billing_cycle_anchor,
-    )
-    if input.coupon_code is not None:
-        await coupons.redeem(
+    async with customer_time(uow, customer_id_of(input.customer_id)):
+        created = await service.create_subscription(
             uow,
-            customer_id=created.customer_id,
-            code=input.coupon_code,
+            customer_id=customer_id_of(input.customer_id),
             plan_code=input.plan_code,
-            subscription_id=created.id,
-            code_field="couponCode",
+            trial_days=input.trial_days,
+            billing_cycle_anchor=input.billing_cycle_anchor,
         )
-    return SubscriptionCreatePayload(
-        subscription=await _subscription(uow, created.id),
-        customer=await read_back(uow.session, Customer, created.customer_id),
-    )
+        if input.coupon_code is not None:
+            await coupons.redeem(
+                uow,
+                customer_id=created.customer_id,
+                code=input.coupon_code,
+                plan_code=input.plan_code,
+                subscription_id=created.id,
+                code_field="couponCode",
+            )
+        return SubscriptionCreatePayload(
+            subscription=await _subscription(uow, created.id),
+            customer=await read_back(uow.session, Customer, created.customer_id),
+        )
 
 
 @strawberry.input
@@ -114,24 +116,27 @@ class SubscriptionChangePlanPayload(Payload):
 async def subscription_change_plan(
     info: Info, input: SubscriptionChangePlanInput, uow: UnitOfWork
 ) -> SubscriptionChangePlanPayload:
-    change = await service.change_plan(
-        uow,
-        customer_id=customer_id_of(input.customer_id),
-        plan_code=input.plan_code,
-        behavior=input.proration_behavior,
-        proration_date=input.proration_date,
-    )
-    currency = change.subscription.currency
-    invoice = None
-    if input.proration_behavior is service.ProrationBehavior.ALWAYS_INVOICE:
-        customer_id = change.subscription.customer_id
-        gateway = await gateway_for_customer(uow, customer_id, gateway_for(info.context.settings))
-        invoice = await invoice_change(uow, change, gateway, None)
-    return SubscriptionChangePlanPayload(
-        subscription=await _subscription(uow, change.subscription.id),
-        proration_lines=[ProrationLine.of(line, currency) for line in change.lines],
-        invoice=None if invoice is None else await read_back(uow.session, Invoice, invoice.id),
-    )
+    async with customer_time(uow, customer_id_of(input.customer_id)):
+        change = await service.change_plan(
+            uow,
+            customer_id=customer_id_of(input.customer_id),
+            plan_code=input.plan_code,
+            behavior=input.proration_behavior,
+            proration_date=input.proration_date,
+        )
+        currency = change.subscription.currency
+        invoice = None
+        if input.proration_behavior is service.ProrationBehavior.ALWAYS_INVOICE:
+            customer_id = change.subscription.customer_id
+            gateway = await gateway_for_customer(
+                uow, customer_id, gateway_for(info.context.settings)
+            )
+            invoice = await invoice_change(uow, change, gateway, None)
+        return SubscriptionChangePlanPayload(
+            subscription=await _subscription(uow, change.subscription.id),
+            proration_lines=[ProrationLine.of(line, currency) for line in change.lines],
+            invoice=None if invoice is None else await read_back(uow.session, Invoice, invoice.id),
+        )
 
 
 @strawberry.input
@@ -149,10 +154,11 @@ class SubscriptionTrialSetPayload(Payload):
 async def subscription_trial_set(
     info: Info, input: SubscriptionTrialSetInput, uow: UnitOfWork
 ) -> SubscriptionTrialSetPayload:
-    subscription = await service.set_trial(
-        uow, customer_id=customer_id_of(input.customer_id), trial_end=input.trial_end
-    )
-    return SubscriptionTrialSetPayload(subscription=await _subscription(uow, subscription.id))
+    async with customer_time(uow, customer_id_of(input.customer_id)):
+        subscription = await service.set_trial(
+            uow, customer_id=customer_id_of(input.customer_id), trial_end=input.trial_end
+        )
+        return SubscriptionTrialSetPayload(subscription=await _subscription(uow, subscription.id))
 
 
 @strawberry.input
@@ -173,13 +179,14 @@ class SubscriptionCancelPayload(Payload):
 async def subscription_cancel(
     info: Info, input: SubscriptionCancelInput, uow: UnitOfWork
 ) -> SubscriptionCancelPayload:
-    subscription = await service.cancel(
-        uow,
-        customer_id=customer_id_of(input.customer_id),
-        at_period_end=input.at_period_end,
-        reason=input.reason,
-    )
-    return SubscriptionCancelPayload(subscription=await _subscription(uow, subscription.id))
+    async with customer_time(uow, customer_id_of(input.customer_id)):
+        subscription = await service.cancel(
+            uow,
+            customer_id=customer_id_of(input.customer_id),
+            at_period_end=input.at_period_end,
+            reason=input.reason,
+        )
+        return SubscriptionCancelPayload(subscription=await _subscription(uow, subscription.id))
 
 
 @strawberry.input
@@ -196,8 +203,9 @@ class SubscriptionResumePayload(Payload):
 async def subscription_resume(
     info: Info, input: SubscriptionResumeInput, uow: UnitOfWork
 ) -> SubscriptionResumePayload:
-    subscription = await service.resume(uow, customer_id=customer_id_of(input.customer_id))
-    return SubscriptionResumePayload(subscription=await _subscription(uow, subscription.id))
+    async with customer_time(uow, customer_id_of(input.customer_id)):
+        subscription = await service.resume(uow, customer_id=customer_id_of(input.customer_id))
+        return SubscriptionResumePayload(subscription=await _subscription(uow, subscription.id))
 
 
 @strawberry.input
