@@ -4,6 +4,7 @@ customers on a test clock left to their clock."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -84,7 +85,7 @@ async def test_several_periods_behind_are_caught_up_one_by_one(
         renewed, _ = await run_due(db, settings)
     assert renewed == 3
     periods = sorted((i.period_start, i.period_end) for i in await _invoices(factory, customer))
-    assert all(a[1] == b[0] for a, b in zip(periods, periods[1:], strict=False))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(periods))
 
 
 async def test_a_trial_ends_active_with_its_first_invoice(
