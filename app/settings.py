@@ -141,6 +141,14 @@ class Settings(BaseSettings):
         "persisted documents; a master may still send any.",
     )
 
+    @field_validator("billing_retry_days")
+    @classmethod
+    def _increasing_days(cls, value: list[int]) -> list[int]:
+        # Counted from the first failure: each retry after the one before it.
+        if any(day <= 0 for day in value) or value != sorted(set(value)):
+            raise ValueError("retry days are positive and increasing, e.g. 3,5,7")
+        return value
+
     @field_validator("staff_emails", "cors_origins", "billing_retry_days", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:

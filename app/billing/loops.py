@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 
 from app.billing.gateway import gateway_for
 from app.billing.renewal import repository
@@ -25,6 +26,18 @@ log = logging.getLogger(__name__)
 
 RENEWAL_INTERVAL_SECONDS = 60.0
 ACTOR = Actor.system("billing-renewals")
+
+
+async def _guarded(
+    db: Database, work: Callable[[UnitOfWork], Awaitable[bool]], what: str, row: uuid.UUID
+) -> bool:
+    """Run one claim; a failure (the gateway unreachable, a bug) is logged and skipped, so one
+    subscription cannot hold up the others (it is due again at the next step)."""
+    try:
+        return await db.run(work, actor=ACTOR, row_scope=EVERYTHING)
+    except Exception:
+        log.exception("billing %s of %s failed; it stays due", what, row)
+        return False
 
 
 async def run_due(db: Database, settings: Settings) -> tuple[int, int]:
@@ -49,7 +62,7 @@ async def run_due(db: Database, settings: Settings) -> tuple[int, int]:
             async def renew(uow: UnitOfWork, sid: uuid.UUID = subscription_id) -> bool:
                 return await claim_and_renew(uow, sid, gateway, policy) is not None
 
-            if await db.run(renew, actor=ACTOR, row_scope=EVERYTHING):
+            if await _guarded(db, renew, "renewal", subscription_id):
                 renewed += 1
                 progress += 1
         for attempt_id in attempts:
@@ -57,7 +70,7 @@ async def run_due(db: Database, settings: Settings) -> tuple[int, int]:
             async def pay(uow: UnitOfWork, aid: uuid.UUID = attempt_id) -> bool:
                 return await claim_and_retry(uow, aid, gateway, policy) is not None
 
-            if await db.run(pay, actor=ACTOR, row_scope=EVERYTHING):
+            if await _guarded(db, pay, "payment retry", attempt_id):
                 retried += 1
                 progress += 1
         # A subscription many periods behind is due again after one renewal: go round until
