@@ -57,7 +57,10 @@ async def snapshot(db: Database) -> Any:
     for name, table in TABLES.items():
         if name in ("audit_events", "outbox_events", "idempotency_records"):
             continue
-        found[name] = [tuple(row) for row in await rows(db, sa.select(table).order_by(*table.primary_key.columns))]
+        found[name] = [
+            tuple(row)
+            for row in await rows(db, sa.select(table).order_by(*table.primary_key.columns))
+        ]
     return found, await counts(db)
 
 
