@@ -142,6 +142,23 @@ class Settings(BaseSettings):
         description="Show the secret links of unsent mails in `emails` (development only).",
     )
 
+    # Billing: renewals and test clocks
+    billing_retry_days: list[int] = Field(
+        [3, 5, 7],
+        description="Days after a renewal's first failed payment on which it is retried "
+        "(comma-separated; after the last, see ADMIRAL_BILLING_CANCEL_AFTER_RETRIES).",
+    )
+    billing_cancel_after_retries: bool = Field(
+        True,
+        description="Cancel a subscription whose renewal payment failed its last retry "
+        "(false: it stays PAST_DUE).",
+    )
+    billing_test_clocks: bool = Field(
+        False,
+        description="Allow `billingClockAdvance` (per-customer test clocks) and test payment "
+        "methods; never on in production.",
+    )
+
     # The operator console
     console_dir: str = Field(
         "console/dist", description="The console's build, served at /console when it exists."
@@ -157,7 +174,15 @@ class Settings(BaseSettings):
         "persisted documents; a master may still send any.",
     )
 
-    @field_validator("staff_emails", "cors_origins", mode="before")
+    @field_validator("billing_retry_days")
+    @classmethod
+    def _increasing_days(cls, value: list[int]) -> list[int]:
+        # Counted from the first failure: each retry after the one before it.
+        if any(day <= 0 for day in value) or value != sorted(set(value)):
+            raise ValueError("retry days are positive and increasing, e.g. 3,5,7")
+        return value
+
+    @field_validator("staff_emails", "cors_origins", "billing_retry_days", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -200,6 +225,6 @@ class Settings(BaseSettings):
         for name, field in cls.model_fields.items():
             default = field.get_default(call_default_factory=True)
             if isinstance(default, list):
-                default = ",".join(default)
+                default = ",".join(str(item) for item in default)
             rows.append((f"ADMIRAL_{name.upper()}", str(default), field.description or ""))
         return rows

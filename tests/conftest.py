@@ -91,6 +91,7 @@ def make_settings(url: str, secret_file: Path, **overrides: object) -> Settings:
         "argon2_time_cost": 1,
         "argon2_memory_cost": 1024,
         "database_pool_timeout": 5.0,
+        "billing_test_clocks": True,  # the billing tests drive renewals through test clocks
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -5,13 +5,30 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 
 _offset = timedelta(0)
+# A time pinned for the current task only (a billing test clock runs a customer's renewals
+# at their own times), so concurrent requests keep the real clock.
+_pinned: ContextVar[datetime | None] = ContextVar("clock_pinned", default=None)
 
 
 def now() -> datetime:
+    pinned = _pinned.get()
+    if pinned is not None:
+        return pinned
     return datetime.now(UTC) + _offset
+
+
+@contextmanager
+def pinned(at: datetime) -> Iterator[None]:
+    """Make `now()` answer `at` inside the block, for this task only."""
+    token = _pinned.set(at)
+    try:
+        yield
+    finally:
+        _pinned.reset(token)
 
 
 def as_utc(value: datetime) -> datetime:

@@ -74,6 +74,8 @@ class ErrorCode(enum.StrEnum):
     PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
     PERSISTED_QUERY_REQUIRED = "PERSISTED_QUERY_REQUIRED"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+    # billing renewals and test clocks
+    TEST_CLOCKS_DISABLED = "TEST_CLOCKS_DISABLED"  # ADMIRAL_BILLING_TEST_CLOCKS is off
     # payment provider (Stripe)
     SIGNATURE_INVALID = "SIGNATURE_INVALID"  # a webhook whose Stripe-Signature does not verify
     PAYMENT_PROVIDER_ERROR = "PAYMENT_PROVIDER_ERROR"  # Stripe refused or could not be reached

@@ -12,6 +12,7 @@ from app.models.auth import LoginFailure, LoginSession, MasterKey, SessionKind
 from app.models.base import metadata
 from app.models.billing import (
     BillingOverrideSkip,
+    BillingTestClock,
     PendingInvoiceItem,
     PendingItemKind,
     Plan,
@@ -46,6 +47,7 @@ __all__ = [
     "ADMIN_ROLES",
     "AuditEvent",
     "BillingOverrideSkip",
+    "BillingTestClock",
     "Customer",
     "CustomerNote",
     "CustomerStatus",

@@ -191,3 +191,16 @@ class BillingOverrideSkip(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_billing_override_skips_customer_received", "customer_id", "received_at"),
     )
+
+
+class BillingTestClock(SQLModel, table=True):
+    """A customer's billing test clock (only with `ADMIRAL_BILLING_TEST_CLOCKS`): the time
+    their renewals have been run up to, and a test payment method for the local ledger."""
+
+    __tablename__ = "billing_test_clocks"
+
+    customer_id: uuid.UUID = Field(foreign_key="customers.id", primary_key=True, ondelete="CASCADE")
+    frozen_time: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    # True: the local ledger declines this customer's charges (to rehearse failed renewals).
+    decline_payments: bool = Field(default=False)
+    updated_at: datetime = created_field()

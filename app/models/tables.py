@@ -14,6 +14,7 @@ from app.models.audit import AuditEvent, IdempotencyRecord
 from app.models.auth import LoginFailure, LoginSession, MasterKey
 from app.models.billing import (
     BillingOverrideSkip,
+    BillingTestClock,
     PendingInvoiceItem,
     Plan,
     PlanVersion,
@@ -56,6 +57,7 @@ PLAN_VERSIONS = table_of(PlanVersion)
 SUBSCRIPTIONS = table_of(Subscription)
 PENDING_INVOICE_ITEMS = table_of(PendingInvoiceItem)
 BILLING_OVERRIDE_SKIPS = table_of(BillingOverrideSkip)
+BILLING_TEST_CLOCKS = table_of(BillingTestClock)
 CUSTOMERS = table_of(Customer)
 MEMBERSHIPS = table_of(Membership)
 USERS = table_of(User)

@@ -9,8 +9,15 @@ import sqlalchemy as sa
 from app.db import Database
 from app.models.tables import (
     AUDIT_EVENTS,
+    BILLING_TEST_CLOCKS,
+    CREDIT_TRANSACTIONS,
+    DISCOUNTS,
     IDEMPOTENCY_RECORDS,
+    INVOICE_DISCOUNTS,
+    INVOICE_LINES,
+    INVOICES,
     OUTBOX_EVENTS,
+    PAYMENT_ATTEMPTS,
     PENDING_INVOICE_ITEMS,
     PLAN_VERSIONS,
     PLANS,
@@ -23,6 +30,13 @@ TABLES = {
     "plan_versions": PLAN_VERSIONS,
     "subscriptions": SUBSCRIPTIONS,
     "pending_invoice_items": PENDING_INVOICE_ITEMS,
+    "invoices": INVOICES,
+    "invoice_lines": INVOICE_LINES,
+    "invoice_discounts": INVOICE_DISCOUNTS,
+    "payment_attempts": PAYMENT_ATTEMPTS,
+    "discounts": DISCOUNTS,
+    "credit_transactions": CREDIT_TRANSACTIONS,
+    "billing_test_clocks": BILLING_TEST_CLOCKS,
     "audit_events": AUDIT_EVENTS,
     "outbox_events": OUTBOX_EVENTS,
     "idempotency_records": IDEMPOTENCY_RECORDS,
@@ -43,7 +57,10 @@ async def snapshot(db: Database) -> Any:
     for name, table in TABLES.items():
         if name in ("audit_events", "outbox_events", "idempotency_records"):
             continue
-        found[name] = [tuple(row) for row in await rows(db, sa.select(table).order_by(table.c.id))]
+        found[name] = [
+            tuple(row)
+            for row in await rows(db, sa.select(table).order_by(*table.primary_key.columns))
+        ]
     return found, await counts(db)
 
 
@@ -60,3 +77,7 @@ async def outbox(db: Database) -> list[sa.Row[Any]]:
 
 async def pending_items(db: Database) -> list[sa.Row[Any]]:
     return await rows(db, sa.select(PENDING_INVOICE_ITEMS).order_by(PENDING_INVOICE_ITEMS.c.amount))
+
+
+async def attempts(db: Database) -> list[sa.Row[Any]]:
+    return await rows(db, sa.select(PAYMENT_ATTEMPTS).order_by(PAYMENT_ATTEMPTS.c.attempted_at))

@@ -25,6 +25,8 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 
+from app.billing.gateway.base import BillingGateway
+from app.billing.gateway.local import LocalLedgerGateway
 from app.billing.gateway.stripe import StripeGateway
 from app.billing.gateway.stripe_compensation import call_then_commit
 from app.billing.gateway.stripe_types import (
@@ -420,3 +422,11 @@ async def _remember_customer(uow: UnitOfWork, customer_id: uuid.UUID, stripe_id:
 def charges_for(uow: UnitOfWork, settings: Settings) -> MirroredCharges | None:
     gateway = stripe_of(settings)
     return None if gateway is None else MirroredCharges(uow, gateway)
+
+
+def charging_gateway(uow: UnitOfWork, settings: Settings) -> BillingGateway:
+    """What charges an invoice in `uow`: Stripe (through the mirror, which stores the Stripe
+    customer and invoice ids) when configured, else the local ledger; a dry run never
+    reaches Stripe, its preview charges the local ledger."""
+    mirrored = None if uow.dry_run else charges_for(uow, settings)
+    return mirrored if mirrored is not None else LocalLedgerGateway()

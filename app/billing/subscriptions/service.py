@@ -40,7 +40,7 @@ MAX_REASON = 500
 
 class ProrationBehavior(enum.StrEnum):
     CREATE_PRORATIONS = "CREATE_PRORATIONS"  # lines wait for the next invoice
-    ALWAYS_INVOICE = "ALWAYS_INVOICE"  # lines are invoiced at once (the invoice is wired later)
+    ALWAYS_INVOICE = "ALWAYS_INVOICE"  # lines are invoiced at once (`app.billing.renewal`)
     NONE = "NONE"  # no proration: the new price applies from the next period
 
 
@@ -328,6 +328,8 @@ async def change_plan(
     lines, start, end = proration_lines(subscription, old_plan.name, plan, version, at)
     if behavior is ProrationBehavior.NONE:
         lines = []
+    if (start, end) != (subscription.current_period_start, subscription.current_period_end):
+        subscription.billing_cycle_anchor = start  # the period restarts: so does the cycle
     _take_version(subscription, plan, version)
     subscription.current_period_start, subscription.current_period_end = start, end
     subscription.updated_at = now

@@ -8,9 +8,13 @@ from datetime import datetime
 
 import strawberry
 
-from app.billing.gateway import LocalLedgerGateway, mirror
+from app.billing.gateway import mirror
+from app.billing.gateway.base import BillingGateway
 from app.billing.invoices import service
 from app.billing.invoices.repository import INVOICE_MODEL
+from app.billing.renewal import invoicing
+from app.billing.renewal.testclock import gateway_for_customer
+from app.graphql.billing.billing_time import customer_time, invoice_time
 from app.graphql.billing.invoice_types import CreditNote, Invoice
 from app.graphql.context import Info
 from app.graphql.customers.mutations.ids import customer_id_of
@@ -97,16 +101,17 @@ class InvoicePayload(Payload):
 
 @mutation(master_writer, "Create a DRAFT invoice from items; finalize it to number and tax it.")
 async def invoice_create(info: Info, input: InvoiceCreateInput, uow: UnitOfWork) -> InvoicePayload:
-    created = await service.draft_invoice(
-        uow,
-        customer_id=customer_id_of(input.customer_id),
-        currency=input.currency,
-        lines=[
-            service.LineDraft(item.description, unit_amount=item.amount, quantity=item.quantity)
-            for item in input.items
-        ],
-    )
-    return InvoicePayload(invoice=await read_back(uow.session, Invoice, created.id))
+    async with customer_time(uow, customer_id_of(input.customer_id)):
+        created = await service.draft_invoice(
+            uow,
+            customer_id=customer_id_of(input.customer_id),
+            currency=input.currency,
+            lines=[
+                service.LineDraft(item.description, unit_amount=item.amount, quantity=item.quantity)
+                for item in input.items
+            ],
+        )
+        return InvoicePayload(invoice=await read_back(uow.session, Invoice, created.id))
 
 
 @strawberry.input
@@ -114,12 +119,17 @@ class InvoiceFinalizeInput:
     invoice_id: strawberry.ID
 
 
-@mutation(master_writer, "DRAFT → OPEN: number it, apply discounts and tax.")
+@mutation(
+    master_writer,
+    "DRAFT → OPEN: number it, apply the customer's active discounts and tax (a subscription "
+    "invoice also takes the customer's pending proration items).",
+)
 async def invoice_finalize(
     info: Info, input: InvoiceFinalizeInput, uow: UnitOfWork
 ) -> InvoicePayload:
-    done = await service.finalize_invoice(uow, invoice_id_of(input.invoice_id))
-    return InvoicePayload(invoice=await read_back(uow.session, Invoice, done.id))
+    async with invoice_time(uow, invoice_id_of(input.invoice_id)):
+        done = await invoicing.finalize(uow, invoice_id_of(input.invoice_id))
+        return InvoicePayload(invoice=await read_back(uow.session, Invoice, done.id))
 
 
 @strawberry.input
@@ -133,13 +143,15 @@ class InvoicePayInput:
     "charge is recorded in `attempts` and leaves the invoice OPEN.",
 )
 async def invoice_pay(info: Info, input: InvoicePayInput, uow: UnitOfWork) -> InvoicePayload:
-    # Stripe when configured (never on a dry run: the preview charges the local ledger).
-    mirrored = None if uow.dry_run else mirror.charges_for(uow, info.context.settings)
-    gateway = mirrored or LocalLedgerGateway()
-    done = await service.pay_invoice(
-        uow, invoice_id_of(input.invoice_id), gateway, uow.idempotency_key
-    )
-    return InvoicePayload(invoice=await read_back(uow.session, Invoice, done.id))
+    async with invoice_time(uow, invoice_id_of(input.invoice_id)):
+        invoice_id = invoice_id_of(input.invoice_id)
+        # Stripe when configured (never on a dry run: the preview charges the local ledger).
+        gateway: BillingGateway = mirror.charging_gateway(uow, info.context.settings)
+        found = await uow.session.get(InvoiceRow, invoice_id)
+        if found is not None:  # the customer's test payment method, if any
+            gateway = await gateway_for_customer(uow, found.customer_id, gateway)
+        done = await service.pay_invoice(uow, invoice_id, gateway, uow.idempotency_key)
+        return InvoicePayload(invoice=await read_back(uow.session, Invoice, done.id))
 
 
 @strawberry.input
@@ -149,8 +161,9 @@ class InvoiceVoidInput:
 
 @mutation(master_writer, "OPEN → VOID; credit it used returns to the balance.")
 async def invoice_void(info: Info, input: InvoiceVoidInput, uow: UnitOfWork) -> InvoicePayload:
-    done = await service.void_invoice(uow, invoice_id_of(input.invoice_id))
-    return InvoicePayload(invoice=await read_back(uow.session, Invoice, done.id))
+    async with invoice_time(uow, invoice_id_of(input.invoice_id)):
+        done = await service.void_invoice(uow, invoice_id_of(input.invoice_id))
+        return InvoicePayload(invoice=await read_back(uow.session, Invoice, done.id))
 
 
 @strawberry.input
@@ -162,8 +175,9 @@ class InvoiceMarkUncollectibleInput:
 async def invoice_mark_uncollectible(
     info: Info, input: InvoiceMarkUncollectibleInput, uow: UnitOfWork
 ) -> InvoicePayload:
-    done = await service.mark_uncollectible(uow, invoice_id_of(input.invoice_id))
-    return InvoicePayload(invoice=await read_back(uow.session, Invoice, done.id))
+    async with invoice_time(uow, invoice_id_of(input.invoice_id)):
+        done = await service.mark_uncollectible(uow, invoice_id_of(input.invoice_id))
+        return InvoicePayload(invoice=await read_back(uow.session, Invoice, done.id))
 
 
 @strawberry.input
@@ -195,28 +209,31 @@ class CreditNoteCreatePayload(Payload):
 async def credit_note_create(
     info: Info, input: CreditNoteCreateInput, uow: UnitOfWork
 ) -> CreditNoteCreatePayload:
-    lines = None
-    if input.lines is not None:
-        lines = [
-            service.CreditNoteLineDraft(
-                invoice_line_id=input_id(line.invoice_line_id, "inl", "lines", "Invoice line"),
-                amount=line.amount,
-            )
-            for index, line in enumerate(input.lines)
-        ]
-    note = await service.create_credit_note(
-        uow,
-        invoice_id=invoice_id_of(input.invoice_id),
-        amount=input.amount,
-        lines=lines,
-        reason=input.reason,
-        memo=input.memo,
-        refund_to=input.refund_to,
-    )
-    invoice = await uow.session.get(InvoiceRow, note.invoice_id)
-    assert invoice is not None
-    await mirror.credit_note_created(uow, mirror.stripe_of(info.context.settings), note, invoice)
-    return CreditNoteCreatePayload(
-        credit_note=await read_back(uow.session, CreditNote, note.id),
-        invoice=await read_back(uow.session, Invoice, note.invoice_id),
-    )
+    async with invoice_time(uow, invoice_id_of(input.invoice_id)):
+        lines = None
+        if input.lines is not None:
+            lines = [
+                service.CreditNoteLineDraft(
+                    invoice_line_id=input_id(line.invoice_line_id, "inl", "lines", "Invoice line"),
+                    amount=line.amount,
+                )
+                for index, line in enumerate(input.lines)
+            ]
+        note = await service.create_credit_note(
+            uow,
+            invoice_id=invoice_id_of(input.invoice_id),
+            amount=input.amount,
+            lines=lines,
+            reason=input.reason,
+            memo=input.memo,
+            refund_to=input.refund_to,
+        )
+        invoice = await uow.session.get(InvoiceRow, note.invoice_id)
+        assert invoice is not None
+        await mirror.credit_note_created(
+            uow, mirror.stripe_of(info.context.settings), note, invoice
+        )
+        return CreditNoteCreatePayload(
+            credit_note=await read_back(uow.session, CreditNote, note.id),
+            invoice=await read_back(uow.session, Invoice, note.invoice_id),
+        )

@@ -8,9 +8,14 @@ from datetime import datetime
 
 import strawberry
 
+from app.billing.coupons import service as coupons
 from app.billing.gateway import mirror
+from app.billing.renewal.changes import invoice_change
+from app.billing.renewal.testclock import gateway_for_customer
 from app.billing.subscriptions import service
+from app.graphql.billing.billing_time import customer_time
 from app.graphql.billing.inputs import PlanLimitsInput
+from app.graphql.billing.invoice_types import Invoice
 from app.graphql.billing.types import ProrationLine, Subscription
 from app.graphql.context import Info
 from app.graphql.customers.mutations.ids import customer_id_of
@@ -38,6 +43,11 @@ class SubscriptionCreateInput:
         description="When the first full period starts (within one interval): the first "
         "period runs from now to the anchor.",
     )
+    coupon_code: str | None = strawberry.field(
+        default=None,
+        description="Redeem this coupon for the new subscription (its refusals name "
+        "`couponCode`; nothing is created when it is refused).",
+    )
 
 
 @strawberry.type
@@ -52,18 +62,28 @@ class SubscriptionCreatePayload(Payload):
 async def subscription_create(
     info: Info, input: SubscriptionCreateInput, uow: UnitOfWork
 ) -> SubscriptionCreatePayload:
-    created = await service.create_subscription(
-        uow,
-        customer_id=customer_id_of(input.customer_id),
-        plan_code=input.plan_code,
-        trial_days=input.trial_days,
-        billing_cycle_anchor=input.billing_cycle_anchor,
-    )
-    await mirror.subscription_created(uow, mirror.stripe_of(info.context.settings), created)
-    return SubscriptionCreatePayload(
-        subscription=await _subscription(uow, created.id),
-        customer=await read_back(uow.session, Customer, created.customer_id),
-    )
+    async with customer_time(uow, customer_id_of(input.customer_id)):
+        created = await service.create_subscription(
+            uow,
+            customer_id=customer_id_of(input.customer_id),
+            plan_code=input.plan_code,
+            trial_days=input.trial_days,
+            billing_cycle_anchor=input.billing_cycle_anchor,
+        )
+        if input.coupon_code is not None:
+            await coupons.redeem(
+                uow,
+                customer_id=created.customer_id,
+                code=input.coupon_code,
+                plan_code=input.plan_code,
+                subscription_id=created.id,
+                code_field="couponCode",
+            )
+        await mirror.subscription_created(uow, mirror.stripe_of(info.context.settings), created)
+        return SubscriptionCreatePayload(
+            subscription=await _subscription(uow, created.id),
+            customer=await read_back(uow.session, Customer, created.customer_id),
+        )
 
 
 @strawberry.input
@@ -84,6 +104,11 @@ class SubscriptionChangePlanPayload(Payload):
         description="Credit for the unused time on the old price, charge for the rest on the "
         "new one (none with NONE); with dryRun, the preview.",
     )
+    invoice: Invoice | None = strawberry.field(
+        default=None,
+        description="With ALWAYS_INVOICE: the invoice of the proration lines, finalized and "
+        "paid at once (with dryRun, its preview); null otherwise or when nothing is prorated.",
+    )
 
 
 @mutation(
@@ -93,25 +118,34 @@ class SubscriptionChangePlanPayload(Payload):
 async def subscription_change_plan(
     info: Info, input: SubscriptionChangePlanInput, uow: UnitOfWork
 ) -> SubscriptionChangePlanPayload:
-    change = await service.change_plan(
-        uow,
-        customer_id=customer_id_of(input.customer_id),
-        plan_code=input.plan_code,
-        behavior=input.proration_behavior,
-        proration_date=input.proration_date,
-    )
-    await mirror.plan_changed(
-        uow,
-        mirror.stripe_of(info.context.settings),
-        change.subscription,
-        behavior=input.proration_behavior.value,
-        proration_date=input.proration_date or clock.now(),
-    )
-    currency = change.subscription.currency
-    return SubscriptionChangePlanPayload(
-        subscription=await _subscription(uow, change.subscription.id),
-        proration_lines=[ProrationLine.of(line, currency) for line in change.lines],
-    )
+    async with customer_time(uow, customer_id_of(input.customer_id)):
+        change = await service.change_plan(
+            uow,
+            customer_id=customer_id_of(input.customer_id),
+            plan_code=input.plan_code,
+            behavior=input.proration_behavior,
+            proration_date=input.proration_date,
+        )
+        await mirror.plan_changed(
+            uow,
+            mirror.stripe_of(info.context.settings),
+            change.subscription,
+            behavior=input.proration_behavior.value,
+            proration_date=input.proration_date or clock.now(),
+        )
+        currency = change.subscription.currency
+        invoice = None
+        if input.proration_behavior is service.ProrationBehavior.ALWAYS_INVOICE:
+            customer_id = change.subscription.customer_id
+            gateway = await gateway_for_customer(
+                uow, customer_id, mirror.charging_gateway(uow, info.context.settings)
+            )
+            invoice = await invoice_change(uow, change, gateway, uow.idempotency_key)
+        return SubscriptionChangePlanPayload(
+            subscription=await _subscription(uow, change.subscription.id),
+            proration_lines=[ProrationLine.of(line, currency) for line in change.lines],
+            invoice=None if invoice is None else await read_back(uow.session, Invoice, invoice.id),
+        )
 
 
 @strawberry.input
@@ -129,10 +163,11 @@ class SubscriptionTrialSetPayload(Payload):
 async def subscription_trial_set(
     info: Info, input: SubscriptionTrialSetInput, uow: UnitOfWork
 ) -> SubscriptionTrialSetPayload:
-    subscription = await service.set_trial(
-        uow, customer_id=customer_id_of(input.customer_id), trial_end=input.trial_end
-    )
-    return SubscriptionTrialSetPayload(subscription=await _subscription(uow, subscription.id))
+    async with customer_time(uow, customer_id_of(input.customer_id)):
+        subscription = await service.set_trial(
+            uow, customer_id=customer_id_of(input.customer_id), trial_end=input.trial_end
+        )
+        return SubscriptionTrialSetPayload(subscription=await _subscription(uow, subscription.id))
 
 
 @strawberry.input
@@ -153,19 +188,20 @@ class SubscriptionCancelPayload(Payload):
 async def subscription_cancel(
     info: Info, input: SubscriptionCancelInput, uow: UnitOfWork
 ) -> SubscriptionCancelPayload:
-    subscription = await service.cancel(
-        uow,
-        customer_id=customer_id_of(input.customer_id),
-        at_period_end=input.at_period_end,
-        reason=input.reason,
-    )
-    await mirror.canceled(
-        uow,
-        mirror.stripe_of(info.context.settings),
-        subscription,
-        at_period_end=input.at_period_end,
-    )
-    return SubscriptionCancelPayload(subscription=await _subscription(uow, subscription.id))
+    async with customer_time(uow, customer_id_of(input.customer_id)):
+        subscription = await service.cancel(
+            uow,
+            customer_id=customer_id_of(input.customer_id),
+            at_period_end=input.at_period_end,
+            reason=input.reason,
+        )
+        await mirror.canceled(
+            uow,
+            mirror.stripe_of(info.context.settings),
+            subscription,
+            at_period_end=input.at_period_end,
+        )
+        return SubscriptionCancelPayload(subscription=await _subscription(uow, subscription.id))
 
 
 @strawberry.input
@@ -182,9 +218,10 @@ class SubscriptionResumePayload(Payload):
 async def subscription_resume(
     info: Info, input: SubscriptionResumeInput, uow: UnitOfWork
 ) -> SubscriptionResumePayload:
-    subscription = await service.resume(uow, customer_id=customer_id_of(input.customer_id))
-    await mirror.resumed(uow, mirror.stripe_of(info.context.settings), subscription)
-    return SubscriptionResumePayload(subscription=await _subscription(uow, subscription.id))
+    async with customer_time(uow, customer_id_of(input.customer_id)):
+        subscription = await service.resume(uow, customer_id=customer_id_of(input.customer_id))
+        await mirror.resumed(uow, mirror.stripe_of(info.context.settings), subscription)
+        return SubscriptionResumePayload(subscription=await _subscription(uow, subscription.id))
 
 
 @strawberry.input

@@ -1,0 +1,1 @@
+"""The billing engine: invoicing a subscription's periods, renewals, retries, test clocks."""
