@@ -116,6 +116,12 @@ EVENTS: dict[str, EventType] = dict(
             _SUBSCRIPTION,
         ),
         _event("subscription.canceled", "The subscription ended.", _SUBSCRIPTION),
+        _event(
+            "subscription.trial_ended",
+            "The trial ended at renewal (the subscription is ACTIVE, or PAST_DUE when the first "
+            "payment failed).",
+            _SUBSCRIPTION,
+        ),
         _event("invoice.finalized", "An invoice was finalized (it has a number).", _INVOICE),
         _event("invoice.paid", "An invoice was paid in full.", {**_INVOICE, "status": "PAID"}),
         _event("invoice.payment_failed", "A payment attempt on an invoice failed.", _INVOICE),
