@@ -48,6 +48,8 @@ class ErrorCode(enum.StrEnum):
     COUPON_ALREADY_APPLIED = "COUPON_ALREADY_APPLIED"
     # API keys (app/keys): a customer change whose fan-out to its keys failed (all rolled back)
     FANOUT_FAILED = "FANOUT_FAILED"
+    # licenses (app/licenses): the license's state forbids the change
+    LICENSE_REVOKED = "LICENSE_REVOKED"
     # authentication
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"

@@ -20,7 +20,7 @@ from app.billing.plans.service import Limits as PlanLimits
 from app.billing.subscriptions import repository
 from app.billing.subscriptions.limits import LIMIT_NAMES
 from app.customers.service.common import customer_in_scope
-from app.kit import clock
+from app.kit import clock, hooks
 from app.kit.errors import ErrorCode, UserInputError
 from app.kit.ids import encode
 from app.kit.uow import UnitOfWork
@@ -216,6 +216,7 @@ async def create_subscription(
     await _set_customer_plan(uow, customer.id, plan.id)
     await uow.session.flush()
     _record(uow, "subscription.create", subscription, plan.code, {}, "subscription.created")
+    await hooks.subscription_changed(uow, customer.id)
     return subscription
 
 
@@ -414,6 +415,7 @@ async def cancel(
     await _set_customer_plan(uow, subscription.customer_id, None)
     await uow.session.flush()
     _record(uow, "subscription.cancel", subscription, code, before, "subscription.canceled")
+    await hooks.subscription_changed(uow, subscription.customer_id)
     return subscription
 
 
