@@ -96,13 +96,6 @@ SIGNING_KEY_MODEL = registry.register(
         scope=staff_only,
         filters={
             "project_id": row_filter(lambda project_id: SIGNING_KEYS.c.project_id == project_id),
-            "platform": row_filter(
-                lambda platform: (
-                    SIGNING_KEYS.c.project_id.is_(None)
-                    if platform
-                    else SIGNING_KEYS.c.project_id.isnot(None)
-                )
-            ),
             "status": row_filter(signing_key_condition),
         },
         orderings={"CREATED_AT": SIGNING_KEYS.c.created_at},

@@ -64,6 +64,9 @@ class SigningKey(SQLModel, table=True):
     # Null while ACTIVE; a rotation sets it to the end of the overlap.
     retires_at: datetime | None = time_field()
 
+    # Rows the generic tests write link to a project (the tests reach `Project.signingKeys`).
+    __table_args__: Any = ({"info": {"example_links": ("project_id",)}},)
+
 
 class License(SQLModel, table=True):
     __tablename__ = "licenses"

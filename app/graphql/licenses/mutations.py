@@ -208,12 +208,12 @@ async def license_machine_deactivate(
 
 @strawberry.input
 class SigningKeyRotateInput:
+    overlap_hours: int = strawberry.field(
+        description="How long the old key stays published (RETIRING): 0 to 2160 hours "
+        "(168, a week, is usual)."
+    )
     project_id: strawberry.ID | None = strawberry.field(
         default=None, description="Rotate this project's key; the platform's when null."
-    )
-    overlap_hours: int = strawberry.field(
-        default=168,
-        description="How long the old key stays published (RETIRING): 0 to 2160 hours.",
     )
 
 

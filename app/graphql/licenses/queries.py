@@ -95,10 +95,10 @@ async def license_by_key(info: Info, key: str) -> License | None:
 async def license_file(
     info: Info, id: strawberry.ID, ttl_days: int | None = None
 ) -> LicenseFile | None:
+    if ttl_days is not None and not 1 <= ttl_days <= files.MAX_FILE_TTL.days:
+        raise RequestError("ttlDays lies between 1 and 366.", ErrorCode.BAD_USER_INPUT)
     settings = info.context.settings
     ttl = timedelta(days=settings.license_file_ttl_days if ttl_days is None else ttl_days)
-    if not timedelta(days=1) <= ttl <= files.MAX_FILE_TTL:
-        raise RequestError("ttlDays lies between 1 and 366.", ErrorCode.BAD_USER_INPUT)
     reader = info.context.reader
     row = await files.license_row(
         reader, parse_id(id, LICENSE_MODEL.prefix), info.context.row_scope
@@ -111,14 +111,14 @@ async def license_file(
     return LicenseFile(token=signed.token, issued_at=signed.issued_at, expires_at=signed.expires_at)
 
 
-@query(master_only, "Signing keys, newest first: the platform's, or one project's.")
+@query(master_only, "Signing keys, newest first: every one, or one project's.")
 async def signing_keys(
     info: Info,
     project_id: strawberry.ID | None = None,
     status: SigningKeyStatus | None = None,
     first: int | None = None,
     after: str | None = None,
-) -> Connection[SigningKey]:
+) -> Connection[SigningKey] | None:
     project = parse_id(project_id, Project.PREFIX, "projectId") if project_id is not None else None
     return await paginate(
         info,
@@ -128,7 +128,6 @@ async def signing_keys(
         after=after,
         filters={
             "project_id": project,
-            "platform": True if project is None else None,
             "status": status,
         },
     )
