@@ -45,16 +45,19 @@ async def test_issue_returns_a_signed_key_once_and_stores_only_its_hash(
     assert license["metadata"] == {"seat": "eu"}
     assert license["keyHint"] == key[-10:]
     assert license["customer"] == {"slug": "own-co"}
-    assert license["machines"] == [] and license["activations"] == []
+    assert license["machines"] == []
+    assert license["activations"] == []
     [row] = await rows(db, sa.select(LICENSES))
     assert row.key_hash == token_hash(key)
     assert key not in repr(tuple(row))
     [signing_key] = await rows(db, sa.select(SIGNING_KEYS))
     assert license["signingKeyId"] == signing_key.kid
     [event] = await events(db, "license.issue")
-    assert event.target_id == license["id"] and key not in repr(event.diff)
+    assert event.target_id == license["id"]
+    assert key not in repr(event.diff)
     [published] = await outbox(db, "license.issued")
-    assert published["licenseId"] == license["id"] and key not in repr(published)
+    assert published["licenseId"] == license["id"]
+    assert key not in repr(published)
 
 
 async def test_issue_checks_every_field(gql: GraphQL, world: World) -> None:
@@ -139,7 +142,8 @@ async def test_status_precedence_and_filters(gql: GraphQL, world: World) -> None
     later = (clock.now() + timedelta(days=90)).isoformat()
     expiring, _ = await issue(gql, world.master, new_license(world, expiresAt=soon))
     active, _ = await issue(gql, world.master, new_license(world, expiresAt=later))
-    assert expiring["status"] == "EXPIRING" and active["status"] == "ACTIVE"
+    assert expiring["status"] == "EXPIRING"
+    assert active["status"] == "ACTIVE"
     suspended = await LICENSE_SUSPEND.ok(gql, {"licenseId": expiring["id"]}, token=world.master)
     assert suspended["license"]["status"] == "SUSPENDED"  # SUSPENDED > EXPIRING
     revoked = await LICENSE_REVOKE.ok(
@@ -173,7 +177,8 @@ async def test_update_changes_what_validation_answers(
     assert payload["license"]["maxMachines"] == 2
     assert payload["license"]["entitlements"] == ["sso"]
     answer = await validate(client, key, "m-2")
-    assert answer["code"] == "VALID" and answer["license"]["entitlements"] == ["sso"]
+    assert answer["code"] == "VALID"
+    assert answer["license"]["entitlements"] == ["sso"]
     refused = await LICENSE_UPDATE.refused(
         gql, {"licenseId": license["id"], "maxMachines": -3}, token=world.master
     )
@@ -227,7 +232,8 @@ async def test_reissue_keeps_machines_and_invalidates_the_old_key_at_once(
     await heartbeat(client, old_key, "m-1")
     payload = await LICENSE_REISSUE.ok(gql, {"licenseId": license["id"]}, token=world.master)
     new_key = payload["key"]
-    assert new_key != old_key and payload["license"]["id"] == license["id"]
+    assert new_key != old_key
+    assert payload["license"]["id"] == license["id"]
     assert [m["fingerprint"] for m in payload["license"]["machines"]] == ["m-1"]
     assert (await validate(client, old_key, "m-1"))["code"] == "NOT_FOUND"
     assert (await validate(client, new_key, "m-1"))["code"] == "VALID"
@@ -236,7 +242,7 @@ async def test_reissue_keeps_machines_and_invalidates_the_old_key_at_once(
 async def test_machine_deactivation_frees_the_seat(
     gql: GraphQL, world: World, client: httpx.AsyncClient
 ) -> None:
-    license, key = await issue(gql, world.master, new_license(world, maxMachines=1))
+    _license, key = await issue(gql, world.master, new_license(world, maxMachines=1))
     beat = await heartbeat(client, key, "m-1", hostname="build-01")
     assert (await heartbeat(client, key, "m-2"))["code"] == "TOO_MANY_MACHINES"
     target = {"machineId": beat["machine"]["id"]}
@@ -257,9 +263,7 @@ async def test_a_session_admin_sees_machines_of_their_licenses(
 ) -> None:
     _, key = await issue(gql, world.master, new_license(world))
     await heartbeat(client, key, "m-1", hostname="ci", platform="linux")
-    data = await gql.ok(
-        f"{{ licenses {{ nodes {{ {LICENSE} }} }} }}", token=world.owner_token
-    )
+    data = await gql.ok(f"{{ licenses {{ nodes {{ {LICENSE} }} }} }}", token=world.owner_token)
     [node] = data["licenses"]["nodes"]
     assert node["machines"][0]["fingerprint"] == "m-1"
     assert node["machines"][0]["alive"] is True

@@ -27,13 +27,12 @@ from tests.licenses.support import (
 )
 
 
-async def test_every_validation_code(
-    gql: GraphQL, world: World, client: httpx.AsyncClient
-) -> None:
+async def test_every_validation_code(gql: GraphQL, world: World, client: httpx.AsyncClient) -> None:
     license, key = await issue(gql, world.master, new_license(world, maxMachines=1))
     floating, floating_key = await issue(gql, world.master, new_license(world, maxMachines=0))
     valid = await validate(client, floating_key)
-    assert valid["valid"] is True and valid["code"] == "VALID"
+    assert valid["valid"] is True
+    assert valid["code"] == "VALID"
     assert valid["license"]["id"] == floating["id"]
     assert (await validate(client, key))["code"] == "FINGERPRINT_REQUIRED"
     assert (await validate(client, key, "m-1"))["code"] == "VALID"
@@ -42,7 +41,7 @@ async def test_every_validation_code(
     assert (await validate(client, key, "m-2"))["code"] == "TOO_MANY_MACHINES"
     # Well signed by a key nobody published, malformed, or altered: INVALID_SIGNATURE.
     forged = tokens.sign(Ed25519PrivateKey.generate(), "sgk_nobody", tokens.LICENSE, {"lid": "x"})
-    header, body, signature = key.split(".")
+    header, _body, signature = key.split(".")
     altered = f"{header}.{tokens.b64encode(b'{}')}.{signature}"
     for bad in (forged, "not-a-license", altered, "a.b.c"):
         answer = await validate(client, bad)
@@ -52,7 +51,7 @@ async def test_every_validation_code(
     assert (await validate(client, key, "m-1"))["code"] == "SUSPENDED"
     await LICENSE_REVOKE.ok(gql, {"licenseId": license["id"], "reason": "x"}, token=world.master)
     assert (await validate(client, key, "m-1"))["code"] == "REVOKED"
-    expiring, expiring_key = await issue(
+    _expiring, expiring_key = await issue(
         gql,
         world.master,
         new_license(world, maxMachines=0, expiresAt=(clock.now() + timedelta(days=2)).isoformat()),
@@ -60,7 +59,8 @@ async def test_every_validation_code(
     assert (await validate(client, expiring_key))["code"] == "VALID"
     with clock.travel(timedelta(days=3)):
         answer = await validate(client, expiring_key)
-        assert answer["code"] == "EXPIRED" and answer["license"]["status"] == "EXPIRED"
+        assert answer["code"] == "EXPIRED"
+        assert answer["license"]["status"] == "EXPIRED"
 
 
 async def test_not_found_for_a_well_signed_unknown_key(
@@ -80,7 +80,8 @@ async def test_heartbeat_activates_while_seats_remain_and_the_window_frees_them(
     license, key = await issue(gql, world.master, new_license(world, maxMachines=2))
     assert (await heartbeat(client, key, None))["code"] == "FINGERPRINT_REQUIRED"
     first = await heartbeat(client, key, "m-1", hostname="a", platform="linux")
-    assert first["valid"] is True and first["heartbeatWindowSeconds"] == 600
+    assert first["valid"] is True
+    assert first["heartbeatWindowSeconds"] == 600
     assert (await heartbeat(client, key, "m-2"))["code"] == "VALID"
     assert (await heartbeat(client, key, "m-3"))["code"] == "TOO_MANY_MACHINES"
     with clock.travel(timedelta(minutes=9)):
@@ -111,14 +112,16 @@ async def test_revocation_takes_effect_at_the_next_heartbeat(
         gql, {"licenseId": license["id"], "reason": "refunded"}, token=world.master
     )
     beat = await heartbeat(client, key, "m-1")
-    assert beat["valid"] is False and beat["code"] == "REVOKED"
+    assert beat["valid"] is False
+    assert beat["code"] == "REVOKED"
     listed = await client.get("/v1/licenses/revocations")
     assert listed.status_code == 200
     assert "max-age=3600" in listed.headers["cache-control"]
     body = listed.json()
     assert [entry["id"] for entry in body["revoked"]] == [license["id"]]
     parsed = tokens.parse(body["token"])
-    assert parsed is not None and parsed.typ == tokens.REVOCATIONS
+    assert parsed is not None
+    assert parsed.typ == tokens.REVOCATIONS
     assert parsed.payload["revoked"] == body["revoked"]
     assert parsed.payload["exp"] - parsed.payload["iat"] == 3600
     jwks = (await client.get("/.well-known/jwks.json")).json()
@@ -135,7 +138,9 @@ async def test_jwks_publishes_okp_keys_cacheably(
     assert response.headers["content-type"].startswith("application/jwk-set+json")
     assert "public" in response.headers["cache-control"]
     [key] = response.json()["keys"]
-    assert key["kty"] == "OKP" and key["crv"] == "Ed25519" and key["alg"] == "EdDSA"
+    assert key["kty"] == "OKP"
+    assert key["crv"] == "Ed25519"
+    assert key["alg"] == "EdDSA"
     assert set(key) == {"kty", "crv", "x", "kid", "alg", "use"}  # never a private part
     again = await client.get(
         "/.well-known/jwks.json", headers={"If-None-Match": response.headers["etag"]}
@@ -149,9 +154,11 @@ async def test_rotation_overlap_keeps_old_licenses_verifying(
     license, old_key = await issue(gql, world.master, new_license(world, maxMachines=0))
     rotated = await SIGNING_KEY_ROTATE.ok(gql, {"overlapHours": 24}, token=world.master)
     [old] = rotated["retiring"]
-    assert old["kid"] == license["signingKeyId"] and old["status"] == "RETIRING"
+    assert old["kid"] == license["signingKeyId"]
+    assert old["status"] == "RETIRING"
     new = rotated["signingKey"]
-    assert new["status"] == "ACTIVE" and new["kid"] != old["kid"]
+    assert new["status"] == "ACTIVE"
+    assert new["kid"] != old["kid"]
     _, new_key = await issue(gql, world.master, new_license(world, maxMachines=0))
     assert tokens.parse(new_key).kid == new["kid"]  # type: ignore[union-attr]
     kids = {k["kid"] for k in (await client.get("/.well-known/jwks.json")).json()["keys"]}
@@ -164,9 +171,7 @@ async def test_rotation_overlap_keeps_old_licenses_verifying(
         assert (await validate(client, new_key))["code"] == "VALID"
         kids = {k["kid"] for k in (await client.get("/.well-known/jwks.json")).json()["keys"]}
         assert kids == {new["kid"]}
-        listed = await gql.ok(
-            "{ signingKeys { nodes { kid status } } }", token=world.master
-        )
+        listed = await gql.ok("{ signingKeys { nodes { kid status } } }", token=world.master)
         statuses = {n["kid"]: n["status"] for n in listed["signingKeys"]["nodes"]}
         assert statuses == {old["kid"]: "RETIRED", new["kid"]: "ACTIVE"}
     assert len(await events(db, "signing_key.rotate")) == 1
@@ -237,7 +242,8 @@ async def test_license_file_is_signed_with_a_ttl(
     query = "query($id: ID!, $ttl: Int) { licenseFile(id: $id, ttlDays: $ttl) { token expiresAt } }"
     data = await gql.ok(query, {"id": license["id"], "ttl": 7}, token=world.owner_token)
     parsed = tokens.parse(data["licenseFile"]["token"])
-    assert parsed is not None and parsed.typ == tokens.LICENSE_FILE
+    assert parsed is not None
+    assert parsed.typ == tokens.LICENSE_FILE
     assert parsed.payload["lid"] == license["id"]
     assert parsed.payload["machines"] == ["m-1"]
     assert parsed.payload["status"] == "ACTIVE"
@@ -252,6 +258,8 @@ async def test_license_file_is_signed_with_a_ttl(
 
 
 @pytest.mark.parametrize("body", [{"fingerprint": "x"}, {"key": 5}])
-async def test_a_malformed_body_is_a_400(client: httpx.AsyncClient, body: dict[str, object]) -> None:
+async def test_a_malformed_body_is_a_400(
+    client: httpx.AsyncClient, body: dict[str, object]
+) -> None:
     response = await client.post("/v1/licenses/validate", json=body)
     assert response.status_code == 400
