@@ -195,9 +195,10 @@ class Database:
     ) -> T:
         """Run `work` as one unit of work, the only way a change is committed.
 
-        The recorded audit events are appended (journal) in the same transaction, then the
-        `before_commit` hooks run and it commits once; `after_commit` hooks follow. A dry run
-        does everything but the hooks and rolls back. A `UserInputError` rolls back, runs the
+        The `before_commit` hooks run, then the recorded audit events are appended (journal)
+        and the published messages written (outbox) in the same transaction, and it commits
+        once; `after_commit` hooks follow. A dry run does everything but the hooks and the
+        outbox and rolls back. A `UserInputError` rolls back, runs the
         `on_failure` work in a fresh unit of work, and propagates; so does any other error.
         Whenever the work does not commit, its `compensations` run afterwards, each in a fresh
         unit of work (once the failed work's session is closed: SQLite has one writer).
@@ -209,13 +210,15 @@ class Database:
                 uow = UnitOfWork(session, actor, row_scope, self.dialect, dry_run=dry_run)
                 try:
                     result = await work(uow)
+                    if not dry_run:
+                        # Before the journal: what these hooks record and publish is kept too.
+                        for hook in uow.before_commit:
+                            await hook(uow)
                     await self._append_events(uow)
                     if dry_run:
                         await session.rollback()
                         return result
                     await self._append_messages(uow)
-                    for hook in uow.before_commit:
-                        await hook(uow)
                     await session.commit()
                     committed = True
                 except UserInputError:

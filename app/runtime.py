@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import app.keys.fanout  # noqa: F401  (subscribes the keys' fan-out to customer changes)
+import app.keys.fanout
+import app.licenses.billing  # noqa: F401  (subscribes the licenses to subscription changes)
 from app.audit.service import AuditJournal
 from app.auth.passwords import Passwords
 from app.db import Database

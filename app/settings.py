@@ -159,6 +159,20 @@ class Settings(BaseSettings):
         "methods; never on in production.",
     )
 
+    # Licenses (app/licenses)
+    license_heartbeat_window_minutes: float = Field(
+        10.0, description="A machine silent longer than this stops counting against its seats."
+    )
+    license_past_due_grace_days: float = Field(
+        7.0, description="How long a subscription may stay past due before its licenses suspend."
+    )
+    license_revocations_ttl_minutes: float = Field(
+        60.0, description="How long a signed revocation list stays valid (and cacheable)."
+    )
+    license_file_ttl_days: float = Field(
+        30.0, description="Default lifetime of a signed license file for air-gapped machines."
+    )
+
     # The operator console
     console_dir: str = Field(
         "console/dist", description="The console's build, served at /console when it exists."

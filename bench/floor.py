@@ -13,6 +13,7 @@ read path compiled to one SQL statement could reach (docs/architecture.md).
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import os
 import re
@@ -25,6 +26,8 @@ from typing import Any, Protocol
 import aiosqlite
 import asyncpg
 import orjson
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -171,6 +174,7 @@ class Counters:
         self.statements = 0
         self.requests = 0
         self.verify_requests = 0
+        self.license_requests = 0
 
 
 # W2's floor: the one indexed read by hash that `/v1/keys/verify` does (bench/verify.py).
@@ -180,10 +184,21 @@ VERIFY_SQL = (
 )
 
 
+# W3's floor: the one indexed read by hash that `/v1/licenses/validate` does, and the public
+# keys (read once) its Ed25519 verification needs (bench/licenses.py).
+LICENSE_SQL = (
+    "SELECT id, customer_id, max_machines, entitlements, expires_at, suspended_at,"
+    " billing_suspended_at, revoked_at FROM licenses WHERE key_hash = {}"
+)
+PUBLIC_KEYS_SQL = "SELECT kid, public_key FROM signing_keys"
+
+
 class Store(Protocol):
     async def users_page(self, now: datetime, first: int) -> str: ...
 
     async def key_by_hash(self, digest: str) -> tuple[Any, ...] | None: ...
+
+    async def one(self, sql: str, value: str | None) -> list[tuple[Any, ...]]: ...
 
     async def close(self) -> None: ...
 
@@ -208,6 +223,11 @@ class PostgresStore:
         self.counters.statements += 1
         row = await self.pool.fetchrow(VERIFY_SQL.format("$1"), digest)
         return tuple(row) if row is not None else None
+
+    async def one(self, sql: str, value: str | None) -> list[tuple[Any, ...]]:
+        self.counters.statements += 1
+        rows = await self.pool.fetch(sql.format("$1"), *([value] if value is not None else []))
+        return [tuple(row) for row in rows]
 
     async def close(self) -> None:
         await self.pool.close()
@@ -256,6 +276,17 @@ class SQLiteStore:
             self.idle.put_nowait(connection)
         return tuple(row) if row is not None else None
 
+    async def one(self, sql: str, value: str | None) -> list[tuple[Any, ...]]:
+        connection = await self.idle.get()
+        try:
+            self.counters.statements += 1
+            params = (value,) if value is not None else ()
+            async with connection.execute(sql.format("?"), params) as cursor:
+                rows = await cursor.fetchall()
+        finally:
+            self.idle.put_nowait(connection)
+        return [tuple(row) for row in rows]
+
     async def close(self) -> None:
         for connection in self.connections:
             await connection.close()
@@ -303,6 +334,38 @@ async def verify(request: Request) -> Response:
     return JSONResponse({"valid": bool(row[6]), "code": "VALID", "plan": row[7]})
 
 
+PUBLIC_KEYS: dict[str, Ed25519PublicKey] = {}
+
+
+def _b64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+async def validate(request: Request) -> Response:
+    """W3: verify the license key's Ed25519 signature (public keys read once), hash it, read
+    its row by the unique hash: what Admiral's `/v1/licenses/validate` cannot avoid."""
+    key = orjson.loads(await request.body()).get("key", "")
+    store: Store = request.app.state.store
+    try:
+        header, payload, signature = key.split(".")
+        kid = orjson.loads(_b64(header))["kid"]
+        if kid not in PUBLIC_KEYS:
+            for found, public in await store.one(PUBLIC_KEYS_SQL, None):
+                PUBLIC_KEYS[found] = Ed25519PublicKey.from_public_bytes(_b64(public))
+        try:
+            PUBLIC_KEYS[kid].verify(_b64(signature), f"{header}.{payload}".encode())
+        except (InvalidSignature, KeyError):
+            return JSONResponse({"valid": False, "code": "INVALID_SIGNATURE", "license": None})
+        rows = await store.one(LICENSE_SQL, hashlib.sha256(key.encode()).hexdigest())
+    finally:
+        counters.license_requests += 1
+    if not rows:
+        return JSONResponse({"valid": False, "code": "NOT_FOUND", "license": None})
+    row = rows[0]
+    usable = row[5] is None and row[6] is None and row[7] is None
+    return JSONResponse({"valid": usable, "code": "VALID" if usable else "SUSPENDED"})
+
+
 async def live(_: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
@@ -314,6 +377,7 @@ async def metrics(_: Request) -> Response:
         "# TYPE floor_http_requests_total counter\n"
         f'floor_http_requests_total{{route="/graphql"}} {counters.requests}\n'
         f'floor_http_requests_total{{route="/v1/keys/verify"}} {counters.verify_requests}\n'
+        f'floor_http_requests_total{{route="/v1/licenses/validate"}} {counters.license_requests}\n'
     )
 
 
@@ -321,6 +385,7 @@ app = Starlette(
     routes=[
         Route("/graphql", graphql, methods=["POST"]),
         Route("/v1/keys/verify", verify, methods=["POST"]),
+        Route("/v1/licenses/validate", validate, methods=["POST"]),
         Route("/live", live),
         Route("/metrics", metrics),
     ],

@@ -34,8 +34,10 @@ class AuditJournal:
         await repository.lock_chain(uow.session, uow.dialect)
         seq, prev_hash = await repository.chain_head(uow.session)
         rows = []
-        actor = uow.actor
         for event in uow.events:
+            # A reaction of the system inside someone's work (billing suspending licenses) is
+            # attributed to the system, with the request it happened in.
+            actor = event.actor or uow.actor
             seq += 1
             row = {
                 "id": uuid7(),
@@ -49,8 +51,8 @@ class AuditJournal:
                 "target_id": event.target_id,
                 "customer_id": event.customer_id,
                 "diff": event.diff,
-                "request_id": actor.request_id,
-                "client_addr": actor.client_addr,
+                "request_id": actor.request_id or uow.actor.request_id,
+                "client_addr": actor.client_addr or uow.actor.client_addr,
                 "prev_hash": prev_hash,
             }
             row["hash"] = prev_hash = event_hash(prev_hash, hash_content(row))

@@ -52,6 +52,8 @@ class ErrorCode(enum.StrEnum):
     UNSAFE_URL = "UNSAFE_URL"
     UNKNOWN_EVENT_TYPE = "UNKNOWN_EVENT_TYPE"
     ENDPOINT_DISABLED = "ENDPOINT_DISABLED"
+    # licenses (app/licenses): the license's state forbids the change
+    LICENSE_REVOKED = "LICENSE_REVOKED"
     # authentication
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"

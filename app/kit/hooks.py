@@ -49,3 +49,20 @@ def customer_changed_at_commit(uow: UnitOfWork, customer_id: uuid.UUID) -> None:
         await customer_changed(done, customer_id)
 
     uow.before_commit.insert(0, notify)
+
+
+# A customer's subscription changed status (canceled, past due, paid again, a new one):
+# the licenses domain, above billing, holds or releases the customer's licenses.
+_subscription_changed: list[CustomerHook] = []
+
+
+def on_subscription_changed(hook: CustomerHook) -> CustomerHook:
+    if hook not in _subscription_changed:
+        _subscription_changed.append(hook)
+    return hook
+
+
+async def subscription_changed(uow: UnitOfWork, customer_id: uuid.UUID) -> None:
+    """Call after changing the status of a customer's subscription, inside the same work."""
+    for hook in list(_subscription_changed):
+        await hook(uow, customer_id)

@@ -30,6 +30,7 @@ class PendingEvent:
     target_id: str | None
     customer_id: uuid.UUID | None
     diff: dict[str, Any]
+    actor: Actor | None = None  # None: the unit of work's actor
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +89,13 @@ class UnitOfWork:
         before: Mapping[str, Any] | None = None,
         after: Mapping[str, Any] | None = None,
         customer_id: uuid.UUID | None = None,
+        actor: Actor | None = None,
     ) -> None:
         # The diff is taken now: the objects it describes may change later in the same work.
         changes = diff(to_jsonable(dict(before or {})), to_jsonable(dict(after or {})))
-        self.events.append(PendingEvent(action, target_type, target_id, customer_id, changes))
+        self.events.append(
+            PendingEvent(action, target_type, target_id, customer_id, changes, actor)
+        )
 
     def publish(
         self, event_type: str, data: Mapping[str, Any], *, customer_id: uuid.UUID | None = None

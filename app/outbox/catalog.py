@@ -60,6 +60,14 @@ _DISCOUNT = {
     "endsAt": "2027-03-01T00:00:00Z",
     "removedAt": None,
 }
+_LICENSE = {
+    "licenseId": "lic_0192f7c3b5d87a1e9c4b2a6d8e0f1a35",
+    "customerId": _CUSTOMER["customerId"],
+    "status": "ACTIVE",
+    "entitlements": ["sso", "audit-export"],
+    "maxMachines": 5,
+    "expiresAt": "2027-12-01T00:00:00Z",
+}
 _API_KEY = {
     "keyId": "key_0192f7c3b5d87a1e9c4b2a6d8e0f1a34",
     "customerId": _CUSTOMER["customerId"],
@@ -145,6 +153,20 @@ EVENTS: dict[str, EventType] = dict(
         ),
         _event("discount.created", "A coupon was applied to the customer.", _DISCOUNT),
         _event("discount.removed", "A discount was removed.", _DISCOUNT),
+        _event("license.issued", "A license was issued.", _LICENSE),
+        _event(
+            "license.updated", "A license's expiry, machines or entitlements changed.", _LICENSE
+        ),
+        _event(
+            "license.suspended",
+            "A license was suspended (by an operator, or because billing lapsed).",
+            {**_LICENSE, "status": "SUSPENDED"},
+        ),
+        _event("license.reinstated", "A suspended license was reinstated.", _LICENSE),
+        _event(
+            "license.reissued", "A license got a new key; the old one no longer works.", _LICENSE
+        ),
+        _event("license.revoked", "A license was revoked.", {**_LICENSE, "status": "REVOKED"}),
         _event("api_key.created", "An API key was created.", _API_KEY),
         _event("api_key.revoked", "An API key was revoked.", _API_KEY),
         _event(

@@ -39,12 +39,15 @@ PROJECT_MODEL = registry.register(
         relations=(
             one("customer", "Customer", "customer_id"),
             many("apiKeys", "ApiKey", "project_id", arguments=("status",)),
+            # Declared by name: the licenses domain, above this one, registers `SigningKey`.
+            many("signingKeys", "SigningKey", "project_id"),
         ),
         filters={
             "customer_id": row_filter(lambda customer_id: PROJECTS.c.customer_id == customer_id),
             "search": row_filter(_project_search),
         },
         orderings={"CREATED_AT": PROJECTS.c.created_at, "NAME": PROJECTS.c.name},
+        master_only=frozenset({"signingKeys"}),
     )
 )
 

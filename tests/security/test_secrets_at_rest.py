@@ -304,3 +304,46 @@ async def test_a_webhook_secret_and_a_mailed_link_are_never_stored_readable(
             assert not [v for v in await _every_stored_value(db) if value in v], value
     for value in secrets:
         assert value not in caplog.text
+
+
+async def test_a_signing_keys_private_half_is_never_readable_at_rest(
+    gql: GraphQL, world: World, db: Database, client: httpx.AsyncClient, settings: Settings
+) -> None:
+    """Issuing a license makes the platform's signing key: at rest its private half is only
+    ciphertext, nowhere in plain form (raw, base64url or PEM), and no API returns it."""
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        NoEncryption,
+        PrivateFormat,
+    )
+
+    from app.licenses import tokens
+    from app.licenses.signing import private_key_of
+    from tests.licenses.support import issue, new_license
+
+    license, _ = await issue(gql, world.master, new_license(world))
+    [key] = await rows(db, sa.select(metadata.tables["signing_keys"]))
+    private = private_key_of(key, settings.resolved_secret_key())
+    raw = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    pem = private.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
+    forms = [tokens.b64encode(raw), raw.hex(), pem.splitlines()[1]]
+    dumped = "\n".join(await _every_stored_value(db))
+    for form in forms:
+        assert form not in dumped
+    assert key.private_key_encrypted.startswith("gAAAA")  # a Fernet token
+    with pytest.raises(Exception):  # noqa: B017, PT011 - any other secret key fails to decrypt
+        private_key_of(key, "another-secret-key")
+    answers = [
+        (await client.get("/.well-known/jwks.json")).text,
+        json.dumps(
+            await gql.ok(
+                "{ signingKeys { nodes { kid publicKey status } } "
+                "licenses { nodes { id signingKeyId } } }",
+                token=world.master,
+            )
+        ),
+    ]
+    for answer in answers:
+        for form in [*forms, key.private_key_encrypted]:
+            assert form not in answer
+    assert license["signingKeyId"] == key.kid

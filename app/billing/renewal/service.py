@@ -26,7 +26,7 @@ from app.billing.proration import interval_months
 from app.billing.renewal import repository
 from app.billing.renewal.invoicing import finalize
 from app.billing.subscriptions.service import subscription_view
-from app.kit import clock
+from app.kit import clock, hooks
 from app.kit.ids import encode
 from app.kit.uow import UnitOfWork
 from app.models.billing import Plan, Subscription, SubscriptionStatus
@@ -87,6 +87,8 @@ def _record(
         after=after,
         customer_id=subscription.customer_id,
     )
+    # Its API keys and licenses follow the new status, once, in this same transaction.
+    hooks.customer_changed_at_commit(uow, subscription.customer_id)
 
 
 def _publish(uow: UnitOfWork, event: str, subscription: Subscription, code: str) -> None:

@@ -19,6 +19,7 @@ from app.projects.repository import PROJECT_MODEL
 
 if TYPE_CHECKING:
     from app.graphql.keys.types import ApiKey
+    from app.graphql.licenses.types import SigningKey
 
 
 @model_type(
@@ -44,3 +45,12 @@ class Project(ModelObject, Node):
         after: str | None = None,
     ) -> Connection[Annotated[ApiKey, strawberry.lazy("app.graphql.keys.types")]]:
         return await related_page(self, info, "apiKeys", first=first, after=after, status=status)
+
+    @strawberry.field(description="This project's own signing keys, newest first (masters).")
+    async def signing_keys(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Annotated[SigningKey, strawberry.lazy("app.graphql.licenses.types")]] | None:
+        return await related_page(self, info, "signingKeys", first=first, after=after)

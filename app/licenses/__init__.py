@@ -1,0 +1,1 @@
+"""Licenses: Ed25519-signed keys a self-hosted product verifies offline, tied to billing."""
