@@ -17,6 +17,7 @@ import asyncpg
 import httpx
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings as hypothesis_settings
 from starlette.applications import Starlette
 
 from app import migrate
@@ -25,6 +26,11 @@ from app.main import create_app
 from app.models import metadata
 from app.settings import Settings
 from tests.helpers import Factory, GraphQL, StatementCounter, World, build_world
+
+# Property tests assert rules, never speed: on a loaded machine (CI, parallel workers) an
+# example may take longer than hypothesis' default 200 ms deadline without anything being wrong.
+hypothesis_settings.register_profile("admiral", deadline=None)
+hypothesis_settings.load_profile("admiral")
 
 BACKEND = os.environ.get("ADMIRAL_TEST_DATABASE", "sqlite")
 PG_ADMIN_URL = os.environ.get("ADMIRAL_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")

@@ -36,7 +36,8 @@ async def customer_changed(uow: UnitOfWork, customer_id: uuid.UUID) -> None:
 
 
 def customer_changed_at_commit(uow: UnitOfWork, customer_id: uuid.UUID) -> None:
-    """`customer_changed` once per customer, when `uow` is about to commit.
+    """`customer_changed` and `subscription_changed` once per customer, when `uow` is about
+    to commit (before its audit events and outbox messages are written).
 
     For services that change a customer several times in one unit of work (a subscription's
     plan, status and limits): the subscribers see the final state once. A subscriber that
@@ -47,6 +48,7 @@ def customer_changed_at_commit(uow: UnitOfWork, customer_id: uuid.UUID) -> None:
 
     async def notify(done: UnitOfWork) -> None:
         await customer_changed(done, customer_id)
+        await subscription_changed(done, customer_id)
 
     uow.before_commit.insert(0, notify)
 
