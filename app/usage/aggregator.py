@@ -297,7 +297,7 @@ async def flush_once(db: Database, limit: int = BATCH_SIZE) -> Flushed:
     async def work(uow: UnitOfWork) -> Flushed:
         token = uuid.uuid4()
         now = clock.now()
-        claimed = (await uow.session.execute(_claim(uow.dialect, token, limit))).rowcount
+        claimed = (await uow.session.execute(_claim(uow.dialect, token, limit))).rowcount  # type: ignore[attr-defined]
         if not claimed:
             return Flushed(0, 0)
         touched = 0
@@ -306,7 +306,7 @@ async def flush_once(db: Database, limit: int = BATCH_SIZE) -> Flushed:
                 result = await uow.session.execute(
                     _rollup(uow.dialect, token, granularity, now, largest)
                 )
-                touched += max(result.rowcount or 0, 0)
+                touched += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
         await _unique(uow, token, now)
         await _quotas(uow, token, now)
         return Flushed(int(claimed), touched)
@@ -360,7 +360,7 @@ async def prune(db: Database, retention_days: int, telemetry: Telemetry = TELEME
             result = await uow.session.execute(
                 sa.delete(USAGE_EVENTS).where(e.seq.in_(old.scalar_subquery()))
             )
-            return int(result.rowcount or 0)
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
         count: int = await db.run(work, actor=ACTOR, row_scope=EVERYTHING)
         deleted += count

@@ -58,6 +58,7 @@ class Broker:
         if self._redis is None:
             import redis.asyncio as redis
 
+            assert self._redis_url is not None
             self._redis = redis.from_url(self._redis_url)
         return self._redis
 
