@@ -20,7 +20,9 @@ USAGE_METRIC_CREATE = Mutation(
 )
 
 
-async def metric(db: Database, code: str, aggregation: Aggregation = Aggregation.SUM) -> UsageMetric:
+async def metric(
+    db: Database, code: str, aggregation: Aggregation = Aggregation.SUM
+) -> UsageMetric:
     row = UsageMetric(code=code, name=code.title(), unit="units", aggregation=aggregation)
     await add_rows(db, row)
     return row

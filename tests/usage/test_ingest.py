@@ -50,9 +50,7 @@ async def test_every_bad_event_is_named_and_nothing_is_stored(
     ]
     response = await send(client, secret, events)
     assert response.status_code == 400
-    found = [
-        (e["extensions"]["field"], e["extensions"]["code"]) for e in response.json()["errors"]
-    ]
+    found = [(e["extensions"]["field"], e["extensions"]["code"]) for e in response.json()["errors"]]
     assert sorted(found) == sorted(
         [
             (["events", "1", "metric"], "UNKNOWN_METRIC"),
