@@ -47,7 +47,9 @@ def checked_code(value: str) -> str:
 
 def checked_cost(value: int) -> int:
     if value < 0:
-        raise UserInputError("The unit cost cannot be negative.", ErrorCode.INVALID, "unitCost")
+        raise UserInputError(
+            "The unit cost cannot be negative.", ErrorCode.INVALID, "unitCostMicros"
+        )
     return value
 
 
@@ -72,7 +74,7 @@ async def create_metric(
         code=lambda: checked_code(code),
         name=lambda: checked_text(name, "name", MAX_NAME),
         unit=lambda: checked_text(unit, "unit", MAX_UNIT),
-        unitCost=lambda: checked_cost(unit_cost_micros),
+        unitCostMicros=lambda: checked_cost(unit_cost_micros),
         currency=lambda: checked_currency(currency),
     )
     taken = await uow.session.scalar(
@@ -87,7 +89,7 @@ async def create_metric(
         name=values["name"],
         unit=values["unit"],
         aggregation=aggregation,
-        unit_cost_micros=values["unitCost"],
+        unit_cost_micros=values["unitCostMicros"],
         currency=values["currency"],
         created_at=clock.now(),
     )

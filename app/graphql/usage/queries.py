@@ -35,7 +35,6 @@ from app.kit.pagination import MAX_PAGE_SIZE
 from app.models.customers import Customer
 from app.models.projects import Project
 from app.models.usage import USAGE_METRICS
-from app.models.usage import UsageMetric as UsageMetricRow
 from app.usage import aggregator, buckets, figures
 from app.usage.repository import events_statement
 
@@ -52,8 +51,8 @@ def _project(value: strawberry.ID | None, argument: str) -> uuid.UUID | None:
 
 @query(authenticated, "The declared usage metrics, by code.")
 async def usage_metrics(info: Info) -> list[UsageMetric]:
-    rows = await info.context.reader.all(sa.select(UsageMetricRow).order_by(USAGE_METRICS.c.code))
-    return [UsageMetric.from_row(row[0]) for row in rows]
+    rows = await info.context.reader.all(sa.select(USAGE_METRICS).order_by(USAGE_METRICS.c.code))
+    return [UsageMetric.from_row(row) for row in rows]
 
 
 @query(master_only, "The usage aggregator's telemetry (this process).")

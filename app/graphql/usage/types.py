@@ -34,7 +34,7 @@ class UsageMetric:
     created_at: datetime
 
     @classmethod
-    def from_row(cls, row: UsageMetricRow) -> UsageMetric:
+    def from_row(cls, row: Any) -> UsageMetric:
         return cls(
             id=strawberry.ID(encode(UsageMetricRow.PREFIX, row.id)),
             code=row.code,
