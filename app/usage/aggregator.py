@@ -133,6 +133,8 @@ def _rollup(
         .select_from(USAGE_EVENTS.join(USAGE_METRICS, m.id == e.metric_id))
         .where(e.flush_batch == token, m.aggregation.in_(kinds))
         .group_by(bucket, e.customer_id, e.project_id, e.metric_id)
+        # One order for every flusher, so concurrent upserts lock rows alike (no deadlock).
+        .order_by(bucket, e.customer_id, e.project_id, e.metric_id)
     )
     insert = insert_for(dialect, USAGE_ROLLUPS).from_select(
         [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -227,3 +228,48 @@ async def test_a_failed_flush_leaves_its_batch_for_the_next(
     assert len(pending) == 3
     await flush_all(db)
     assert [row[3:] for row in await rollups(db)] == [(6, 3)]
+
+
+async def test_racing_aggregators_count_every_event_once(
+    gql: GraphQL, world: World, db: Database, client: httpx.AsyncClient
+) -> None:
+    await metric(db, "calls")
+    await metric(db, "users", Aggregation.UNIQUE_COUNT)
+    secret = await api_key(gql, world)
+    for batch in range(6):
+        events = [{"metric": "calls", "quantity": n % 7} for n in range(500)]
+        events += [
+            {"metric": "users", "quantity": 1, "properties": {"value": f"u{n % 37}"}}
+            for n in range(100)
+        ]
+        assert (await send(client, secret, events)).status_code == 202
+
+    async def worker() -> int:
+        total = 0
+        while True:
+            done = await aggregator.flush_once(db, limit=97)
+            total += done.events
+            if done.events == 0:
+                return total
+
+    # Four flushers at once (on PostgreSQL each on its own connection, skipping locked rows).
+    totals = await asyncio.gather(*(worker() for _ in range(4)))
+    assert sum(totals) == 3600
+    expected_calls = 6 * sum(n % 7 for n in range(500))
+    assert [row[2:] for row in await rollups(db)] == [
+        ("calls", expected_calls, 3000),
+        ("users", 37, 600),
+    ]
+    assert [row[2:] for row in await rollups(db, "HOUR")] == [
+        ("calls", expected_calls, 3000),
+        ("users", 37, 600),
+    ]
+
+
+async def test_seeded_usage_is_rolled_up(world: World, db: Database) -> None:
+    from app.ops.usage_seed import seed_usage
+
+    assert await seed_usage(db, 300, seed=3) == 300
+    assert await event_count(db) == 300
+    assert sum(row[4] for row in await rollups(db)) == 300
+    assert sum(row[4] for row in await rollups(db, "HOUR")) == 300
