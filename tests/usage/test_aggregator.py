@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -12,7 +13,6 @@ from app.db import Database
 from app.kit import clock
 from app.models.usage import USAGE_EVENTS, Aggregation
 from app.usage import aggregator
-from tests.customers.support import project
 from tests.helpers import Factory, GraphQL, World, gid
 from tests.keys.support import outbox, verify
 from tests.support import rows
@@ -213,10 +213,8 @@ async def test_a_failed_flush_leaves_its_batch_for_the_next(
     aggregator._quotas = broken  # type: ignore[assignment]
     try:
         errors = aggregator.TELEMETRY.errors_total
-        try:
+        with contextlib.suppress(RuntimeError):
             await aggregator.flush(db)
-        except RuntimeError:
-            pass
         assert aggregator.TELEMETRY.errors_total == errors + 1
         assert "crash after the upserts" in (aggregator.TELEMETRY.last_error or "")
     finally:
@@ -236,7 +234,7 @@ async def test_racing_aggregators_count_every_event_once(
     await metric(db, "calls")
     await metric(db, "users", Aggregation.UNIQUE_COUNT)
     secret = await api_key(gql, world)
-    for batch in range(6):
+    for _batch in range(6):
         events = [{"metric": "calls", "quantity": n % 7} for n in range(500)]
         events += [
             {"metric": "users", "quantity": 1, "properties": {"value": f"u{n % 37}"}}

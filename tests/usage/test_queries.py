@@ -182,7 +182,8 @@ async def test_usage_events_stream_and_scope(
     tail = (await gql.ok(EVENTS, {"after": rest["pageInfo"]["endCursor"]}, token=world.master))[
         "usageEvents"
     ]
-    assert tail["edges"] == [] and tail["pageInfo"]["endCursor"] == rest["pageInfo"]["endCursor"]
+    assert tail["edges"] == []
+    assert tail["pageInfo"]["endCursor"] == rest["pageInfo"]["endCursor"]
     mine = (await gql.ok(EVENTS, {}, token=world.owner_token))["usageEvents"]
     assert {e["node"]["customerId"] for e in mine["edges"]} == {gid("cus", world.own)}
     today = clock.now().date().isoformat()
