@@ -97,11 +97,25 @@ def db_check() -> None:
 def seed_command(
     users: Annotated[int, typer.Option(help="How many users to create.")] = 300,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same data.")] = 1,
+    usage_events: Annotated[
+        int,
+        typer.Option(
+            help="Also insert this many usage events over the last 30 days (and roll them "
+            "up); with existing users, only these are added."
+        ),
+    ] = 0,
 ) -> None:
     """Insert the deterministic demo data set into a database without users."""
 
     async def work(database: Database, settings: Settings) -> None:
         report = await _seed_demo(database, settings, users=users, seed=seed)
+        if usage_events:
+            from app.ops.usage_seed import seed_usage
+
+            added = await seed_usage(database, usage_events, seed)
+            typer.echo(f"Seeded {added} usage events (rolled up).", err=True)
+            if report is None:
+                return
         if report is None:
             typer.echo(
                 "The database already has users; the demo data set is seeded only into "

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 import app
@@ -26,6 +26,7 @@ from app.rest.metrics import Metrics
 from app.rest.middleware import RequestContextMiddleware
 from app.runtime import Runtime
 from app.settings import Settings
+from app.usage.broker import BROKER
 
 
 def tune_garbage_collector() -> None:
@@ -80,16 +81,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         background = Loops(declared_loops(db, settings) if settings.background_loops else [])
+        BROKER.configure(settings.redis_url)
         background.start()
         tune_garbage_collector()
         try:
             yield
         finally:
             await background.stop()
+            await BROKER.close()
             await db.dispose()
 
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        WebSocketRoute("/graphql", graphql),
         Mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static"),
         *rest_routes(settings),
     ]

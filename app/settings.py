@@ -94,6 +94,12 @@ class Settings(BaseSettings):
         "(`scripts/serve` turns it on).",
     )
     log_level: str = Field("INFO", description="Log level of the JSON logs on stdout.")
+    usage_retention_days: int = Field(
+        400, description="Raw usage events older than this are pruned (rollups are kept)."
+    )
+    usage_flush_interval_ms: int = Field(
+        1000, description="How often the usage aggregator rolls stored events up."
+    )
     background_loops: bool = Field(
         True, description="Run the background loops (renewals, deliveries, …) in this process."
     )

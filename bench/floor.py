@@ -17,10 +17,12 @@ import base64
 import hashlib
 import os
 import re
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 import aiosqlite
@@ -175,6 +177,7 @@ class Counters:
         self.requests = 0
         self.verify_requests = 0
         self.license_requests = 0
+        self.usage_requests = 0
 
 
 # W2's floor: the one indexed read by hash that `/v1/keys/verify` does (bench/verify.py).
@@ -191,6 +194,27 @@ LICENSE_SQL = (
     " billing_suspended_at, revoked_at FROM licenses WHERE key_hash = {}"
 )
 PUBLIC_KEYS_SQL = "SELECT kid, public_key FROM signing_keys"
+# W3's floor: the rows `POST /v1/usage` stores, inserted by one prepared statement
+# (bench/ingest.py), for the customer and metric the bench writes, once both exist, into the
+# file BENCH_USAGE_IDS_FILE names (`customer_hex:metric_hex`).
+USAGE_COLUMNS = (
+    "customer_id, project_id, metric_id, quantity, occurred_at, hour_start, day_start, received_at"
+)
+
+
+def usage_rows(events: list[dict[str, Any]], text_times: bool) -> list[tuple[Any, ...]]:
+    customer, metric = Path(os.environ["BENCH_USAGE_IDS_FILE"]).read_text().strip().split(":")
+    now = datetime.now(UTC)
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    day = hour.replace(hour=0)
+    times: tuple[Any, ...] = (now, hour, day)
+    if text_times:
+        times = tuple(t.strftime("%Y-%m-%d %H:%M:%S.%f") for t in times)
+    zero = "0" * 32
+    ids: tuple[Any, ...] = (customer, zero, metric)
+    if not text_times:
+        ids = tuple(uuid.UUID(v) for v in ids)
+    return [(*ids, int(e["quantity"]), times[0], times[1], times[2], times[0]) for e in events]
 
 
 class Store(Protocol):
@@ -199,6 +223,7 @@ class Store(Protocol):
     async def key_by_hash(self, digest: str) -> tuple[Any, ...] | None: ...
 
     async def one(self, sql: str, value: str | None) -> list[tuple[Any, ...]]: ...
+    async def insert_usage(self, events: list[dict[str, Any]]) -> None: ...
 
     async def close(self) -> None: ...
 
@@ -228,6 +253,15 @@ class PostgresStore:
         self.counters.statements += 1
         rows = await self.pool.fetch(sql.format("$1"), *([value] if value is not None else []))
         return [tuple(row) for row in rows]
+
+    async def insert_usage(self, events: list[dict[str, Any]]) -> None:
+        self.counters.statements += 1
+        marks = ", ".join(f"${n}" for n in range(1, 9))
+        async with self.pool.acquire() as connection:
+            await connection.executemany(
+                f"INSERT INTO usage_events ({USAGE_COLUMNS}) VALUES ({marks})",
+                usage_rows(events, text_times=False),
+            )
 
     async def close(self) -> None:
         await self.pool.close()
@@ -286,6 +320,20 @@ class SQLiteStore:
         finally:
             self.idle.put_nowait(connection)
         return [tuple(row) for row in rows]
+
+    async def insert_usage(self, events: list[dict[str, Any]]) -> None:
+        connection = await self.idle.get()
+        try:
+            self.counters.statements += 1
+            marks = ", ".join("?" * 8)
+            await connection.execute("BEGIN IMMEDIATE")
+            await connection.executemany(
+                f"INSERT INTO usage_events ({USAGE_COLUMNS}) VALUES ({marks})",
+                usage_rows(events, text_times=True),
+            )
+            await connection.execute("COMMIT")
+        finally:
+            self.idle.put_nowait(connection)
 
     async def close(self) -> None:
         for connection in self.connections:
@@ -366,6 +414,18 @@ async def validate(request: Request) -> Response:
     return JSONResponse({"valid": usable, "code": "VALID" if usable else "SUSPENDED"})
 
 
+async def usage(request: Request) -> Response:
+    """W3: store the batch's rows with one prepared statement and answer 202, without
+    Admiral's key check, validation or idempotency."""
+    events = orjson.loads(await request.body())["events"]
+    store: Store = request.app.state.store
+    try:
+        await store.insert_usage(events)
+    finally:
+        counters.usage_requests += 1
+    return JSONResponse({"received": len(events)}, status_code=202)
+
+
 async def live(_: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
@@ -378,6 +438,7 @@ async def metrics(_: Request) -> Response:
         f'floor_http_requests_total{{route="/graphql"}} {counters.requests}\n'
         f'floor_http_requests_total{{route="/v1/keys/verify"}} {counters.verify_requests}\n'
         f'floor_http_requests_total{{route="/v1/licenses/validate"}} {counters.license_requests}\n'
+        f'floor_http_requests_total{{route="/v1/usage"}} {counters.usage_requests}\n'
     )
 
 
@@ -386,6 +447,7 @@ app = Starlette(
         Route("/graphql", graphql, methods=["POST"]),
         Route("/v1/keys/verify", verify, methods=["POST"]),
         Route("/v1/licenses/validate", validate, methods=["POST"]),
+        Route("/v1/usage", usage, methods=["POST"]),
         Route("/live", live),
         Route("/metrics", metrics),
     ],

@@ -207,7 +207,7 @@ CUSTOMER_MODEL = registry.register(
             "SLUG": CUSTOMERS.c.slug,
         },
         master_only=frozenset({"notes", "deactivationReason", "billingOverrideSkips"}),
-        resolved=frozenset({"mrr", "effectiveLimits"}),
+        resolved=frozenset({"mrr", "effectiveLimits", "daily"}),
     )
 )
 

@@ -29,6 +29,9 @@ class Context:
     request_id: str
     client_addr: str
     _loaders: dict[tuple[Hashable, ...], Any] = field(default_factory=dict, init=False)
+    # The `connection_init` payload of a WebSocket (set by Strawberry), where a client that
+    # cannot send headers gives its `Authorization`.
+    connection_params: dict[str, Any] | None = None
 
     @property
     def row_scope(self) -> RowScope:

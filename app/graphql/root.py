@@ -18,6 +18,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 _queries: dict[str, StrawberryField] = {}
 _mutations: dict[str, StrawberryField] = {}
+_subscriptions: dict[str, StrawberryField] = {}
 
 Extensions = Callable[[], list[FieldExtension]]
 
@@ -40,6 +41,21 @@ def query(permission: Extensions, description: str) -> Callable[[Callable[..., A
         return _add(_queries, field)
 
     return declare
+
+
+def subscription(description: str) -> Callable[[Callable[..., Any]], Any]:
+    """Declare an async generator (no `self`) as a field of `Subscription`; it checks its
+    caller itself (permission extensions do not wrap generators)."""
+
+    def declare(resolver: Callable[..., Any]) -> StrawberryField:
+        field = strawberry.subscription(resolver=resolver, description=description)
+        return _add(_subscriptions, field)
+
+    return declare
+
+
+def subscription_fields() -> list[StrawberryField]:
+    return list(_subscriptions.values())
 
 
 def add_mutation(field: StrawberryField) -> StrawberryField:

@@ -19,7 +19,7 @@ from app.graphql.errors import log_unexpected
 from app.graphql.extensions import Limits, RequestGuard
 from app.graphql.node import Node, resolve_node
 from app.graphql.permissions import authenticated
-from app.graphql.root import mutation_fields, query, query_fields
+from app.graphql.root import mutation_fields, query, query_fields, subscription_fields
 from app.graphql.scalars import SCALARS
 from app.settings import Settings
 
@@ -45,6 +45,8 @@ def _import_domain_packages() -> None:
 _import_domain_packages()
 Query = create_type("Query", query_fields())
 Mutation = create_type("Mutation", mutation_fields())
+# Not `Subscription`: that name is billing's type (a customer's subscription to a plan).
+Subscription = create_type("SubscriptionRoot", subscription_fields())
 
 
 class AdmiralSchema(strawberry.Schema):
@@ -71,6 +73,7 @@ def build_schema(settings: Settings | None = None) -> AdmiralSchema:
     schema = AdmiralSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=[guard],
         config=StrawberryConfig(scalar_map=SCALARS),
     )

@@ -18,10 +18,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
 
 from app.auth.service import authenticate, record_impersonated_request
 from app.graphql.context import Context
@@ -156,7 +158,47 @@ class AdmiralGraphQL(GraphQL[Context, None]):
                 document = self.limits.parse(query)
         return {"channel": "graphql", **operation_summary(document, operation_name)}
 
+    async def _websocket_context(self, websocket: Any, response: Any) -> Context:
+        """A WebSocket's context: its principal from the `Authorization` header if it has
+        one (else from `connection_init`, see `on_ws_connect`)."""
+        principal = None
+        reader = self.runtime.db.reader()
+        header = websocket.headers.get("authorization")
+        if header is not None:
+            principal = await self._principal_of(header, reader)
+        request_id = request_id_of(websocket)
+        address = client_address(websocket, self.runtime.settings.trust_proxy_headers)
+        return Context(
+            request=websocket,
+            response=response,
+            runtime=self.runtime,
+            reader=reader,
+            principal=principal.for_request(request_id, address) if principal else None,
+            request_id=request_id,
+            client_addr=address,
+        )
+
+    async def _principal_of(self, header: str, reader: Any) -> Any:
+        scheme, _, token = str(header).partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        return await authenticate(token.strip(), reader, self.runtime.db, self.runtime.settings)
+
+    async def on_ws_connect(self, context: Context) -> Any:
+        """Accept a WebSocket only with credentials: the key header, or `Authorization` in the
+        `connection_init` payload (the same tokens as over HTTP)."""
+        if context.principal is None:
+            params = context.connection_params or {}
+            header = params.get("Authorization") or params.get("authorization")
+            principal = await self._principal_of(header, context.reader) if header else None
+            if principal is None:
+                raise ConnectionRejectionError({"code": ErrorCode.UNAUTHENTICATED.value})
+            context.principal = principal.for_request(context.request_id, context.client_addr)
+        return UNSET
+
     async def get_context(self, request: Any, response: Any) -> Context:
+        if request.scope.get("type") == "websocket":
+            return await self._websocket_context(request, response)
         principal = request.state.principal
         request_id = request_id_of(request)
         return Context(

@@ -1,13 +1,10 @@
-"""Per-customer rate limits and monthly quotas of verified keys, counted by the `limits`
-library: in this process by default, in Redis when `ADMIRAL_REDIS_URL` is set, so every
-process shares one count.
+"""Per-customer rate limits of verified keys, counted by the `limits` library: in this process
+by default, in Redis when `ADMIRAL_REDIS_URL` is set, so every process shares one count.
 
 - Rate: a fixed one-second window per customer (`ratePerSecond` of its plan, shared by all
   its keys), the strategy that costs one counter increment per request.
-- Quota (`monthlyQuota`): a counter per customer in the same store over a fixed 30-day window
-  that starts at the first verification counted in it (the library's month). Usage metering
-  proper comes with the usage domain; until then this counter is what USAGE_EXCEEDED means, and
-  with the in-process store it restarts with the process.
+- The monthly quota is not counted here: the usage aggregator compares the month's metered
+  usage with it and flags the customer's keys (`api_keys.usage_exceeded_until`).
 """
 
 from __future__ import annotations
@@ -16,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from limits import RateLimitItemPerMonth, RateLimitItemPerSecond
+from limits import RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 
@@ -50,7 +47,3 @@ class Limiter:
         return Window(
             allowed, per_second, stats.remaining, datetime.fromtimestamp(stats.reset_time, UTC)
         )
-
-    async def quota(self, customer_id: uuid.UUID, monthly: int) -> bool:
-        item = RateLimitItemPerMonth(monthly, namespace="quota")
-        return await self.strategy.hit(item, customer_id.hex)

@@ -137,6 +137,7 @@ VERIFY_COLUMNS = (
     API_KEYS.c.plan_code,
     API_KEYS.c.rate_per_second,
     API_KEYS.c.monthly_quota,
+    API_KEYS.c.usage_exceeded_until,
 )
 # One indexed read by the unique hash: everything verification needs lives on the key's row.
 VERIFY_STATEMENT = sa.select(*VERIFY_COLUMNS).where(API_KEYS.c.key_hash == sa.bindparam("h"))
@@ -164,3 +165,14 @@ async def count_active(session: AsyncSession, column: str, owners: Iterable[uuid
         API_KEYS.c[column].in_(list(owners)), status_condition(KeyStatus.ACTIVE)
     )
     return int((await session.execute(statement)).scalar_one())
+
+
+async def mark_usage_exceeded(
+    session: AsyncSession, customer_id: uuid.UUID, until: datetime | None
+) -> None:
+    """Every key of the customer answers USAGE_EXCEEDED until `until` (None: no longer)."""
+    await session.execute(
+        sa.update(API_KEYS)
+        .where(API_KEYS.c.customer_id == customer_id)
+        .values(usage_exceeded_until=until)
+    )

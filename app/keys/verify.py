@@ -35,7 +35,7 @@ class VerifyCode(enum.StrEnum):
     EXPIRED = "EXPIRED"
     DISABLED = "DISABLED"  # its customer is deactivated
     RATE_LIMITED = "RATE_LIMITED"  # the customer's ratePerSecond is spent for this second
-    USAGE_EXCEEDED = "USAGE_EXCEEDED"  # the customer's monthlyQuota is spent (see ratelimit.py)
+    USAGE_EXCEEDED = "USAGE_EXCEEDED"  # the month's metered usage passed monthlyQuota (app/usage)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,9 +112,7 @@ class Verifier:
             window = await self.limiter.rate(row.customer_id, row.rate_per_second)
             if not window.allowed:
                 return Verdict(VerifyCode.RATE_LIMITED, row, window)
-        if row.monthly_quota is not None and not await self.limiter.quota(
-            row.customer_id, row.monthly_quota
-        ):
+        if row.usage_exceeded_until is not None and now < row.usage_exceeded_until:
             return Verdict(VerifyCode.USAGE_EXCEEDED, row, window)
         self.buffer.note(row.id, now)
         return Verdict(VerifyCode.VALID, row, window)

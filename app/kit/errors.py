@@ -82,6 +82,17 @@ class ErrorCode(enum.StrEnum):
     SIGNATURE_INVALID = "SIGNATURE_INVALID"  # a webhook whose Stripe-Signature does not verify
     PAYMENT_PROVIDER_ERROR = "PAYMENT_PROVIDER_ERROR"  # Stripe refused or could not be reached
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+    # Usage metering (POST /v1/usage, usage metrics, usage ranges)
+    UNKNOWN_METRIC = "UNKNOWN_METRIC"
+    NEGATIVE_QUANTITY = "NEGATIVE_QUANTITY"
+    TIMESTAMP_TOO_OLD = "TIMESTAMP_TOO_OLD"  # more than 35 days before now
+    TIMESTAMP_IN_FUTURE = "TIMESTAMP_IN_FUTURE"
+    UNKNOWN_PROJECT = "UNKNOWN_PROJECT"  # not a project of the key's customer
+    VALUE_REQUIRED = "VALUE_REQUIRED"  # a UNIQUE_COUNT event without `properties.value`
+    TOO_MANY_EVENTS = "TOO_MANY_EVENTS"  # more than 1,000 in one request
+    METRIC_CODE_TAKEN = "METRIC_CODE_TAKEN"
+    RANGE_REVERSED = "RANGE_REVERSED"  # from after to
+    RANGE_TOO_LONG = "RANGE_TOO_LONG"  # more than 366 days
 
 
 class AdmiralError(Exception):

@@ -68,6 +68,9 @@ class ApiKey(SQLModel, table=True):
     plan_code: str | None = Field(default=None, sa_type=sa.String(64))
     rate_per_second: int | None = Field(default=None)
     monthly_quota: int | None = Field(default=None, sa_type=sa.BigInteger)
+    # Set by the usage aggregator when the customer's month passed its quota (the end of that
+    # month): verification answers USAGE_EXCEEDED until then, still reading this one row.
+    usage_exceeded_until: datetime | None = time_field()
 
     __table_args__: Any = (
         sa.Index("ix_api_keys_customer_id_created_at", "customer_id", "created_at"),

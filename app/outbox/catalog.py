@@ -167,6 +167,17 @@ EVENTS: dict[str, EventType] = dict(
             "license.reissued", "A license got a new key; the old one no longer works.", _LICENSE
         ),
         _event("license.revoked", "A license was revoked.", {**_LICENSE, "status": "REVOKED"}),
+        _event(
+            "usage.threshold_reached",
+            "The customer's usage this month reached 80 % or 100 % of its monthly quota.",
+            {
+                "customerId": _CUSTOMER["customerId"],
+                "threshold": 80,
+                "month": "2026-12",
+                "used": 1_600_000,
+                "quota": 2_000_000,
+            },
+        ),
         _event("api_key.created", "An API key was created.", _API_KEY),
         _event("api_key.revoked", "An API key was revoked.", _API_KEY),
         _event(

@@ -119,18 +119,6 @@ async def test_rate_limited_per_customer_per_second(
     pytest.fail(f"no run stayed within one window: {seen}")  # pragma: no cover
 
 
-async def test_usage_exceeded_past_the_monthly_quota(
-    gql: GraphQL, world: World, factory: Factory, client: httpx.AsyncClient
-) -> None:
-    plan = await factory.plan("tiny", monthly_quota=2)
-    customer = await factory.customer("tiny-co", plan=plan)
-    _, secret = await issue(
-        gql, world.master, {**new_key(world), "customerId": gid("cus", customer)}
-    )
-    codes = [(await verify(client, world.master, secret)).json()["code"] for _ in range(3)]
-    assert codes == ["VALID", "VALID", "USAGE_EXCEEDED"]
-
-
 async def test_who_may_verify(
     gql: GraphQL, world: World, client: httpx.AsyncClient, factory: Factory
 ) -> None:

@@ -23,7 +23,6 @@ from typing import Any
 
 import httpx
 import pytest
-from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from tests.support import ADMIRAL, admiral_env
@@ -176,14 +175,14 @@ def test_served_process_logs_and_stores_no_secret(tmp_path: Path, level: str) ->
         )
         assert feedback.status_code == 201, feedback.text
         ws_url = served.url.replace("http://", "ws://") + f"/graphql?token={SOCKET_SECRET}"
-        # No WebSocket route is served yet: the handshake is refused, and logged all the same.
-        with pytest.raises(InvalidStatus) as refused:
-            connect(
-                ws_url,
-                subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
-                additional_headers=auth,
-            )
-        assert refused.value.response.status_code == 403
+        # The GraphQL WebSocket accepts the handshake; its URL is logged without the secret.
+        with connect(
+            ws_url,
+            subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+            additional_headers=auth,
+        ) as socket_:
+            socket_.send(json.dumps({"type": "connection_init", "payload": {}}))
+            assert json.loads(socket_.recv(timeout=10))["type"] == "connection_ack"
 
     written = "".join(served.lines) + served.stderr
     for secret in (*SECRETS, token, master):
@@ -198,7 +197,7 @@ def test_served_process_logs_and_stores_no_secret(tmp_path: Path, level: str) ->
     assert get["level"] == "INFO"
     assert get["request_id"] == lookup.headers["x-request-id"]
     assert by_query["POST", "/v1/feedback", "apiToken=***"]["status"] == 201
-    assert by_query["WEBSOCKET", "/graphql", "token=***"]["status"] == 403
+    assert by_query["WEBSOCKET", "/graphql", "token=***"]["status"] == 101
     assert by_query["POST", "/graphql", ""]["request_id"] == accepted.headers["x-request-id"]
 
     stored = _stored_values(database)

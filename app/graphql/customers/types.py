@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     )
     from app.graphql.keys.types import ApiKey
     from app.graphql.projects.types import Project
+    from app.graphql.usage.types import UsageDay
     from app.graphql.users.types import User
     from app.graphql.webhooks.types import WebhookEndpoint
 
@@ -190,6 +191,31 @@ class Customer(ModelObject, Node):
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Annotated[WebhookEndpoint, strawberry.lazy("app.graphql.webhooks.types")]]:
         return await related_page(self, info, "webhookEndpoints", first=first, after=after)
+
+    @strawberry.field(
+        description="Daily usage per metric over [from, to] (inclusive UTC dates, at most 366 "
+        "days; default the current month), from the daily rollups."
+    )
+    async def daily(
+        self,
+        info: Info,
+        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
+        to: date | None = None,
+        metric: str | None = None,
+    ) -> list[Annotated[UsageDay, strawberry.lazy("app.graphql.usage.types")]]:
+        from app.graphql.usage.types import UsageDay
+        from app.usage import figures
+
+        start, end = figures.checked_range(from_, to)
+        days = await figures.daily(
+            info.context.reader,
+            info.context.row_scope,
+            start,
+            end,
+            customer_ids=[self.pk],
+            metric=metric,
+        )
+        return [UsageDay.of(day) for day in days]
 
     @strawberry.field(description="Staff notes, newest first.")
     async def notes(

@@ -1,0 +1,156 @@
+"""`POST /v1/usage` (usage events sent with a customer's API key) and
+`GET /exports/usage.csv` (daily usage as CSV, for a master or a session admin's customers)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import BaseRoute, Route
+
+from app.keys import tokens
+from app.keys.ratelimit import Limiter, storage_for
+from app.keys.verify import Verifier, VerifyCode
+from app.kit import clock
+from app.kit.actor import Actor
+from app.kit.csvstream import stream_csv
+from app.kit.errors import ErrorCode
+from app.kit.http import BodyTooLarge, error_response, read_body
+from app.kit.ids import encode
+from app.kit.jsonutil import JSONInputError, loads_from_client
+from app.kit.scope import NOTHING
+from app.kit.uow import UnitOfWork
+from app.models.keys import ApiKey
+from app.rest.common import RestError, bearer_principal, endpoint, runtime_of
+from app.runtime import Runtime
+from app.settings import Settings
+from app.usage import buckets, exports
+from app.usage.ingest import Accepted, Caller, ingest
+
+# 1,000 events with their properties.
+MAX_USAGE_BODY = 2 * 1024 * 1024
+REFUSED = {
+    VerifyCode.RATE_LIMITED: (429, ErrorCode.TOO_MANY_ATTEMPTS, "The key's rate limit is spent."),
+}
+
+
+def _api_key(request: Request) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token.startswith(tuple(tokens.PREFIXES.values())):
+        raise RestError(401, ErrorCode.UNAUTHENTICATED, "Use `Authorization: Bearer ak_…`.")
+    return token
+
+
+async def _events(request: Request, runtime: Runtime) -> Any:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise RestError(415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Send a JSON body.")
+    try:
+        body = await read_body(request, MAX_USAGE_BODY)
+    except BodyTooLarge:
+        raise RestError(413, ErrorCode.PAYLOAD_TOO_LARGE, "The body is too large.") from None
+    try:
+        value = loads_from_client(body, runtime.settings.max_json_depth)
+    except JSONInputError as error:
+        raise RestError(400, ErrorCode.BAD_REQUEST, str(error)) from None
+    if not isinstance(value, dict):
+        raise RestError(400, ErrorCode.BAD_REQUEST, "The body must be a JSON object.")
+    return value.get("events")
+
+
+def _range(request: Request) -> tuple[datetime, datetime]:
+    """[start, end) from `start_date`/`end_date` (inclusive days; default the current UTC
+    month)."""
+    today = clock.now()
+
+    def day(name: str, default: date) -> date:
+        given = request.query_params.get(name)
+        if given is None:
+            return default
+        try:
+            return date.fromisoformat(given)
+        except ValueError:
+            raise RestError(
+                400, ErrorCode.INVALID, f"`{name}` must be a date (YYYY-MM-DD).", [name]
+            ) from None
+
+    first = buckets.month_start(today).date()
+    last = (buckets.next_month_start(today) - timedelta(days=1)).date()
+    start, end = day("start_date", first), day("end_date", last)
+    if start > end:
+        raise RestError(
+            400, ErrorCode.RANGE_REVERSED, "`start_date` is after `end_date`.", ["start_date"]
+        )
+    if (end - start).days >= 366:
+        raise RestError(400, ErrorCode.RANGE_TOO_LONG, "At most 366 days.", ["end_date"])
+    return buckets.midnight(start), buckets.midnight(end) + timedelta(days=1)
+
+
+def routes(settings: Settings) -> list[BaseRoute]:
+    limiter = Limiter(storage_for(settings))
+    verifiers: dict[int, Verifier] = {}
+
+    def verifier_of(runtime: Runtime) -> Verifier:
+        found = verifiers.get(id(runtime))
+        if found is None:
+            found = verifiers[id(runtime)] = Verifier(runtime.db, limiter)
+        return found
+
+    @endpoint
+    async def usage(request: Request, runtime: Runtime) -> JSONResponse:
+        """POST /v1/usage {events: [...]} → 202 {received, stored, duplicates} once stored;
+        400 with one error per bad event (nothing stored)."""
+        verdict = await verifier_of(runtime).verify(_api_key(request))
+        # Metering goes on past the quota: USAGE_EXCEEDED is for the product to act on.
+        if verdict.code in REFUSED:
+            status, code, message = REFUSED[verdict.code]
+            raise RestError(status, code, message)
+        if verdict.code not in (VerifyCode.VALID, VerifyCode.USAGE_EXCEEDED):
+            raise RestError(
+                401, ErrorCode.UNAUTHENTICATED, f"The API key is not valid ({verdict.code})."
+            )
+        row = verdict.row
+        caller = Caller(row.customer_id, row.id, row.project_id)
+        events = await _events(request, runtime)
+
+        async def work(uow: UnitOfWork) -> Accepted:
+            return await ingest(uow, caller, events)
+
+        accepted: Accepted = await runtime.db.run(
+            work, actor=Actor.system("api-key:" + encode(ApiKey.PREFIX, row.id)), row_scope=NOTHING
+        )
+        return JSONResponse(
+            {
+                "received": accepted.received,
+                "stored": accepted.stored,
+                "duplicates": accepted.duplicates,
+            },
+            status_code=202,
+        )
+
+    async def usage_csv(request: Request) -> Response:
+        runtime = runtime_of(request)
+        try:
+            principal = await bearer_principal(request, runtime)
+            start, end = _range(request)
+        except RestError as error:
+            response = error_response(request, error.status, error.code, error.message, error.field)
+            if error.status == 401:
+                response.headers["WWW-Authenticate"] = 'Bearer realm="admiral"'
+            return response
+        rows = exports.usage_rows(runtime.db, principal.row_scope, start, end)
+        last = (end - timedelta(days=1)).date().isoformat()
+        name = f"usage-{start.date().isoformat()}-{last}.csv"
+        return StreamingResponse(
+            stream_csv(exports.HEADER, rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    return [
+        Route("/v1/usage", usage, methods=["POST"]),
+        Route("/exports/usage.csv", usage_csv, methods=["GET"]),
+    ]

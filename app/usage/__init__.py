@@ -1,0 +1,1 @@
+"""Usage metering: ingest, the write-behind aggregator, quotas, usage figures."""
