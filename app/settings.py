@@ -109,6 +109,14 @@ class Settings(BaseSettings):
         None, description="Signing secret of the Stripe webhook endpoint (`whsec_…`)."
     )
 
+    # Metrics (app/metrics)
+    cash_balance: int = Field(
+        0, description="Cash at hand in minor units of the reporting currency (runway)."
+    )
+    reporting_currency: str = Field(
+        "USD", description="The currency metrics report in; amounts in others are left out."
+    )
+
     # The operator console
     console_dir: str = Field(
         "console/dist", description="The console's build, served at /console when it exists."

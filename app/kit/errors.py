@@ -70,6 +70,10 @@ class ErrorCode(enum.StrEnum):
     PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
     PERSISTED_QUERY_REQUIRED = "PERSISTED_QUERY_REQUIRED"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+    # metrics and exports (app/metrics): periods and ranges, cost imports, signed export links
+    RANGE_INVALID = "RANGE_INVALID"  # a `from` after its `to`, or a malformed date or month
+    RANGE_TOO_LONG = "RANGE_TOO_LONG"  # more than 366 days
+    SIGNATURE_EXPIRED = "SIGNATURE_EXPIRED"  # a signed export link past its 5 minutes
     # payment provider (Stripe)
     SIGNATURE_INVALID = "SIGNATURE_INVALID"  # a webhook whose Stripe-Signature does not verify
     PAYMENT_PROVIDER_ERROR = "PAYMENT_PROVIDER_ERROR"  # Stripe refused or could not be reached
