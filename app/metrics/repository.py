@@ -33,6 +33,17 @@ from app.metrics.sql import (
     net_revenue,
     subscription_mrr,
 )
+from app.models.keys import ApiKey
+
+API_KEYS = ApiKey.__table__  # type: ignore[attr-defined]
+
+
+async def _rows(reader: Reader, statement: sa.Executable) -> list[tuple[Any, ...]]:
+    return [tuple(row) for row in await reader.all(statement)]
+
+
+async def _one(reader: Reader, statement: sa.Executable) -> tuple[Any, ...]:
+    return (await _rows(reader, statement))[0]
 
 
 def _in(column: Any, period: DateRange) -> sa.ColumnElement[bool]:
@@ -99,10 +110,10 @@ async def overview(reader: Reader, period: DateRange, currency: str) -> Overview
         ),
     ).select_from(CHANGES)
     feedback = sa.select(sa.func.count()).select_from(FEEDBACK)
-    (users_total, users_new, users_active) = (await reader.all(users))[0]
-    (customers_total, customers_active) = (await reader.all(customers))[0]
-    (active, trialing, mrr) = (await reader.all(subscriptions))[0]
-    (churned, ended, converted) = (await reader.all(changes))[0]
+    (users_total, users_new, users_active) = await _one(reader, users)
+    (customers_total, customers_active) = await _one(reader, customers)
+    (active, trialing, mrr) = await _one(reader, subscriptions)
+    (churned, ended, converted) = await _one(reader, changes)
     return Overview(
         users_total=users_total,
         users_active=users_active or 0,
@@ -196,7 +207,7 @@ async def movements(reader: Reader, period: DateRange, currency: str) -> Movemen
         sa.func.count(sa.distinct(sa.case((churns, ch.customer_id)))),
         sa.func.count(sa.distinct(sa.case((is_reactivation, ch.customer_id)))),
     ).where(_in(ch.occurred_at, period), ch.currency == currency)
-    row = (await reader.all(statement))[0]
+    row = await _one(reader, statement)
     return Movements(*(int(value) for value in row))
 
 
@@ -269,7 +280,7 @@ async def by_plan(reader: Reader, period: DateRange, currency: str) -> list[Plan
     )
     return [
         PlanRevenue(row[0], row[1], row[2], int(row[3]), int(row[4]), int(row[5]), int(row[6]))
-        for row in await reader.all(statement)
+        for row in await _rows(reader, statement)
     ]
 
 
@@ -291,7 +302,9 @@ async def money(
         return [] if customer_id is None else [column == customer_id]
 
     revenue = sa.select(coalesce_sum(net_revenue())).where(
-        inv.status.in_(PAID), _in(inv.paid_at, period), inv.currency == currency,
+        inv.status.in_(PAID),
+        _in(inv.paid_at, period),
+        inv.currency == currency,
         *scoped(inv.customer_id),
     )
     notes = sa.select(
@@ -299,13 +312,15 @@ async def money(
         coalesce_sum(sa.case((note.refund_to == "CREDIT_BALANCE", note.amount), else_=0)),
     ).where(_in(note.created_at, period), note.currency == currency, *scoped(note.customer_id))
     granted = sa.select(coalesce_sum(credit.amount)).where(
-        credit.kind == "GRANT", _in(credit.created_at, period), credit.currency == currency,
+        credit.kind == "GRANT",
+        _in(credit.created_at, period),
+        credit.currency == currency,
         *scoped(credit.customer_id),
     )
     costs = sa.select(coalesce_sum(cost.amount)).where(
         cost.incurred_on >= period.start, cost.incurred_on <= period.end, cost.currency == currency
     )
-    refunds, to_balance = (await reader.all(notes))[0]
+    refunds, to_balance = await _one(reader, notes)
     return Money_(
         revenue=int(await reader.scalar(revenue) or 0),
         refunds=int(refunds),
@@ -328,7 +343,7 @@ async def revenue_by_day(
     )
     if customer_id is not None:
         statement = statement.where(inv.customer_id == customer_id)
-    return {_day(row[0]): (int(row[1]), int(row[2])) for row in await reader.all(statement)}
+    return {_day(row[0]): (int(row[1]), int(row[2])) for row in await _rows(reader, statement)}
 
 
 def _day(value: Any) -> date:
@@ -357,7 +372,7 @@ async def customer_by(
     c = CUSTOMERS.c
     statement = sa.select(c.id, c.slug, c.name)
     statement = statement.where(c.id == customer_id if customer_id is not None else c.slug == slug)
-    rows = await reader.all(statement)
+    rows = await _rows(reader, statement)
     return (rows[0][0], rows[0][1], rows[0][2]) if rows else None
 
 
@@ -386,8 +401,8 @@ async def live_costs(
         .group_by(cost.incurred_on)
         .order_by(cost.incurred_on)
     )
-    by_category = {row[0]: int(row[1]) for row in await reader.all(categories)}
-    by_day_rows = await reader.all(days)
+    by_category = {row[0]: int(row[1]) for row in await _rows(reader, categories)}
+    by_day_rows = await _rows(reader, days)
     by_day = {_day(row[0]): int(row[1]) for row in by_day_rows}
     return by_category, by_day, sum(int(row[2]) for row in by_day_rows)
 
@@ -424,7 +439,7 @@ async def funnel(reader: Reader, period: DateRange) -> Funnel:
         sa.func.count().filter(reached_trial),
         sa.func.count().filter(paid),
     ).where(_in(u.created_at, period), u.deleted_at.is_(None))
-    row = (await reader.all(statement))[0]
+    row = await _one(reader, statement)
     return Funnel(*(int(value) for value in row))
 
 
@@ -457,13 +472,15 @@ async def growth(reader: Reader, window: DateRange, currency: str) -> Growth:
         coalesce_sum(sa.case((sub.currency == currency, subscription_mrr()), else_=0)),
     ).select_from(SUBSCRIPTIONS)
     limits = (
-        sa.select(coalesce_sum(pv.rate_per_second), sa.func.coalesce(sa.func.max(pv.rate_per_second), 0))
+        sa.select(
+            coalesce_sum(pv.rate_per_second), sa.func.coalesce(sa.func.max(pv.rate_per_second), 0)
+        )
         .select_from(SUBSCRIPTIONS.join(PLAN_VERSIONS, pv.id == sub.plan_version_id))
         .where(sub.status != "CANCELED")
     )
-    users_now, users_new, users_deleted = (await reader.all(users))[0]
-    paying_now, mrr_now = (await reader.all(paying))[0]
-    limit_total, limit_peak = (await reader.all(limits))[0]
+    users_now, users_new, users_deleted = await _one(reader, users)
+    paying_now, mrr_now = await _one(reader, paying)
+    limit_total, limit_peak = await _one(reader, limits)
     spent = await money(reader, window, currency)
     return Growth(
         users_now=int(users_now),
@@ -495,9 +512,7 @@ class OwnCustomer:
 
 async def own_customers(reader: Reader, customer_ids: frozenset[uuid.UUID]) -> list[OwnCustomer]:
     """One statement: each customer with its counts as correlated subqueries."""
-    from app.models.keys import ApiKey
-
-    keys = ApiKey.__table__.c  # type: ignore[attr-defined]
+    keys = API_KEYS.c
     c, m, inv, sub, pv = CUSTOMERS.c, MEMBERSHIPS.c, INVOICES.c, SUBSCRIPTIONS.c, PLAN_VERSIONS.c
     active_keys = (
         sa.select(sa.func.count())
@@ -525,16 +540,20 @@ async def own_customers(reader: Reader, customer_ids: frozenset[uuid.UUID]) -> l
     )
     return [
         OwnCustomer(
-            row[0], row[1], row[2], int(row[3]), int(row[4]), int(row[5]), int(row[6]),
+            row[0],
+            row[1],
+            row[2],
+            int(row[3]),
+            int(row[4]),
+            int(row[5]),
+            int(row[6]),
             None if row[7] is None else int(row[7]),
         )
-        for row in await reader.all(statement)
+        for row in await _rows(reader, statement)
     ]
 
 
-async def logins_by_day(
-    reader: Reader, user_id: uuid.UUID, period: DateRange
-) -> dict[date, int]:
+async def logins_by_day(reader: Reader, user_id: uuid.UUID, period: DateRange) -> dict[date, int]:
     s = SESSIONS.c
     day = utc_date(s.created_at).label("day")
     statement = (
@@ -542,4 +561,4 @@ async def logins_by_day(
         .where(s.user_id == user_id, s.kind == "LOGIN", _in(s.created_at, period))
         .group_by(day)
     )
-    return {_day(row[0]): int(row[1]) for row in await reader.all(statement)}
+    return {_day(row[0]): int(row[1]) for row in await _rows(reader, statement)}

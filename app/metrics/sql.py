@@ -51,8 +51,10 @@ def subscription_mrr() -> sa.ColumnElement[int]:
 
 def net_revenue() -> sa.ColumnElement[int]:
     """What an invoice earned: its total without the tax collected for others."""
-    return INVOICES.c.total - INVOICES.c.tax_total
+    earned: sa.ColumnElement[int] = INVOICES.c.total - INVOICES.c.tax_total
+    return earned
 
 
 def coalesce_sum(expression: Any) -> sa.ColumnElement[int]:
-    return sa.func.coalesce(sa.func.sum(expression), 0)
+    total: sa.ColumnElement[int] = sa.func.coalesce(sa.func.sum(expression), 0)
+    return total
