@@ -36,7 +36,11 @@ class CostInput:
 
 
 def _checked(given: CostInput, prefix: list[str]) -> CostInput:
-    category = checked_text(given.category, ".".join([*prefix, "category"]), 64).lower()
+    try:
+        category = checked_text(given.category, "category", 64).lower()
+        except UserInputError as error:
+        error.field = [*prefix, *(error.field or [])]
+        raise
     if not 0 <= given.amount <= MAX_AMOUNT:
         raise UserInputError(
             "An amount is between 0 and 10^15 minor units.", ErrorCode.INVALID, [*prefix, "amount"]
@@ -46,7 +50,6 @@ def _checked(given: CostInput, prefix: list[str]) -> CostInput:
         raise UserInputError(
             "A currency is a three-letter ISO code.", ErrorCode.INVALID, [*prefix, "currency"]
         )
-    description = checked_text(given.description, "description", 500, required=False)
     return CostInput(
         given.incurred_on, category, given.amount, currency, description, given.plan_code
     )
