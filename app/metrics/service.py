@@ -38,7 +38,8 @@ class CostInput:
 def _checked(given: CostInput, prefix: list[str]) -> CostInput:
     try:
         category = checked_text(given.category, "category", 64).lower()
-        except UserInputError as error:
+        description = checked_text(given.description, "description", 500, required=False)
+    except UserInputError as error:
         error.field = [*prefix, *(error.field or [])]
         raise
     if not 0 <= given.amount <= MAX_AMOUNT:
