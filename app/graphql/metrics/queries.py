@@ -351,7 +351,7 @@ async def _predictions(info: Info, horizon: int) -> Predictions:
 
 
 @query(master_only, "Figures about the whole business (master only).")
-def metrics(info: Info) -> Metrics:
+def metrics(info: Info) -> Metrics | None:
     return Metrics()
 
 
@@ -406,7 +406,7 @@ class ExportKind(enum.Enum):
 )
 def export_url(
     info: Info, kind: ExportKind, start_date: date | None = None, end_date: date | None = None
-) -> str:
+) -> str | None:
     chosen = checked_range(start_date, end_date, ("startDate", "endDate"))
     assert kind.value in KINDS
     return signed_url(
