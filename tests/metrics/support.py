@@ -89,7 +89,9 @@ async def invoice(
 async def books(factory: Factory) -> Books:
     basic = await factory.plan("basic", price_amount=1000, rate_per_second=10)
     # 12018 / 12 = 1001.5, rounded half to even: 1002 a month.
-    pro = await factory.plan("pro", price_amount=12018, interval=PlanInterval.YEAR, rate_per_second=50)
+    pro = await factory.plan(
+        "pro", price_amount=12018, interval=PlanInterval.YEAR, rate_per_second=50
+    )
     starter = await factory.plan("starter", price_amount=500, rate_per_second=5)
     biz = await factory.plan("biz", price_amount=1500, rate_per_second=20)
     opened = at(7, 1)

@@ -70,7 +70,7 @@ async def test_metrics_are_for_masters_only(gql: GraphQL, world: World) -> None:
         response = await gql("{ metrics { overview { usersTotal } } }", token=token)
         assert response.codes == ["FORBIDDEN"]
         assert response.data == {"metrics": None}
-        url = await gql('{ exportUrl(kind: REVENUE) }', token=token)
+        url = await gql("{ exportUrl(kind: REVENUE) }", token=token)
         assert url.codes == ["FORBIDDEN"]
     assert (await gql("{ metrics { overview { usersTotal } } }")).status == 401
     staff = await gql.ok("{ metrics { overview { usersTotal } } }", token=world.staff_token)
@@ -87,12 +87,20 @@ async def test_my_overview_shows_own_customers_only(
 ) -> None:
     await factory._add(
         ApiKey(
-            customer_id=world.own.id, name="k", key_hash="a" * 64, start="ak_live_x",
-            environment="LIVE", scopes=[],
+            customer_id=world.own.id,
+            name="k",
+            key_hash="a" * 64,
+            start="ak_live_x",
+            environment="LIVE",
+            scopes=[],
         ),
         ApiKey(
-            customer_id=world.other.id, name="k", key_hash="b" * 64, start="ak_live_y",
-            environment="LIVE", scopes=[],
+            customer_id=world.other.id,
+            name="k",
+            key_hash="b" * 64,
+            start="ak_live_y",
+            environment="LIVE",
+            scopes=[],
         ),
         Invoice(customer_id=world.own.id, status=InvoiceStatus.OPEN, total=500, amount_due=450),
         Invoice(customer_id=world.own.id, status=InvoiceStatus.PAID, total=500),
@@ -139,8 +147,12 @@ async def test_the_subscriptions_service_writes_the_history(
         token=world.master,
     )
     assert data["metrics"]["revenue"]["movements"]["churned"]["amount"] == 9900
-    await CANCEL.send(gql, {"customerId": gid("cus", world.other), "atPeriodEnd": False},
-                      token=world.master, dry_run=True)
+    await CANCEL.send(
+        gql,
+        {"customerId": gid("cus", world.other), "atPeriodEnd": False},
+        token=world.master,
+        dry_run=True,
+    )
     assert await factory.count(SubscriptionChange) == 1  # a dry run writes no history
 
 
@@ -155,9 +167,7 @@ PREDICT = """{ metrics { predictions(horizonMonths: 3) {
 async def test_predictions(gql: GraphQL, world: World, factory: Factory) -> None:
     # world: two paying customers on pro (9,900 a month, no rate limit), five users signed up
     # today, no history in the window (the factory writes subscriptions directly).
-    await factory._add(
-        CostEntry(incurred_on=clock.now().date(), category="hosting", amount=9000)
-    )
+    await factory._add(CostEntry(incurred_on=clock.now().date(), category="hosting", amount=9000))
     data = (await gql.ok(PREDICT, token=world.master))["metrics"]["predictions"]
     assert data["horizonMonths"] == 3
     # Users: 5 now, 5 signed up in the window, so 0 at its start: no rate from nothing.
@@ -177,8 +187,9 @@ async def test_predictions(gql: GraphQL, world: World, factory: Factory) -> None
         "peakRequestsPerSecond": None,  # no request-rate source yet
         "headroom": None,
     }
-    response = await gql("{ metrics { predictions(horizonMonths: 0) { horizonMonths } } }",
-                         token=world.master)
+    response = await gql(
+        "{ metrics { predictions(horizonMonths: 0) { horizonMonths } } }", token=world.master
+    )
     assert response.codes == ["INVALID"]
 
 

@@ -123,7 +123,7 @@ async def test_import_all_rows(gql: GraphQL, factory: Factory, master_token: str
     await factory.plan("basic")
     csv = (
         "date,category,amount,currency,description,plan\r\n"
-        "2026-10-01,hosting,100,USD,\"Servers, October\",basic\r\n"
+        '2026-10-01,hosting,100,USD,"Servers, October",basic\r\n'
         "2026-10-02,email,20,usd,,\r\n"
     )
     payload = await IMPORT.ok(gql, {"csv": csv}, token=master_token)
@@ -139,9 +139,7 @@ async def test_import_all_rows(gql: GraphQL, factory: Factory, master_token: str
     assert described == "Servers, October"
 
 
-async def test_import_is_all_or_nothing(
-    gql: GraphQL, factory: Factory, master_token: str
-) -> None:
+async def test_import_is_all_or_nothing(gql: GraphQL, factory: Factory, master_token: str) -> None:
     csv = (
         "date,category,amount,currency\n"
         "2026-10-01,hosting,100,USD\n"
@@ -160,7 +158,9 @@ async def test_import_is_all_or_nothing(
     assert await factory.count(CostEntry) == 0
     header = await IMPORT.refused(gql, {"csv": "day,amount\n1,2\n"}, token=master_token)
     assert header == [("INVALID", ["input", "csv"])]
-    empty = await IMPORT.refused(gql, {"csv": "date,category,amount,currency\n"}, token=master_token)
+    empty = await IMPORT.refused(
+        gql, {"csv": "date,category,amount,currency\n"}, token=master_token
+    )
     assert empty == [("REQUIRED", ["input", "csv"])]
     plan = await IMPORT.refused(
         gql,

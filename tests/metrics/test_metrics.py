@@ -56,9 +56,7 @@ query($from: Date, $to: Date) { metrics { revenue(from: $from, to: $to) {
 
 async def test_revenue(gql: GraphQL, factory: Factory, master_token: str) -> None:
     await books(factory)
-    data = await gql.ok(
-        REVENUE, {"from": "2026-10-01", "to": "2026-10-31"}, token=master_token
-    )
+    data = await gql.ok(REVENUE, {"from": "2026-10-01", "to": "2026-10-31"}, token=master_token)
     revenue = data["metrics"]["revenue"]
     assert revenue["mrr"] == usd(4002)
     assert revenue["arr"] == usd(48024)
@@ -83,18 +81,46 @@ async def test_revenue(gql: GraphQL, factory: Factory, master_token: str) -> Non
     assert revenue["creditNotesToBalance"] == usd(50)
     assert revenue["creditsGranted"] == usd(300)
     assert revenue["mrrByPlan"] == [
-        {"planCode": "biz", "planName": "Plan 4", "subscribers": 1, "mrr": usd(1500),
-         "revenue": usd(1500), "costs": usd(0), "grossMargin": usd(1500),
-         "grossMarginPercent": 100.0},
-        {"planCode": "pro", "planName": "Plan 2", "subscribers": 1, "mrr": usd(1002),
-         "revenue": usd(1002), "costs": usd(0), "grossMargin": usd(1002),
-         "grossMarginPercent": 100.0},
-        {"planCode": "basic", "planName": "Plan 1", "subscribers": 1, "mrr": usd(1000),
-         "revenue": usd(1000), "costs": usd(300), "grossMargin": usd(700),
-         "grossMarginPercent": 70.0},
-        {"planCode": "starter", "planName": "Plan 3", "subscribers": 1, "mrr": usd(500),
-         "revenue": usd(0), "costs": usd(0), "grossMargin": usd(0),
-         "grossMarginPercent": None},
+        {
+            "planCode": "biz",
+            "planName": "Plan 4",
+            "subscribers": 1,
+            "mrr": usd(1500),
+            "revenue": usd(1500),
+            "costs": usd(0),
+            "grossMargin": usd(1500),
+            "grossMarginPercent": 100.0,
+        },
+        {
+            "planCode": "pro",
+            "planName": "Plan 2",
+            "subscribers": 1,
+            "mrr": usd(1002),
+            "revenue": usd(1002),
+            "costs": usd(0),
+            "grossMargin": usd(1002),
+            "grossMarginPercent": 100.0,
+        },
+        {
+            "planCode": "basic",
+            "planName": "Plan 1",
+            "subscribers": 1,
+            "mrr": usd(1000),
+            "revenue": usd(1000),
+            "costs": usd(300),
+            "grossMargin": usd(700),
+            "grossMarginPercent": 70.0,
+        },
+        {
+            "planCode": "starter",
+            "planName": "Plan 3",
+            "subscribers": 1,
+            "mrr": usd(500),
+            "revenue": usd(0),
+            "costs": usd(0),
+            "grossMargin": usd(0),
+            "grossMarginPercent": None,
+        },
     ]
     days = {day["date"]: day for day in revenue["byDay"]}
     assert len(days) == 31
