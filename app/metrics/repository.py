@@ -131,35 +131,35 @@ async def overview(reader: Reader, period: DateRange, currency: str) -> Overview
     )
 
 
-def _latest_before(at: datetime) -> sa.Select[Any]:
-    """Each subscription's last change before `at` (the state it was in at that instant)."""
-    later = CHANGES.alias("later")
+def _latest_before(at: datetime) -> sa.Subquery:
+    """Each subscription's last change before `at` (the state it was in at that instant): one
+    pass with a window function, on both engines."""
     ch = CHANGES.c
-    return sa.select(CHANGES).where(
-        ch.occurred_at < at,
-        ~sa.exists().where(
-            later.c.subscription_id == ch.subscription_id,
-            later.c.occurred_at < at,
-            sa.or_(
-                later.c.occurred_at > ch.occurred_at,
-                sa.and_(later.c.occurred_at == ch.occurred_at, later.c.id > ch.id),
-            ),
-        ),
-    )
+    ranked = sa.select(
+        ch.customer_id,
+        ch.mrr_after,
+        ch.currency,
+        sa.func.row_number()
+        .over(partition_by=ch.subscription_id, order_by=(ch.occurred_at.desc(), ch.id.desc()))
+        .label("rank"),
+    ).where(ch.occurred_at < at)
+    return ranked.subquery()
 
 
 async def paying_at(reader: Reader, at: datetime) -> int:
     """Customers paying at an instant, from the subscription history."""
-    latest = _latest_before(at).subquery()
+    latest = _latest_before(at)
     statement = sa.select(sa.func.count(sa.distinct(latest.c.customer_id))).where(
-        latest.c.mrr_after > 0
+        latest.c.rank == 1, latest.c.mrr_after > 0
     )
     return int(await reader.scalar(statement) or 0)
 
 
 async def mrr_at(reader: Reader, at: datetime, currency: str) -> int:
-    latest = _latest_before(at).subquery()
-    statement = sa.select(coalesce_sum(latest.c.mrr_after)).where(latest.c.currency == currency)
+    latest = _latest_before(at)
+    statement = sa.select(coalesce_sum(latest.c.mrr_after)).where(
+        latest.c.rank == 1, latest.c.currency == currency
+    )
     return int(await reader.scalar(statement) or 0)
 
 

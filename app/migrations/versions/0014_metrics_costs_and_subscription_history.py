@@ -84,6 +84,8 @@ def upgrade() -> None:
             batch_op.f("ix_subscription_changes_subscription_id"), ["subscription_id"], unique=False
         )
     _backfill_history()
+    with op.batch_alter_table("invoices", schema=None) as batch_op:
+        batch_op.create_index("ix_invoices_status_paid_at", ["status", "paid_at"], unique=False)
 
 
 def _monthly(price: int, interval: str) -> int:
@@ -146,6 +148,8 @@ def _backfill_history() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("invoices", schema=None) as batch_op:
+        batch_op.drop_index("ix_invoices_status_paid_at")
     with op.batch_alter_table("subscription_changes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_subscription_changes_subscription_id"))
         batch_op.drop_index("ix_subscription_changes_occurred_at")
