@@ -108,6 +108,16 @@ async def create_entry(uow: UnitOfWork, given: CostInput, redis_url: str | None)
 
 
 def parse_csv(text: str) -> tuple[list[CostInput | None], list[UserInputError]]:
+    try:
+        return _parse_csv(text)
+    except csv.Error as error:  # a cell past the csv module's limit, a stray NUL byte…
+        problem = UserInputError(
+            f"The file is not readable CSV: {error}.", ErrorCode.INVALID, ["csv"]
+        )
+        return [], [problem]
+
+
+def _parse_csv(text: str) -> tuple[list[CostInput | None], list[UserInputError]]:
     """Rows of `date,category,amount,currency[,description[,plan]]` with a header row; every
     problem named by its row (1 is the first data row) and column."""
     reader = csv.DictReader(io.StringIO(text))

@@ -168,3 +168,10 @@ async def test_import_is_all_or_nothing(gql: GraphQL, factory: Factory, master_t
         token=master_token,
     )
     assert plan == [("NOT_FOUND", ["input", "rows", "1", "plan"])]
+
+
+async def test_unreadable_csv(gql: GraphQL, master_token: str) -> None:
+    huge = "date,category,amount,currency\n" + '"' + "x" * 200_000 + '",a,1,USD\n'
+    assert await IMPORT.refused(gql, {"csv": huge}, token=master_token) == [
+        ("INVALID", ["input", "csv"])
+    ]
