@@ -109,25 +109,35 @@ async def overview(reader: Reader, period: DateRange, currency: str) -> Overview
             ch.status_after.in_(PAYING),
         ),
     ).select_from(CHANGES)
-    feedback = sa.select(sa.func.count()).select_from(FEEDBACK)
-    (users_total, users_new, users_active) = await _one(reader, users)
-    (customers_total, customers_active) = await _one(reader, customers)
-    (active, trialing, mrr) = await _one(reader, subscriptions)
-    (churned, ended, converted) = await _one(reader, changes)
+    feedback = sa.select(sa.func.count().label("feedback")).select_from(FEEDBACK)
+    latest = _latest_before(period.start_at)
+    paying = sa.select(sa.func.count(sa.distinct(latest.c.customer_id))).where(
+        latest.c.rank == 1, latest.c.mrr_after > 0
+    )
+    # One round trip: each part is a one-row subquery, so their cross join is one row.
+    parts = [users, customers, subscriptions, changes, feedback, paying]
+    subqueries = [part.subquery() for part in parts]
+    joined: sa.FromClause = subqueries[0]
+    for subquery in subqueries[1:]:
+        joined = joined.join(subquery, sa.true())
+    columns = [column for subquery in subqueries for column in subquery.c]
+    row = await _one(reader, sa.select(*columns).select_from(joined))
+    (users_total, users_new, users_active, customers_total, customers_active) = row[:5]
+    (active, trialing, mrr, churned, ended, converted, unread, paying_start) = row[5:]
     return Overview(
-        users_total=users_total,
-        users_active=users_active or 0,
-        users_new=users_new,
-        customers_total=customers_total,
-        customers_active=customers_active,
-        active_subscriptions=active,
-        trialing_subscriptions=trialing,
+        users_total=int(users_total),
+        users_active=int(users_active or 0),
+        users_new=int(users_new),
+        customers_total=int(customers_total),
+        customers_active=int(customers_active),
+        active_subscriptions=int(active),
+        trialing_subscriptions=int(trialing),
         mrr=int(mrr),
-        paying_at_start=await paying_at(reader, period.start_at),
-        churned=churned,
-        trials_ended=ended,
-        trials_converted=converted,
-        unread_feedback=int(await reader.scalar(feedback) or 0),
+        paying_at_start=int(paying_start),
+        churned=int(churned),
+        trials_ended=int(ended),
+        trials_converted=int(converted),
+        unread_feedback=int(unread),
     )
 
 
