@@ -112,10 +112,12 @@ def statement(kind: str, period: DateRange, currency: str) -> tuple[list[str], s
         )
     if kind == "tax":
         inv, line = INVOICES.c, LINES.c
+        # A literal, not a bound value: PostgreSQL must see the same expression in GROUP BY.
+        where = sa.func.coalesce(line.jurisdiction, sa.literal_column("''"))
         return (
             ["jurisdiction", "currency", "invoices", "lines", "taxable_amount", "tax_collected"],
             sa.select(
-                sa.func.coalesce(line.jurisdiction, ""),
+                where,
                 inv.currency,
                 sa.func.count(sa.distinct(inv.id)),
                 sa.func.count(),
@@ -128,8 +130,8 @@ def statement(kind: str, period: DateRange, currency: str) -> tuple[list[str], s
                 inv.status != "VOID",
                 _in(inv.finalized_at, period),
             )
-            .group_by(sa.func.coalesce(line.jurisdiction, ""), inv.currency)
-            .order_by(sa.func.coalesce(line.jurisdiction, ""), inv.currency),
+            .group_by(where, inv.currency)
+            .order_by(where, inv.currency),
         )
     if kind == "audit":
         a = AUDIT.c
