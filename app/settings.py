@@ -179,6 +179,14 @@ class Settings(BaseSettings):
         30.0, description="Default lifetime of a signed license file for air-gapped machines."
     )
 
+    # Metrics (app/metrics)
+    cash_balance: int = Field(
+        0, description="Cash at hand in minor units of the reporting currency (runway)."
+    )
+    reporting_currency: str = Field(
+        "USD", description="The currency metrics report in; amounts in others are left out."
+    )
+
     # The operator console
     console_dir: str = Field(
         "console/dist", description="The console's build, served at /console when it exists."

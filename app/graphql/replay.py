@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from strawberry.types.base import StrawberryObjectDefinition, get_object_definition
@@ -19,6 +19,7 @@ from strawberry.types.enum import StrawberryEnumDefinition
 
 from app.graphql.context import Info
 from app.graphql.node import Node, resolve_node
+from app.kit.money import Money
 
 
 class UnknownStoredType(LookupError):
@@ -43,6 +44,10 @@ def _encode(value: Any) -> Any:
         return [_encode(item) for item in value]
     if isinstance(value, datetime):
         return {"$datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, Money):
+        return {"$money": value.amount, "currency": value.currency}
     if isinstance(value, enum.Enum):
         definition: StrawberryEnumDefinition = value.__strawberry_definition__  # type: ignore[attr-defined]
         return {"$enum": definition.name, "value": value.value}
@@ -67,6 +72,10 @@ async def decode(info: Info, value: Any) -> Any:
             return await resolve_node(info, value["$node"])
         if "$datetime" in value:
             return datetime.fromisoformat(value["$datetime"])
+        if "$date" in value:
+            return date.fromisoformat(value["$date"])
+        if "$money" in value:
+            return Money(value["$money"], value["currency"])
         if "$enum" in value:
             return _class_named(info, value["$enum"])(value["value"])
         if "$object" in value:

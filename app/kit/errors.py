@@ -78,6 +78,9 @@ class ErrorCode(enum.StrEnum):
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
     # billing renewals and test clocks
     TEST_CLOCKS_DISABLED = "TEST_CLOCKS_DISABLED"  # ADMIRAL_BILLING_TEST_CLOCKS is off
+    # metrics and exports (app/metrics): periods and ranges, cost imports, signed export links
+    RANGE_INVALID = "RANGE_INVALID"  # a `from` after its `to`, or a malformed date or month
+    SIGNATURE_EXPIRED = "SIGNATURE_EXPIRED"  # a signed export link past its 5 minutes
     # payment provider (Stripe)
     SIGNATURE_INVALID = "SIGNATURE_INVALID"  # a webhook whose Stripe-Signature does not verify
     PAYMENT_PROVIDER_ERROR = "PAYMENT_PROVIDER_ERROR"  # Stripe refused or could not be reached

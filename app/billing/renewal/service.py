@@ -25,6 +25,7 @@ from app.billing.invoices import service as invoices
 from app.billing.proration import interval_months
 from app.billing.renewal import repository
 from app.billing.renewal.invoicing import finalize
+from app.billing.subscriptions import history
 from app.billing.subscriptions.service import subscription_view
 from app.kit import clock, hooks
 from app.kit.ids import encode
@@ -87,6 +88,7 @@ def _record(
         after=after,
         customer_id=subscription.customer_id,
     )
+    history.record_change(uow, action, subscription, dict(before))  # the MRR history (metrics)
     # Its API keys and licenses follow the new status, once, in this same transaction.
     hooks.customer_changed_at_commit(uow, subscription.customer_id)
 

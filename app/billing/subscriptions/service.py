@@ -17,7 +17,7 @@ from app.billing import proration
 from app.billing.plans import repository as plans
 from app.billing.plans.service import MAX_TRIAL_DAYS, checked_limits, plan_or_not_found
 from app.billing.plans.service import Limits as PlanLimits
-from app.billing.subscriptions import repository
+from app.billing.subscriptions import history, repository
 from app.billing.subscriptions.limits import LIMIT_NAMES
 from app.customers.service.common import customer_in_scope
 from app.kit import clock, hooks
@@ -78,6 +78,7 @@ def _record(
     before: dict[str, Any],
     event: str | None = "subscription.updated",
 ) -> None:
+    history.record_change(uow, action, subscription, before)  # the MRR history (metrics)
     uow.record(
         action,
         "Subscription",

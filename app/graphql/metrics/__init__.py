@@ -1,0 +1,1 @@
+"""The `metrics` query (master), `myOverview` (session admins), cost entries, export links."""
