@@ -50,7 +50,10 @@ def rest_routes(settings: Settings) -> list[BaseRoute]:
         declare = getattr(importlib.import_module(module.name), "routes", None)
         if callable(declare):
             found.extend(declare(settings))
-    return found
+    # A literal path wins over a pattern that would also match it (`/exports/usage.csv` of
+    # the usage domain before `/exports/{kind}.csv` of the metrics domain), whatever the
+    # modules' order.
+    return sorted(found, key=lambda route: "{" in getattr(route, "path", ""))
 
 
 def declared_loops(db: Database, settings: Settings) -> list[Loop]:
