@@ -22,6 +22,13 @@ TEMPLATES: dict[str, dict[str, Any]] = {
     "password_reset": {"name": "Ada Lovelace", "expiresAt": "2026-12-01T12:00:00Z"},
     "user_suspended": {"name": "Ada Lovelace", "until": "2026-12-31T00:00:00Z", "reason": None},
     "user_blocked": {"name": "Ada Lovelace", "reason": None},
+    "invoice_finalized": {
+        "customerName": "Acme",
+        "number": "2026-000001",
+        "total": "49.00 USD",
+        "amountDue": "49.00 USD",
+        "paid": False,
+    },
 }
 
 _environment = jinja2.Environment(

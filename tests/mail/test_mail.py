@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from app.db import Database
 from app.kit import clock
-from app.models.tables import OUTBOX_EVENTS
+from app.models.tables import CUSTOMERS, OUTBOX_EVENTS
 from app.outbox.schedule import DELAYS
 from app.settings import Settings
 from tests.helpers import Factory, GraphQL, Mutation, World, gid
@@ -179,3 +179,51 @@ async def test_queued_mails_go_out_once_smtp_is_configured(
     assert len(inbox.messages) == 1
     [mail] = await support.emails(db)
     assert mail.status == "SENT"
+
+
+async def test_a_finalized_invoice_is_mailed_to_the_billing_address(
+    gql: GraphQL, world: World, db: Database, settings: Settings
+) -> None:
+    from tests.billing.invoice_support import INVOICE_CREATE, INVOICE_FINALIZE
+
+    async with db.write_engine.begin() as connection:
+        await connection.execute(
+            sa.update(CUSTOMERS)
+            .where(CUSTOMERS.c.id == world.own.id)
+            .values(billing_email="billing@own.test")
+        )
+    items = [{"description": "Setup", "amount": 12345, "quantity": 2}]
+    draft = await INVOICE_CREATE.ok(
+        gql, {"customerId": gid("cus", world.own), "items": items}, token=world.master
+    )
+    # A draft is mailed to nobody.
+    assert [m.event_type for m in await rows(db, sa.select(OUTBOX_EVENTS))].count(
+        "mail.invoice_finalized"
+    ) == 0
+    done = await INVOICE_FINALIZE.ok(gql, {"invoiceId": draft["invoice"]["id"]}, token=world.master)
+    number = done["invoice"]["number"]
+    async with support.smtp_server() as inbox:
+        assert await support.dispatcher(db, settings, inbox.port).step() == 1
+    [message] = inbox.messages
+    assert message["To"] == "billing@own.test"
+    assert message["Subject"] == f"Invoice {number} from Admiral: 246.90 USD"
+    assert "Amount due: 246.90 USD." in support.Inbox.text(message)
+
+
+async def test_no_invoice_mail_without_a_billing_email(
+    gql: GraphQL, world: World, db: Database
+) -> None:
+    from tests.billing.invoice_support import INVOICE_CREATE, INVOICE_FINALIZE
+
+    async with db.write_engine.begin() as connection:
+        await connection.execute(
+            sa.update(CUSTOMERS).where(CUSTOMERS.c.id == world.own.id).values(billing_email="")
+        )
+    items = [{"description": "Setup", "amount": 100, "quantity": 1}]
+    draft = await INVOICE_CREATE.ok(
+        gql, {"customerId": gid("cus", world.own), "items": items}, token=world.master
+    )
+    await INVOICE_FINALIZE.ok(gql, {"invoiceId": draft["invoice"]["id"]}, token=world.master)
+    types = [row.event_type for row in await rows(db, sa.select(OUTBOX_EVENTS))]
+    assert "invoice.finalized" in types
+    assert "mail.invoice_finalized" not in types

@@ -15,14 +15,10 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from app.kit.money import display
 from app.models.invoices import Invoice, InvoiceDiscount, InvoiceLine, InvoiceLineKind
 
-
-def money(amount: int, currency: str) -> str:
-    """Minor units shown with two decimals (`1234` → `12.34 USD`)."""
-    sign = "-" if amount < 0 else ""
-    whole, cents = divmod(abs(amount), 100)
-    return f"{sign}{whole:,}.{cents:02d} {currency}"
+money = display  # minor units with two decimals (`1234` → `12.34 USD`)
 
 
 def _date(value: datetime | None) -> str:

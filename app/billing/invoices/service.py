@@ -28,7 +28,9 @@ from app.customers.service.common import customer_in_scope
 from app.kit import clock
 from app.kit.errors import ErrorCode, UserInputError, UserInputErrors, not_found
 from app.kit.ids import encode, uuid7
+from app.kit.money import display
 from app.kit.uow import UnitOfWork
+from app.models.customers import Customer
 from app.models.invoices import (
     CreditNote,
     CreditNoteLine,
@@ -42,6 +44,7 @@ from app.models.invoices import (
     PaymentAttemptStatus,
     RefundTo,
 )
+from app.outbox.mail import queue_mail
 
 MAX_LINES = 100
 MAX_DESCRIPTION = 500
@@ -337,9 +340,31 @@ async def finalize_invoice(
         await uow.session.flush()
     _record(uow, "invoice.finalize", invoice, before)
     uow.publish("invoice.finalized", _event(invoice), customer_id=invoice.customer_id)
+    await _mail_finalized(uow, invoice)
     if invoice.status is InvoiceStatus.PAID:
         uow.publish("invoice.paid", _event(invoice), customer_id=invoice.customer_id)
     return invoice
+
+
+async def _mail_finalized(uow: UnitOfWork, invoice: Invoice) -> None:
+    """The invoice mail to the customer's billing address, queued in the finalizing
+    transaction (none when the customer has no billing email)."""
+    customer = await uow.session.get(Customer, invoice.customer_id)
+    if customer is None or not customer.billing_email:
+        return
+    queue_mail(
+        uow,
+        "invoice_finalized",
+        to=customer.billing_email,
+        context={
+            "customerName": customer.name,
+            "number": invoice.number,
+            "total": display(invoice.total, invoice.currency),
+            "amountDue": display(invoice.amount_due, invoice.currency),
+            "paid": invoice.status is InvoiceStatus.PAID,
+        },
+        customer_id=customer.id,
+    )
 
 
 async def pay_invoice(
