@@ -201,13 +201,17 @@ export default function CustomerDetail({ params }: { params: Record<string, stri
                 {money(customer.plan.price)} / {customer.plan.interval.toLowerCase()}
               </dd>
               <dt>Monthly quota</dt>
-              <dd>{customer.plan.monthlyQuota ?? "unlimited"}</dd>
+              <dd>{customer.plan.limits.monthlyQuota ?? "unlimited"}</dd>
               <dt>Rate per second</dt>
-              <dd>{customer.plan.ratePerSecond ?? "unlimited"}</dd>
+              <dd>{customer.plan.limits.ratePerSecond ?? "unlimited"}</dd>
               <dt>Seats</dt>
-              <dd>{customer.plan.seats ?? "unlimited"}</dd>
+              <dd>{customer.plan.limits.seats ?? "unlimited"}</dd>
               <dt>SLA</dt>
-              <dd>{customer.plan.sla ?? "—"}</dd>
+              <dd>
+                {customer.plan.limits.slaPercent == null
+                  ? "—"
+                  : `${String(customer.plan.limits.slaPercent)} %`}
+              </dd>
             </dl>
           ) : (
             <p className="muted">No plan.</p>

@@ -50,10 +50,12 @@ export const CustomerDetailQuery = graphql(`
         name
         price
         interval
-        monthlyQuota
-        ratePerSecond
-        seats
-        sla
+        limits {
+          monthlyQuota
+          ratePerSecond
+          seats
+          slaPercent
+        }
       }
       members(first: 100) {
         totalCount
