@@ -12,8 +12,10 @@ Rules:
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from app.models.coupons import Coupon, CouponDuration, Discount
 
@@ -60,9 +62,39 @@ class ActiveDiscount:
         )
 
 
-def discount_amount(
-    discount: ActiveDiscount, subtotal: int, currency: str, plan_code: str | None
+class Terms(Protocol):
+    """What a discount takes off, whatever carries it (an `ActiveDiscount`, `DiscountTerms`)."""
+
+    @property
+    def percent_off_bp(self) -> int | None: ...
+    @property
+    def amount_off(self) -> int | None: ...
+    @property
+    def currency(self) -> str | None: ...
+    @property
+    def applies_to_plans(self) -> tuple[str, ...] | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DiscountTerms:
+    percent_off_bp: int | None
+    amount_off: int | None
+    currency: str | None
+    applies_to_plans: tuple[str, ...] | None
+
+
+def after_discounts(
+    discounts: Sequence[Terms], subtotal: int, currency: str, plan_code: str | None
 ) -> int:
+    """`subtotal` less each discount in turn, each on what the previous ones left (as
+    invoices apply them)."""
+    left = subtotal
+    for discount in discounts:
+        left -= discount_amount(discount, left, currency, plan_code)
+    return left
+
+
+def discount_amount(discount: Terms, subtotal: int, currency: str, plan_code: str | None) -> int:
     """The minor units `discount` takes off `subtotal` (in `currency`, for `plan_code`):
     0 ≤ result ≤ max(subtotal, 0)."""
     if subtotal <= 0:

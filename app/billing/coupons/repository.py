@@ -20,6 +20,7 @@ from app.kit.readmodel import (
     row_filter,
     scoped_by,
     staff_only,
+    within,
 )
 from app.kit.scope import RowScope
 from app.models.base import UTCDateTime
@@ -247,6 +248,29 @@ async def active_discount_rows(
         .order_by(DISCOUNTS.c.started_at, DISCOUNTS.c.id)
     )
     return [(row[0], row[1]) for row in (await session.execute(statement)).all()]
+
+
+def active_terms_statement(
+    customer_ids: Iterable[uuid.UUID], at: datetime, scope: RowScope
+) -> sa.Select[Any]:
+    """What each given customer's active discounts take off (oldest first), in `scope`: one
+    statement for a page of customers (their MRR after discounts)."""
+    return (
+        sa.select(
+            DISCOUNTS.c.customer_id,
+            COUPONS.c.percent_off_bp,
+            COUPONS.c.amount_off,
+            COUPONS.c.currency,
+            COUPONS.c.applies_to_plans,
+        )
+        .join(COUPONS, COUPONS.c.id == DISCOUNTS.c.coupon_id)
+        .where(
+            DISCOUNTS.c.customer_id.in_(list(customer_ids)),
+            discount_is_active(at),
+            *within(DISCOUNTS.c.customer_id, scope),
+        )
+        .order_by(DISCOUNTS.c.customer_id, DISCOUNTS.c.started_at, DISCOUNTS.c.id)
+    )
 
 
 async def discounts_with_coupons(

@@ -15,6 +15,8 @@ import strawberry
 from aiodataloader import DataLoader
 
 from app.billing import proration
+from app.billing.coupons import repository as coupon_repository
+from app.billing.coupons.amounts import DiscountTerms
 from app.billing.plans.repository import PLAN_MODEL, PLAN_VERSION_MODEL, mrr_statement
 from app.billing.subscriptions import limits as limit_rules
 from app.billing.subscriptions.repository import (
@@ -27,6 +29,7 @@ from app.graphql.model_types import ModelObject, model_type
 from app.graphql.node import Node
 from app.graphql.preload import related
 from app.graphql.scalars import JSON
+from app.kit import clock
 from app.kit.money import Money
 from app.kit.scope import RowScope
 from app.models import PlanInterval, PlanStatus, SubscriptionStatus
@@ -212,6 +215,31 @@ class EffectiveLimitsByCustomerIdLoader(DataLoader[uuid.UUID, limit_rules.Effect
         rows = await self.reader.all(limit_rules.statement(keys, self.scope))
         found = limit_rules.from_rows(keys, rows)
         return [found[key] for key in keys]
+
+
+class DiscountTermsByCustomerIdLoader(DataLoader[uuid.UUID, list[DiscountTerms]]):
+    """Customers' active discount terms, oldest first, in the caller's scope, one statement
+    per batch (a page's MRR after discounts)."""
+
+    def __init__(self, reader: Reader, scope: RowScope) -> None:
+        super().__init__()
+        self.reader = reader
+        self.scope = scope
+
+    async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[list[DiscountTerms]]:
+        found: dict[uuid.UUID, list[DiscountTerms]] = defaultdict(list)
+        statement = coupon_repository.active_terms_statement(keys, clock.now(), self.scope)
+        for row in await self.reader.all(statement):
+            plans = row.applies_to_plans
+            found[row.customer_id].append(
+                DiscountTerms(
+                    row.percent_off_bp,
+                    row.amount_off,
+                    row.currency,
+                    tuple(plans) if plans is not None else None,
+                )
+            )
+        return [found.get(key, []) for key in keys]
 
 
 @strawberry.type(description="A line prorating a plan change over part of a period.")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from app.billing.coupons.amounts import after_discounts
 from app.customers.repository import (
     CUSTOMER_MODEL,
     CUSTOMER_NOTE_MODEL,
@@ -16,6 +17,7 @@ from app.customers.repository import (
 )
 from app.graphql.billing.types import (
     BillingOverrideSkip,
+    DiscountTermsByCustomerIdLoader,
     EffectiveLimits,
     EffectiveLimitsByCustomerIdLoader,
     Plan,
@@ -87,12 +89,22 @@ class Customer(ModelObject, Node):
         return related(self, info, "subscription")  # type: ignore[no-any-return]
 
     @strawberry.field(
-        description="Normalised monthly recurring revenue of the live subscription; null "
-        "without one."
+        description="Normalised monthly recurring revenue of the live subscription after the "
+        "customer's active discounts (applied in turn, as on invoices); null without one."
     )
     async def mrr(self, info: Info) -> Money | None:
         subscription: Subscription | None = await resolved(related(self, info, "subscription"))
-        return None if subscription is None else subscription.mrr()
+        if subscription is None:
+            return None
+        gross: Money = subscription.mrr()
+        if gross.amount <= 0:
+            return gross
+        terms = await info.context.loader(DiscountTermsByCustomerIdLoader).load(self.pk)
+        if not terms:
+            return gross
+        plan = await resolved(related(self, info, "plan"))
+        code = None if plan is None else plan.code
+        return Money(after_discounts(terms, gross.amount, gross.currency, code), gross.currency)
 
     @strawberry.field(description="The plan's limits merged with the override, with sources.")
     async def effective_limits(self, info: Info) -> EffectiveLimits:
