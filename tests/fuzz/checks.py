@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import graphql
 import schemathesis
+from hypothesis import strategies as st
 
 
 @schemathesis.check
@@ -26,3 +28,30 @@ def admiral_no_server_error(ctx: Any, response: Any, case: Any) -> None:
     codes = [(error.get("extensions") or {}).get("code") for error in errors]
     if "INTERNAL_SERVER_ERROR" in codes or None in codes:
         raise AssertionError(f"error codes {codes}: {errors[0].get('message')}")
+
+
+def _money(amount: int, currency: str) -> graphql.ObjectValueNode:
+    """A `Money` literal, `{amount: 1999, currency: "USD"}`, as schemathesis needs it."""
+    return graphql.ObjectValueNode(
+        fields=(
+            graphql.ObjectFieldNode(
+                name=graphql.NameNode(value="amount"),
+                value=graphql.IntValueNode(value=str(amount)),
+            ),
+            graphql.ObjectFieldNode(
+                name=graphql.NameNode(value="currency"),
+                value=graphql.StringValueNode(value=currency),
+            ),
+        )
+    )
+
+
+# Valid and invalid amounts and currencies alike: a refusal must be coded, never a 500.
+schemathesis.graphql.scalar(
+    "Money",
+    st.builds(
+        _money,
+        st.integers(min_value=-(10**15), max_value=10**15),
+        st.sampled_from(["USD", "EUR", "usd", "XX", ""]),
+    ),
+)
