@@ -26,10 +26,13 @@ const documents = hashes.map(([, text]) => [operation(text).name?.value ?? "?", 
 // Sign-in and sign-out change nothing an operator would preview.
 const WITHOUT_DRY_RUN = new Set(["SessionCreate", "SessionRevoke"]);
 
+// A document is one operation, followed or preceded by the shared fragments it spreads.
 function operation(text: string): OperationDefinitionNode {
-  const [definition] = parse(text).definitions;
-  if (definition.kind !== "OperationDefinition") throw new Error("not an operation");
-  return definition;
+  const operations = parse(text).definitions.filter(
+    (definition): definition is OperationDefinitionNode => definition.kind === "OperationDefinition",
+  );
+  if (operations.length !== 1) throw new Error(`${operations.length} operations in one document`);
+  return operations[0];
 }
 
 function guardedByMaster(directives: readonly DirectiveNode[] | undefined): boolean {

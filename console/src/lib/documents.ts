@@ -41,9 +41,7 @@ export const SessionRevokeMutation = graphql(`
         revokedAt
       }
       userErrors {
-        field
-        message
-        code
+        ...UserErrorFields
       }
     }
   }

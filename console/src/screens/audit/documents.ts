@@ -5,8 +5,7 @@ export const AuditEventsQuery = graphql(`
     auditEvents(first: $first, after: $after, filter: $filter) {
       totalCount
       pageInfo {
-        hasNextPage
-        endCursor
+        ...PageInfoFields
       }
       edges {
         cursor

@@ -5,8 +5,7 @@ export const CustomersListQuery = graphql(`
     customers(first: $first, after: $after, filter: $filter) {
       totalCount
       pageInfo {
-        hasNextPage
-        endCursor
+        ...PageInfoFields
       }
       edges {
         cursor
@@ -118,9 +117,7 @@ export const CustomerUpdateMutation = graphql(`
         }
       }
       userErrors {
-        field
-        message
-        code
+        ...UserErrorFields
       }
     }
   }
@@ -135,9 +132,7 @@ export const CustomerDeactivateMutation = graphql(`
         deactivatedAt
       }
       userErrors {
-        field
-        message
-        code
+        ...UserErrorFields
       }
     }
   }
@@ -151,9 +146,7 @@ export const CustomerReactivateMutation = graphql(`
         status
       }
       userErrors {
-        field
-        message
-        code
+        ...UserErrorFields
       }
     }
   }
@@ -170,9 +163,7 @@ export const MemberAddMutation = graphql(`
         }
       }
       userErrors {
-        field
-        message
-        code
+        ...UserErrorFields
       }
     }
   }
@@ -189,9 +180,7 @@ export const MemberRoleUpdateMutation = graphql(`
         }
       }
       userErrors {
-        field
-        message
-        code
+        ...UserErrorFields
       }
     }
   }
@@ -208,9 +197,7 @@ export const MemberRemoveMutation = graphql(`
         }
       }
       userErrors {
-        field
-        message
-        code
+        ...UserErrorFields
       }
     }
   }
@@ -227,9 +214,7 @@ export const InvitationCreateMutation = graphql(`
       }
       acceptUrl
       userErrors {
-        field
-        message
-        code
+        ...UserErrorFields
       }
     }
   }
@@ -244,9 +229,7 @@ export const InvitationRevokeMutation = graphql(`
         status
       }
       userErrors {
-        field
-        message
-        code
+        ...UserErrorFields
       }
     }
   }
@@ -261,9 +244,7 @@ export const ProjectCreateMutation = graphql(`
         slug
       }
       userErrors {
-        field
-        message
-        code
+        ...UserErrorFields
       }
     }
   }
@@ -278,9 +259,7 @@ export const ProjectUpdateMutation = graphql(`
         slug
       }
       userErrors {
-        field
-        message
-        code
+        ...UserErrorFields
       }
     }
   }
@@ -297,9 +276,7 @@ export const ProjectDeleteMutation = graphql(`
         }
       }
       userErrors {
-        field
-        message
-        code
+        ...UserErrorFields
       }
     }
   }
@@ -313,9 +290,7 @@ export const CustomerNoteCreateMutation = graphql(`
         body
       }
       userErrors {
-        field
-        message
-        code
+        ...UserErrorFields
       }
     }
   }

@@ -11,9 +11,7 @@ export const InvitationAcceptMutation = graphql(`
         status
       }
       userErrors {
-        field
-        message
-        code
+        ...UserErrorFields
       }
     }
   }

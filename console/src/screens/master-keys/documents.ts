@@ -5,8 +5,7 @@ export const MasterKeysQuery = graphql(`
     masterKeys(first: $first, after: $after, filter: $filter) {
       totalCount
       pageInfo {
-        hasNextPage
-        endCursor
+        ...PageInfoFields
       }
       edges {
         cursor
@@ -35,9 +34,7 @@ export const MasterKeyCreateMutation = graphql(`
       }
       key
       userErrors {
-        field
-        message
-        code
+        ...UserErrorFields
       }
     }
   }
@@ -53,9 +50,7 @@ export const MasterKeyRevokeMutation = graphql(`
         revokedAt
       }
       userErrors {
-        field
-        message
-        code
+        ...UserErrorFields
       }
     }
   }

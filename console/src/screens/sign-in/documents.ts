@@ -6,9 +6,7 @@ export const SessionCreateMutation = graphql(`
       token
       expiresAt
       userErrors {
-        field
-        message
-        code
+        ...UserErrorFields
       }
     }
   }

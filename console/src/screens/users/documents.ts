@@ -6,8 +6,7 @@ export const UsersListQuery = graphql(`
     users(first: $first, after: $after, filter: $filter) {
       totalCount
       pageInfo {
-        hasNextPage
-        endCursor
+        ...PageInfoFields
       }
       edges {
         cursor
@@ -137,9 +136,7 @@ export const UserSuspendMutation = graphql(`
       }
       revokedSessions
       userErrors {
-        field
-        message
-        code
+        ...UserErrorFields
       }
     }
   }
@@ -153,9 +150,7 @@ export const UserUnsuspendMutation = graphql(`
         status
       }
       userErrors {
-        field
-        message
-        code
+        ...UserErrorFields
       }
     }
   }
@@ -170,9 +165,7 @@ export const UserBlockMutation = graphql(`
       }
       revokedSessions
       userErrors {
-        field
-        message
-        code
+        ...UserErrorFields
       }
     }
   }
@@ -186,9 +179,7 @@ export const UserUnblockMutation = graphql(`
         status
       }
       userErrors {
-        field
-        message
-        code
+        ...UserErrorFields
       }
     }
   }
@@ -200,9 +191,7 @@ export const UserPasswordResetMutation = graphql(`
       resetUrl
       expiresAt
       userErrors {
-        field
-        message
-        code
+        ...UserErrorFields
       }
     }
   }
@@ -213,9 +202,7 @@ export const UserSignOutMutation = graphql(`
     userSignOut(input: $input, dryRun: $dryRun, idempotencyKey: $idempotencyKey) {
       revokedCount
       userErrors {
-        field
-        message
-        code
+        ...UserErrorFields
       }
     }
   }
@@ -231,9 +218,7 @@ export const UserImpersonateMutation = graphql(`
         id
       }
       userErrors {
-        field
-        message
-        code
+        ...UserErrorFields
       }
     }
   }
@@ -253,9 +238,7 @@ export const UserDeleteMutation = graphql(`
         count
       }
       userErrors {
-        field
-        message
-        code
+        ...UserErrorFields
       }
     }
   }
@@ -270,9 +253,7 @@ export const UserNoteCreateMutation = graphql(`
         body
       }
       userErrors {
-        field
-        message
-        code
+        ...UserErrorFields
       }
     }
   }
