@@ -1,11 +1,16 @@
 // The JavaScript of the first screen, gzipped, from the build's manifest: the entry chunk,
 // everything it imports statically, and the lazy chunks of the screens a first visit shows
-// (sign-in for a visitor, the users list after signing in). Fails above the budget.
+// (sign-in for a visitor; after signing in, the dashboard for a master, the users list for a
+// session admin). Fails above the budget.
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 
 const BUDGET = 250 * 1024;
-const FIRST_SCREENS = ["src/screens/sign-in/SignIn.tsx", "src/screens/users/UsersList.tsx"];
+const FIRST_SCREENS = [
+  "src/screens/sign-in/SignIn.tsx",
+  "src/screens/dashboard/Dashboard.tsx",
+  "src/screens/users/UsersList.tsx",
+];
 const dist = new URL("../dist/", import.meta.url);
 const manifest = JSON.parse(readFileSync(new URL(".vite/manifest.json", dist), "utf8"));
 

@@ -16,3 +16,103 @@ export const PageInfoFields = graphql(`
     endCursor
   }
 `);
+
+// A plan as the lists and the customer's page show it.
+export const PlanSummaryFields = graphql(`
+  fragment PlanSummaryFields on Plan {
+    code
+    name
+    price
+    interval
+  }
+`);
+
+export const SubscriptionFields = graphql(`
+  fragment SubscriptionFields on Subscription {
+    id
+    status
+    planVersion
+    price
+    interval
+    mrr
+    trialEnd
+    currentPeriodStart
+    currentPeriodEnd
+    cancelAtPeriodEnd
+    billingOverride
+    billingOverrideReason
+    limitsOverrideReason
+    plan {
+      ...PlanSummaryFields
+    }
+  }
+`);
+
+export const ApiKeyFields = graphql(`
+  fragment ApiKeyFields on ApiKey {
+    id
+    name
+    start
+    environment
+    scopes
+    status
+    enabled
+    createdAt
+    lastUsedAt
+    expiresAt
+    revokedAt
+  }
+`);
+
+export const LicenseFields = graphql(`
+  fragment LicenseFields on License {
+    id
+    keyHint
+    status
+    planCode
+    entitlements
+    maxMachines
+    issuedAt
+    expiresAt
+    revokedAt
+  }
+`);
+
+export const InvoiceRowFields = graphql(`
+  fragment InvoiceRowFields on Invoice {
+    id
+    number
+    status
+    total
+    amountDue
+    creditedTotal
+    periodStart
+    periodEnd
+    createdAt
+  }
+`);
+
+export const WebhookEndpointFields = graphql(`
+  fragment WebhookEndpointFields on WebhookEndpoint {
+    id
+    url
+    description
+    eventTypes
+    enabled
+    disabledReason
+    failingSince
+    createdAt
+  }
+`);
+
+export const WebhookDeliveryFields = graphql(`
+  fragment WebhookDeliveryFields on WebhookDelivery {
+    id
+    eventType
+    status
+    attemptCount
+    nextAttemptAt
+    lastStatusCode
+    createdAt
+  }
+`);

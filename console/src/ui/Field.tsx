@@ -5,6 +5,8 @@ export interface FieldSpec {
   label: string;
   kind?: "text" | "password" | "email" | "number" | "textarea" | "select" | "checkbox";
   options?: readonly string[];
+  /** What a select shows for each option, when it is not the value itself (an id). */
+  optionLabels?: Readonly<Record<string, string>>;
   placeholder?: string;
   help?: string;
   initial?: string | boolean;
@@ -75,7 +77,7 @@ export function Field({
       <select {...common} value={String(value)} onChange={(e) => onChange(e.target.value)}>
         {(spec.options ?? []).map((option) => (
           <option key={option} value={option}>
-            {option || "—"}
+            {spec.optionLabels?.[option] ?? (option || "—")}
           </option>
         ))}
       </select>
