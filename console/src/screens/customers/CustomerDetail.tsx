@@ -6,6 +6,7 @@ import { Allowed } from "../../lib/can";
 import { dateTime } from "../../lib/format";
 import { useQuery } from "../../lib/useQuery";
 import { CopyButton } from "../../ui/CopyButton";
+import { ApiKeysCard, BillingActions, BillingSummary, InvoicesCard, LicensesCard, WebhooksCard } from "./Billing";
 import {
   CustomerDeactivateMutation,
   CustomerDetailQuery,
@@ -23,10 +24,6 @@ import {
 } from "./documents";
 
 const ROLES: readonly MemberRole[] = ["MEMBER", "ADMIN", "OWNER"];
-
-function money(price: { amount: number; currency: string }): string {
-  return `${(price.amount / 100).toFixed(2)} ${price.currency}`;
-}
 
 function orNull(value: string | boolean): string | null {
   const text = String(value).trim();
@@ -161,6 +158,7 @@ export default function CustomerDetail({ params }: { params: Record<string, stri
           </Allowed>
         )}
       </div>
+      {master && <BillingActions customer={customer} plans={data.plans?.nodes ?? []} open={open} onDone={refetch} />}
       {dialog}
       <div className="grid">
         <div className="card">
@@ -188,35 +186,7 @@ export default function CustomerDetail({ params }: { params: Record<string, stri
             )}
           </dl>
         </div>
-        <div className="card">
-          <h2>Plan</h2>
-          {customer.plan ? (
-            <dl className="props">
-              <dt>Plan</dt>
-              <dd>
-                {customer.plan.name} (<code>{customer.plan.code}</code>)
-              </dd>
-              <dt>Price</dt>
-              <dd>
-                {money(customer.plan.price)} / {customer.plan.interval.toLowerCase()}
-              </dd>
-              <dt>Monthly quota</dt>
-              <dd>{customer.plan.limits.monthlyQuota ?? "unlimited"}</dd>
-              <dt>Rate per second</dt>
-              <dd>{customer.plan.limits.ratePerSecond ?? "unlimited"}</dd>
-              <dt>Seats</dt>
-              <dd>{customer.plan.limits.seats ?? "unlimited"}</dd>
-              <dt>SLA</dt>
-              <dd>
-                {customer.plan.limits.slaPercent == null
-                  ? "—"
-                  : `${String(customer.plan.limits.slaPercent)} %`}
-              </dd>
-            </dl>
-          ) : (
-            <p className="muted">No plan.</p>
-          )}
-        </div>
+        <BillingSummary customer={customer} />
       </div>
 
       <div className="card">
@@ -504,6 +474,11 @@ export default function CustomerDetail({ params }: { params: Record<string, stri
           </tbody>
         </table>
       </div>
+
+      <InvoicesCard customer={customer} open={open} onDone={refetch} />
+      <ApiKeysCard customer={customer} scopes={data.apiKeyScopes} open={open} onDone={refetch} />
+      <LicensesCard customer={customer} licenses={data.licenses} open={open} onDone={refetch} />
+      <WebhooksCard customer={customer} eventTypes={data.webhookEventTypes} open={open} onDone={refetch} />
 
       {customer.notes && (
         <div className="card">

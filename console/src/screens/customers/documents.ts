@@ -32,6 +32,13 @@ export const CustomersListQuery = graphql(`
   }
 `);
 
+export const EffectiveLimitFields = graphql(`
+  fragment EffectiveLimitFields on EffectiveLimit {
+    value
+    source
+  }
+`);
+
 export const CustomerDetailQuery = graphql(`
   query CustomerDetail($id: ID!, $master: Boolean!) {
     customer(id: $id) {
@@ -44,16 +51,56 @@ export const CustomerDetailQuery = graphql(`
       updatedAt
       deactivatedAt
       deactivationReason @include(if: $master)
+      creditBalance
+      lifetimeValue
+      mrr
+      openInvoicesCount
       plan {
+        ...PlanSummaryFields
+      }
+      subscription {
+        ...SubscriptionFields
+      }
+      effectiveLimits {
+        monthlyQuota {
+          ...EffectiveLimitFields
+        }
+        ratePerSecond {
+          ...EffectiveLimitFields
+        }
+        seats {
+          ...EffectiveLimitFields
+        }
+        slaPercent {
+          ...EffectiveLimitFields
+        }
+        overrideReason
+      }
+      discounts {
+        id
         code
         name
-        price
-        interval
-        limits {
-          monthlyQuota
-          ratePerSecond
-          seats
-          slaPercent
+        percentOff
+        amountOff
+        duration
+        endsAt
+      }
+      invoices(first: 20) {
+        totalCount
+        nodes {
+          ...InvoiceRowFields
+        }
+      }
+      apiKeys(first: 20) {
+        totalCount
+        nodes {
+          ...ApiKeyFields
+        }
+      }
+      webhookEndpoints(first: 20) {
+        totalCount
+        nodes {
+          ...WebhookEndpointFields
         }
       }
       members(first: 100) {
@@ -99,6 +146,31 @@ export const CustomerDetailQuery = graphql(`
           createdAt
         }
       }
+    }
+    licenses(first: 20, after: null, filter: { customerId: $id }) {
+      totalCount
+      pageInfo {
+        ...PageInfoFields
+      }
+      nodes {
+        ...LicenseFields
+      }
+    }
+    # What the billing dialogs offer: the plans to move to, the scopes a key may carry.
+    plans(first: 100, after: null) @include(if: $master) {
+      pageInfo {
+        ...PageInfoFields
+      }
+      nodes {
+        ...PlanSummaryFields
+      }
+    }
+    apiKeyScopes {
+      name
+      masterOnly
+    }
+    webhookEventTypes {
+      type
     }
   }
 `);
