@@ -23,6 +23,9 @@ async def test_master_pages_through_users_one_query_a_page(
     started = time.monotonic()
     await tab.sign_in_with_key(world.master)
     page = tab.page
+    # A master lands on the dashboard.
+    await expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    await page.get_by_role("navigation", name="Screens").get_by_role("link", name="Users").click()
     await expect(page.get_by_role("heading", name="Users")).to_be_visible()
     await expect(page.get_by_test_id("signed-in-as")).to_have_text("Master key")
     counts = page.get_by_role("group", name="Status counts")
@@ -77,7 +80,7 @@ async def test_suspend_and_unsuspend_after_reading_the_dry_run(
 ) -> None:
     target = world.member
     await tab.sign_in_with_key(world.master)
-    await expect(tab.page.get_by_role("heading", name="Users")).to_be_visible()
+    await expect(tab.page.get_by_role("heading", name="Dashboard")).to_be_visible()
     await tab.open(f"/users/{gid('usr', target)}")
     page = tab.page
     await expect(page.get_by_role("heading", name=re.compile(target.name))).to_be_visible()
@@ -124,7 +127,9 @@ async def test_a_session_admin_sees_only_their_customers(tab: Tab, world: World)
     page = tab.page
     await expect(page.get_by_text("SESSION", exact=True)).to_be_visible()
     nav = page.get_by_role("navigation", name="Screens")
-    await expect(nav.get_by_role("link")).to_have_text(["Users", "Customers", "Audit log"])
+    await expect(nav.get_by_role("link")).to_have_text(
+        ["Users", "Customers", "Plans", "API keys", "Licenses", "Webhooks", "Audit log"]
+    )
     # No status counts: userStats is master-only, and the query does not ask for it.
     await expect(page.get_by_role("group", name="Status counts")).to_have_count(0)
 
@@ -158,7 +163,7 @@ async def test_a_session_admin_sees_only_their_customers(tab: Tab, world: World)
 
 async def test_impersonation_shows_who_whom_and_time_left(tab: Tab, world: World) -> None:
     await tab.sign_in_with_key(world.master)
-    await expect(tab.page.get_by_role("heading", name="Users")).to_be_visible()
+    await expect(tab.page.get_by_role("heading", name="Dashboard")).to_be_visible()
     await tab.open(f"/users/{gid('usr', world.owner)}")
     page = tab.page
     await page.get_by_role("button", name="Impersonate…").click()
