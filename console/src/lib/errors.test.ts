@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fieldKey, groupErrors } from "./errors";
+import { fieldKey, formFieldOf, groupErrors } from "./errors";
 
 describe("userErrors next to their field", () => {
   it("names a form field by the path below `input`", () => {
@@ -20,5 +20,18 @@ describe("userErrors next to their field", () => {
     );
     expect(grouped.byField).toEqual({ email: ["Taken."] });
     expect(grouped.general).toEqual(["slug: Bad slug.", "Not allowed."]);
+  });
+});
+
+describe("formFieldOf", () => {
+  it("finds the form field of a nested path", () => {
+    const fields = ["description", "amount", "quantity", "reason"];
+    expect(formFieldOf("reason", fields)).toBe("reason");
+    // A one-line invoice form: the line's amount is the form's amount.
+    expect(formFieldOf("items.0.amount", fields)).toBe("amount");
+    // Money inputs: the amount inside the amount.
+    expect(formFieldOf("amount.currency", fields)).toBe("amount");
+    expect(formFieldOf("items.0", fields)).toBeNull();
+    expect(formFieldOf("slug", fields)).toBeNull();
   });
 });

@@ -17,6 +17,21 @@ export function fieldKey(path: readonly string[] | null): string | null {
   return rest.length > 0 ? rest.join(".") : null;
 }
 
+/**
+ * The form field a path below `input` names: itself, or for an item of a list the form edits
+ * one of (`items.0.amount`, `amount.amount`), the nearest known field along the path.
+ */
+export function formFieldOf(key: string, knownFields: readonly string[]): string | null {
+  if (knownFields.includes(key)) return key;
+  const parts = key.split(".");
+  for (let end = parts.length - 1; end >= 1; end--) {
+    const prefix = parts.slice(0, end).join(".");
+    if (knownFields.includes(prefix)) return prefix;
+  }
+  const last = parts[parts.length - 1];
+  return parts.length > 1 && knownFields.includes(last) ? last : null;
+}
+
 export function groupErrors(
   errors: readonly UserError[],
   knownFields: readonly string[],
@@ -25,8 +40,9 @@ export function groupErrors(
   const general: string[] = [];
   for (const error of errors) {
     const key = fieldKey(error.field);
-    if (key !== null && knownFields.includes(key)) {
-      (byField[key] ??= []).push(error.message);
+    const field = key === null ? null : formFieldOf(key, knownFields);
+    if (field !== null) {
+      (byField[field] ??= []).push(error.message);
     } else {
       general.push(key ? `${key}: ${error.message}` : error.message);
     }
