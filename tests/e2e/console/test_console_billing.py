@@ -14,7 +14,9 @@ from playwright.async_api import expect
 from app.kit import clock
 from app.models import Customer, Plan, Subscription, SubscriptionStatus
 from app.models.keys import ApiKey
+from app.settings import Settings
 from tests.helpers import DEFAULT_PASSWORD, Factory, GraphQL, Mutation, World, gid
+from tests.webhooks import support as webhooks
 
 from .conftest import Tab
 
@@ -213,7 +215,9 @@ async def test_a_session_admin_sees_only_their_own_on_every_list(
     assert tab.sent_text() == []
 
 
-async def test_the_catalog_and_integration_lists(tab: Tab, world: World, gql: GraphQL) -> None:
+async def test_the_catalog_and_integration_lists(
+    tab: Tab, world: World, gql: GraphQL, factory: Factory, settings: Settings
+) -> None:
     await COUPON_CREATE.ok(
         gql,
         {"code": "SPRING25", "name": "Spring", "duration": "ONCE", "percentOff": 25},
@@ -291,8 +295,34 @@ async def test_the_catalog_and_integration_lists(tab: Tab, world: World, gql: Gr
     await tab.open(f"/customers/{gid('cus', world.own)}")
     endpoints = page.get_by_role("table", name="Webhook endpoints")
     await expect(endpoints).to_contain_text("https://93.184.215.14/hooks")
+    await endpoints.get_by_role("button", name="Test…").click()
+    dialog = page.get_by_role("dialog")
+    await expect(dialog.get_by_test_id("dry-run-preview")).to_contain_text("93.184.215.14")
+    await dialog.get_by_role("button", name="Send").click()
+    await expect(page.get_by_role("dialog")).to_have_count(0)
+    # The test event waits in the outbox; the dispatcher's fan-out makes its delivery.
+    async with webhooks.dispatcher(factory.db, settings) as dispatcher:
+        assert await dispatcher.fan_out() == 1
     await endpoints.get_by_role("button", name="Deliveries").click()
-    await expect(endpoints.get_by_role("table", name="Deliveries")).to_be_visible()
+    deliveries = endpoints.get_by_role("table", name="Deliveries").locator("tbody tr")
+    await expect(deliveries).to_have_count(1)
+    await expect(deliveries).to_contain_text("webhook.test")
+    await expect(deliveries).to_contain_text("PENDING")
+    await tab.shot("customer-webhooks")
+
+    await nav.get_by_role("link", name="Webhooks").click()
+    rows = page.get_by_role("table", name="Deliveries").locator("tbody tr")
+    await expect(rows).to_contain_text("93.184.215.14")
+    await rows.get_by_role("button", name="Retry…").click()
+    dialog = page.get_by_role("dialog")
+    await expect(dialog.get_by_test_id("preview-status")).to_have_text("PENDING")
+    await dialog.get_by_role("button", name="Retry").click()
+    await expect(page.get_by_role("dialog")).to_have_count(0)
+    assert [
+        b["variables"]["dryRun"]
+        for b in tab.graphql
+        if b.get("operationName") == "WebhookDeliveryRetry"
+    ] == [True, False]
 
 
 async def test_a_trial_is_set_after_its_preview(tab: Tab, world: World, factory: Factory) -> None:
