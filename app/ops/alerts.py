@@ -11,8 +11,8 @@ with the runtime setting `alertThresholds`, and for each kind:
 - back under its threshold while FIRING: the alert becomes RESOLVED (a conditional update;
   its winner posts the resolution).
 
-A figure that cannot be read this tick (no requests to judge an error rate by, no burn to
-judge a runway by) leaves its alert as it is.
+A figure that cannot be read this tick (too few requests to judge an error rate by, no burn
+or no cash balance to judge a runway by) leaves its alert as it is.
 """
 
 from __future__ import annotations
@@ -144,8 +144,9 @@ class Alerts:
             "OUTBOX_AGE": 0.0 if oldest is None else max((now - oldest).total_seconds(), 0.0),
             "AGGREGATOR_LAG": lag,
             "ERROR_RATE": self.errors.percent(),
+            # No burn, or no cash balance set (0, the default): no runway to judge.
             "RUNWAY": None
-            if runway.months is None
+            if not runway.months
             else round(runway.months * predictions.DAYS_PER_MONTH, 1),
         }
 

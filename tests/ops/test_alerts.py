@@ -193,12 +193,15 @@ async def test_error_rate_runway_and_failed_deliveries(
         # Too few requests to judge, and no burn: neither figure can be read.
         alerts.errors.observe(500)
         assert await alerts.step() == []
+        # A burn without a cash balance (the default 0, unset) is no runway either.
+        await add(db, CostEntry(incurred_on=clock.now().date(), category="hosting", amount=90_000))
+        assert (await alerts.figures())["RUNWAY"] is None
+        assert await alerts.step() == []
         for _ in range(17):
             alerts.errors.observe(200)
         for _ in range(2):
             alerts.errors.observe(503)
         # 3 failures of 20 requests: 15 %.
-        await add(db, CostEntry(incurred_on=clock.now().date(), category="hosting", amount=90_000))
         await put(gql, world.master, "cashBalance", {"amount": 30_000, "currency": "USD"})
         found = {alert.kind: alert for alert in await alerts.step()}
         assert set(found) == {"ERROR_RATE", "RUNWAY"}
