@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from app.db import Database
 from app.kit import clock
 from app.kit.ids import uuid7
+from app.main import declared_loops
 from app.models.metrics import CostEntry
 from app.models.outbox import OutboxEvent
 from app.models.runtime_settings import AlertStatus
@@ -263,3 +264,8 @@ async def test_failed_deliveries_of_the_last_hour(
         await alerts.close()
     assert (fired.kind, fired.value, fired.threshold) == ("FAILED_DELIVERIES", 3.0, 2.0)
     assert bodies(hook)[0]["text"].startswith("[FIRING] FAILED_DELIVERIES")
+
+
+def test_the_alert_loop_is_declared(db: Database, settings: Settings) -> None:
+    declared = {loop.name: loop for loop in declared_loops(db, settings)}
+    assert declared["ops-alerts"].interval_seconds == 30.0
