@@ -254,6 +254,9 @@ def serve(
         log_config=logging_config(settings.log_level),
         access_log=False,
         proxy_headers=settings.trust_proxy_headers,
+        # SIGTERM: stop accepting, let requests in flight finish within the grace, then the
+        # lifespan flushes the buffers and gives claimed work back (`app/main.py`).
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
 
 

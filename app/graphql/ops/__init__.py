@@ -1,0 +1,1 @@
+"""Operations (master only): the system's health, background jobs."""
