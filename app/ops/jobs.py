@@ -380,9 +380,9 @@ async def retry(uow: UnitOfWork, queue: JobQueue, job_id: uuid.UUID) -> Job:
                 sa.select(EMAILS.c.link_encrypted, EMAILS.c.template).where(EMAILS.c.id == job_id)
             )
         ).one()
-        if row.link_encrypted is None and uses_link(row.template) and job.attempts:
+        if row.link_encrypted is None and uses_link(row.template):
             raise UserInputError(
-                "This mail's secret link was erased when it failed: send a new one "
+                "This mail's secret link was erased (it failed or was discarded): send a new one "
                 "(a new invitation or reset) instead.",
                 ErrorCode.INVALID_STATE,
                 "id",

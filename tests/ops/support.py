@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from app.db import Database
 from app.kit import clock
@@ -35,9 +36,9 @@ def delivery(
     endpoint_id: uuid.UUID,
     status: DeliveryStatus,
     at: datetime,
-    **fields: object,
+    **fields: Any,
 ) -> WebhookDelivery:
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "customer_id": customer.id,
         "endpoint_id": endpoint_id,
         "event_id": uuid.uuid4(),
@@ -53,8 +54,8 @@ def delivery(
     return WebhookDelivery(**values)
 
 
-def email(customer: Customer, status: EmailStatus, at: datetime, **fields: object) -> Email:
-    values: dict[str, object] = {
+def email(customer: Customer, status: EmailStatus, at: datetime, **fields: Any) -> Email:
+    values: dict[str, Any] = {
         "event_id": uuid.uuid4(),
         "customer_id": customer.id,
         "template": "user_blocked",

@@ -6,25 +6,32 @@ import asyncio
 import json
 import signal
 import socket
-import sqlite3
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
+from app import migrate
 from app.db import Database
+from app.keys import service as keys
 from app.kit import clock
+from app.kit.actor import Actor
+from app.kit.scope import EVERYTHING
 from app.kit.shutdown import ShutdownHooks
+from app.kit.uow import UnitOfWork
 from app.main import create_app
+from app.models.keys import API_KEYS, KeyEnvironment
 from app.models.tables import WEBHOOK_DELIVERIES
+from app.models.usage import USAGE_EVENTS, USAGE_ROLLUPS, Aggregation, UsageMetric
+from app.runtime import database
 from app.settings import Settings
-from tests.conftest import BACKEND, make_settings
-from tests.helpers import World
+from tests.conftest import BACKEND, _postgres_database, make_settings
+from tests.helpers import Factory, World
 from tests.support import rows
-from tests.usage.test_processes import _prepared, _start
+from tests.usage.test_processes import _start
 from tests.webhooks.support import endpoint, publish
 
 # ---------------------------------------------------------------- the hook registry
@@ -138,6 +145,65 @@ async def test_stopping_gives_leased_deliveries_back(
 # ---------------------------------------------------------------- a real process and SIGTERM
 
 
+@contextmanager
+def _served_database(tmp_path: Path) -> Iterator[str]:
+    """A database of its own for the served process, on the suite's engine."""
+    if BACKEND == "postgresql":
+        with contextmanager(_postgres_database)(f"admiral_serve_{uuid.uuid4().hex[:8]}") as url:
+            yield url
+    else:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'served.db'}"
+
+
+async def _metered_key(url: str, tmp_path: Path) -> str:
+    """A customer's API key and the `calls` metric, written before the process starts."""
+    db = database(make_settings(url, tmp_path / "secret"))
+    try:
+        factory = Factory(db, db.settings)
+        customer = await factory.customer("metered-co")
+        await factory._add(
+            UsageMetric(code="calls", name="Calls", unit="calls", aggregation=Aggregation.SUM)
+        )
+
+        async def create(uow: UnitOfWork) -> str:
+            issued = await keys.create_key(
+                uow,
+                customer_id=customer.id,
+                project_id=None,
+                name="meter",
+                scopes=[],
+                expires_at=None,
+                environment=KeyEnvironment.LIVE,
+            )
+            return issued.secret
+
+        secret: str = await db.run(create, actor=Actor.system("test"), row_scope=EVERYTHING)
+        return secret
+    finally:
+        await db.dispose()
+
+
+async def _after_exit(url: str, tmp_path: Path) -> tuple[int, int, int]:
+    db = database(make_settings(url, tmp_path / "secret"))
+    reader = db.reader()
+    try:
+        used = await reader.scalar(
+            sa.select(sa.func.count()).where(API_KEYS.c.last_used_at.is_not(None))
+        )
+        pending = await reader.scalar(
+            sa.select(sa.func.count()).where(USAGE_EVENTS.c.flush_batch.is_(None))
+        )
+        rolled = await reader.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(USAGE_ROLLUPS.c.quantity), 0)).where(
+                USAGE_ROLLUPS.c.granularity == "DAY"
+            )
+        )
+    finally:
+        await reader.close()
+        await db.dispose()
+    return int(used), int(pending), int(rolled)
+
+
 def _refused(port: int) -> bool:
     try:
         socket.create_connection(("127.0.0.1", port), 0.5).close()
@@ -156,60 +222,56 @@ def _read_until(connection: socket.socket, marker: bytes, deadline: float) -> by
     return received
 
 
-@pytest.mark.skipif(BACKEND != "sqlite", reason="the served process uses its own SQLite file")
 def test_sigterm_finishes_the_request_in_flight_and_flushes(tmp_path: Path) -> None:
-    db_file, prepared = _prepared(tmp_path)
-    # No background loops: whatever is flushed below, the shutdown flushed.
-    process, url = _start(db_file, background_loops="false", shutdown_grace_seconds="30")
-    port = int(url.rsplit(":", 1)[1])
-    body = json.dumps(
-        {"events": [{"metric": "calls", "quantity": 7, "idempotencyKey": "in-flight"}]}
-    ).encode()
-    head = (
-        "POST /v1/usage HTTP/1.1\r\n"
-        f"Host: 127.0.0.1:{port}\r\n"
-        f"Authorization: Bearer {prepared.own_key}\r\n"
-        "Content-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n"
-        "Expect: 100-continue\r\n\r\n"
-    ).encode()
-    deadline = time.monotonic() + 60
-    try:
-        with socket.create_connection(("127.0.0.1", port), 10) as connection:
-            connection.settimeout(10)
-            connection.sendall(head)
-            # `100 Continue` is sent when the endpoint starts reading the body: the key was
-            # verified (its use noted in the buffer) and the request is in flight.
-            _read_until(connection, b"100 Continue\r\n\r\n", deadline)
-            process.send_signal(signal.SIGTERM)
-            while not _refused(port):  # the server stops accepting first
-                assert time.monotonic() < deadline, "the server kept accepting after SIGTERM"
-                time.sleep(0.05)  # polling another process's progress
-            assert process.poll() is None  # …and waits for the request in flight
-            connection.sendall(body)
-            answer = _read_until(connection, b"}", deadline)
-        status_line = answer.split(b"\r\n", 1)[0]
-        assert status_line == b"HTTP/1.1 202 Accepted", answer
-        assert json.loads(answer.split(b"\r\n\r\n", 1)[1]) == {
-            "received": 1,
-            "stored": 1,
-            "duplicates": 0,
-        }
-        assert process.wait(timeout=60) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    with sqlite3.connect(db_file) as connection:
-        last_used = connection.execute(
-            "SELECT count(*) FROM api_keys WHERE last_used_at IS NOT NULL"
-        ).fetchone()[0]
-        pending = connection.execute(
-            "SELECT count(*) FROM usage_events WHERE flush_batch IS NULL"
-        ).fetchone()[0]
-        rolled = connection.execute(
-            "SELECT coalesce(sum(quantity), 0) FROM usage_rollups WHERE granularity = 'DAY'"
-        ).fetchone()[0]
-    assert last_used == 1  # the buffered lastUsedAt reached the table
-    assert pending == 0  # the aggregator flushed what the request stored
-    assert rolled == 7
+    with _served_database(tmp_path) as url:
+        migrate.upgrade(url)
+        secret = asyncio.run(_metered_key(url, tmp_path))
+        # No background loops: whatever is flushed below, the shutdown flushed.
+        process, served = _start(
+            tmp_path / "served.db",
+            database_url=url,
+            background_loops="false",
+            shutdown_grace_seconds="30",
+        )
+        port = int(served.rsplit(":", 1)[1])
+        body = json.dumps(
+            {"events": [{"metric": "calls", "quantity": 7, "idempotencyKey": "in-flight"}]}
+        ).encode()
+        head = (
+            "POST /v1/usage HTTP/1.1\r\n"
+            f"Host: 127.0.0.1:{port}\r\n"
+            f"Authorization: Bearer {secret}\r\n"
+            "Content-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n"
+            "Expect: 100-continue\r\n\r\n"
+        ).encode()
+        deadline = time.monotonic() + 60
+        try:
+            with socket.create_connection(("127.0.0.1", port), 10) as connection:
+                connection.settimeout(10)
+                connection.sendall(head)
+                # `100 Continue` is sent when the endpoint starts reading the body: the key
+                # was verified (its use noted in the buffer) and the request is in flight.
+                _read_until(connection, b"100 Continue\r\n\r\n", deadline)
+                process.send_signal(signal.SIGTERM)
+                while not _refused(port):  # the server stops accepting first
+                    assert time.monotonic() < deadline, "the server kept accepting after SIGTERM"
+                    time.sleep(0.05)  # polling another process's progress
+                assert process.poll() is None  # …and waits for the request in flight
+                connection.sendall(body)
+                answer = _read_until(connection, b"}", deadline)
+            assert answer.split(b"\r\n", 1)[0] == b"HTTP/1.1 202 Accepted", answer
+            assert json.loads(answer.split(b"\r\n\r\n", 1)[1]) == {
+                "received": 1,
+                "stored": 1,
+                "duplicates": 0,
+            }
+            assert process.wait(timeout=60) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        used, pending, rolled = asyncio.run(_after_exit(url, tmp_path))
+    assert used == 1  # the buffered lastUsedAt reached the table
+    assert pending == 0  # the aggregator rolled up what the request stored…
+    assert rolled == 7  # …once
