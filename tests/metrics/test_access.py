@@ -114,7 +114,7 @@ async def test_my_overview_shows_own_customers_only(
             "members": 3,  # owner, admin, member
             "openInvoices": 1,
             "amountDue": {"amount": 450, "currency": "USD"},
-            "usageThisMonth": 0,  # the usage rollups are not wired yet
+            "usageThisMonth": 0,  # no usage rolled up
             "monthlyQuota": None,
         }
     ]
@@ -184,7 +184,7 @@ async def test_predictions(gql: GraphQL, world: World, factory: Factory) -> None
     assert data["rateLimitHeadroom"] == {
         "planLimitTotal": 0,
         "highestPlanLimit": 0,
-        "peakRequestsPerSecond": None,  # no request-rate source yet
+        "peakRequestsPerSecond": None,  # no usage rolled up
         "headroom": None,
     }
     response = await gql(
