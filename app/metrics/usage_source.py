@@ -69,11 +69,11 @@ async def customer_usage(
         return {}
     r = USAGE_ROLLUPS.c
     rows = await reader.all(
-        sa.select(r.customer_id, sa.func.sum(r.event_count))
+        sa.select(r.customer_id, sa.func.sum(r.event_count).label("events"))
         .where(*_in(period, Granularity.DAY), r.customer_id.in_(list(customer_ids)))
         .group_by(r.customer_id)
     )
-    return {row[0]: int(row[1]) for row in rows}
+    return {row.customer_id: int(row.events) for row in rows}
 
 
 async def modeled_costs(reader: Reader, period: DateRange, currency: str) -> list[ModeledCost]:
