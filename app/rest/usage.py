@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -13,10 +13,10 @@ from starlette.routing import BaseRoute, Route
 from app.keys import tokens
 from app.keys.ratelimit import Limiter, storage_for
 from app.keys.verify import Verifier, VerifyCode
-from app.kit import clock
+from app.kit import clock, ranges
 from app.kit.actor import Actor
 from app.kit.csvstream import stream_csv
-from app.kit.errors import ErrorCode
+from app.kit.errors import ErrorCode, UserInputError
 from app.kit.http import BodyTooLarge, error_response, read_body
 from app.kit.ids import encode
 from app.kit.jsonutil import JSONInputError, loads_from_client
@@ -63,30 +63,17 @@ async def _events(request: Request, runtime: Runtime) -> Any:
 
 def _range(request: Request) -> tuple[datetime, datetime]:
     """[start, end) from `start_date`/`end_date` (inclusive days; default the current UTC
-    month)."""
-    today = clock.now()
-
-    def day(name: str, default: date) -> date:
-        given = request.query_params.get(name)
-        if given is None:
-            return default
-        try:
-            return date.fromisoformat(given)
-        except ValueError:
-            raise RestError(
-                400, ErrorCode.INVALID, f"`{name}` must be a date (YYYY-MM-DD).", [name]
-            ) from None
-
-    first = buckets.month_start(today).date()
-    last = (buckets.next_month_start(today) - timedelta(days=1)).date()
-    start, end = day("start_date", first), day("end_date", last)
-    if start > end:
-        raise RestError(
-            400, ErrorCode.RANGE_REVERSED, "`start_date` is after `end_date`.", ["start_date"]
-        )
-    if (end - start).days >= 366:
-        raise RestError(400, ErrorCode.RANGE_TOO_LONG, "At most 366 days.", ["end_date"])
-    return buckets.midnight(start), buckets.midnight(end) + timedelta(days=1)
+    month), checked by the one range rule (`app/kit/ranges.py`)."""
+    try:
+        start = ranges.parse_day(request.query_params.get("start_date"), "start_date")
+        end = ranges.parse_day(request.query_params.get("end_date"), "end_date")
+        today = clock.now()
+        first = start or buckets.month_start(today).date()
+        last = end or (buckets.next_month_start(today) - timedelta(days=1)).date()
+        ranges.check(first, last, ("start_date", "end_date"))
+    except UserInputError as error:
+        raise RestError(400, error.code, error.message, error.field) from None
+    return buckets.midnight(first), buckets.midnight(last) + timedelta(days=1)
 
 
 def routes(settings: Settings) -> list[BaseRoute]:

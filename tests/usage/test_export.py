@@ -69,14 +69,16 @@ async def test_usage_csv_ranges_and_auth(
     world: World, client: httpx.AsyncClient, db: Database
 ) -> None:
     assert (await _export(client, None)).status_code == 401
-    for params, code in (
-        ({"start_date": "2025-13-01"}, "INVALID"),
-        ({"start_date": "2025-02-02", "end_date": "2025-02-01"}, "RANGE_REVERSED"),
-        ({"start_date": "2024-01-01", "end_date": "2025-01-01"}, "RANGE_TOO_LONG"),
+    for params, code, field in (
+        ({"start_date": "2025-13-01"}, "INVALID", "start_date"),
+        ({"end_date": "2025-2-01"}, "INVALID", "end_date"),
+        ({"start_date": "2025-02-02", "end_date": "2025-02-01"}, "RANGE_REVERSED", "start_date"),
+        ({"start_date": "2024-01-01", "end_date": "2025-01-01"}, "RANGE_TOO_LONG", "end_date"),
     ):
         response = await _export(client, world.master, **params)
         assert response.status_code == 400
-        assert response.json()["errors"][0]["extensions"]["code"] == code
+        error = response.json()["errors"][0]["extensions"]
+        assert (error["code"], error["field"]) == (code, [field])
     one_day = await _export(client, world.master, start_date="2025-02-01", end_date="2025-02-01")
     assert one_day.status_code == 200
     assert 'filename="usage-2025-02-01-2025-02-01.csv"' in one_day.headers["content-disposition"]
