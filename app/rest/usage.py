@@ -15,7 +15,7 @@ from app.keys.ratelimit import Limiter, storage_for
 from app.keys.verify import Verifier, VerifyCode
 from app.kit import clock, ranges
 from app.kit.actor import Actor
-from app.kit.csvstream import stream_csv
+from app.kit.csv_export import csv_stream
 from app.kit.errors import ErrorCode, UserInputError
 from app.kit.http import BodyTooLarge, error_response, read_body
 from app.kit.ids import encode
@@ -132,7 +132,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
         last = (end - timedelta(days=1)).date().isoformat()
         name = f"usage-{start.date().isoformat()}-{last}.csv"
         return StreamingResponse(
-            stream_csv(exports.HEADER, rows),
+            csv_stream(exports.HEADER, rows),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
