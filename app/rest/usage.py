@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
@@ -27,7 +28,7 @@ from app.rest.common import RestError, bearer_principal, endpoint, runtime_of
 from app.runtime import Runtime
 from app.settings import Settings
 from app.usage import buckets, exports
-from app.usage.ingest import Accepted, Caller, ingest
+from app.usage.ingest import CATALOG, Accepted, Caller, ingest
 
 # 1,000 events with their properties.
 MAX_USAGE_BODY = 2 * 1024 * 1024
@@ -106,9 +107,14 @@ def routes(settings: Settings) -> list[BaseRoute]:
         async def work(uow: UnitOfWork) -> Accepted:
             return await ingest(uow, caller, events)
 
-        accepted: Accepted = await runtime.db.run(
-            work, actor=Actor.system("api-key:" + encode(ApiKey.PREFIX, row.id)), row_scope=NOTHING
-        )
+        actor = Actor.system("api-key:" + encode(ApiKey.PREFIX, row.id))
+        try:
+            accepted: Accepted = await runtime.db.run(work, actor=actor, row_scope=NOTHING)
+        except IntegrityError:
+            # A metric this process remembers is gone (the database was reset under it):
+            # nothing was stored; look everything up again, once.
+            CATALOG.forget()
+            accepted = await runtime.db.run(work, actor=actor, row_scope=NOTHING)
         return JSONResponse(
             {
                 "received": accepted.received,
