@@ -95,8 +95,7 @@ async def insert_events(
         return []
     returning = [USAGE_EVENTS.c[name] for name in _STORED]
     if dialect == "postgresql":
-        statement = _insert_once(rows).returning(*returning)
-        return list((await session.execute(statement)).all())
+        return list((await session.execute(_insert_once(rows))).all())
     keyed = [row for row in rows if row["idempotency_key"] is not None]
     if keyed:
         k = USAGE_IDEMPOTENCY_KEYS.c
@@ -124,38 +123,27 @@ async def insert_events(
 
 
 def _insert_once(rows: list[dict[str, Any]]) -> Any:
-    """One statement: the batch as a VALUES list, its keys inserted by a CTE that returns
-    those it took, the events inserted that carry no key or a key just taken."""
+    """One statement: the batch as one array per column (`unnest`: the same text, so the
+    same prepared statement, for any batch), its keys inserted by a CTE that returns those it
+    took, the events inserted that carry no key or a key just taken."""
     e = USAGE_EVENTS.c
-    given = sa.values(
-        *[sa.column(name, e[name].type) for name in _EVENT_COLUMNS], name="given"
-    ).data([tuple(row[name] for name in _EVENT_COLUMNS) for row in rows])
-    # A column of NULLs in VALUES is text to PostgreSQL: every column is cast back to its type.
-    batch = sa.select(
-        *[sa.cast(given.c[name], e[name].type).label(name) for name in _EVENT_COLUMNS]
-    ).cte("batch")
-    k = USAGE_IDEMPOTENCY_KEYS.c
-    taken = (
-        postgresql.insert(USAGE_IDEMPOTENCY_KEYS)
-        .from_select(
-            ["customer_id", "idempotency_key", "received_at"],
-            sa.select(batch.c.customer_id, batch.c.idempotency_key, batch.c.received_at).where(
-                batch.c.idempotency_key.is_not(None)
-            ),
-        )
-        .on_conflict_do_nothing()
-        .returning(k.idempotency_key)
-        .cte("taken")
+    # Column names from this module only; the values travel as bound arrays.
+    columns = ", ".join(_EVENT_COLUMNS)
+    arrays = ", ".join(f":{name}" for name in _EVENT_COLUMNS)
+    text = sa.text(
+        f"WITH batch AS (SELECT * FROM unnest({arrays}) AS b({columns})), "  # noqa: S608
+        "taken AS (INSERT INTO usage_idempotency_keys (customer_id, idempotency_key, "
+        "received_at) SELECT customer_id, idempotency_key, received_at FROM batch "
+        "WHERE idempotency_key IS NOT NULL ON CONFLICT DO NOTHING RETURNING idempotency_key) "
+        f"INSERT INTO usage_events ({columns}) SELECT {columns} FROM batch "
+        "WHERE idempotency_key IS NULL OR idempotency_key IN (SELECT idempotency_key FROM taken) "
+        f"RETURNING {', '.join(_STORED)}"
     )
-    return sa.insert(USAGE_EVENTS).from_select(
-        list(_EVENT_COLUMNS),
-        sa.select(*[batch.c[name] for name in _EVENT_COLUMNS]).where(
-            sa.or_(
-                batch.c.idempotency_key.is_(None),
-                batch.c.idempotency_key.in_(sa.select(taken.c.idempotency_key)),
-            )
-        ),
-    )
+    parameters = [
+        sa.bindparam(name, [row[name] for row in rows], type_=postgresql.ARRAY(e[name].type))
+        for name in _EVENT_COLUMNS
+    ]
+    return text.bindparams(*parameters).columns(*[e[name] for name in _STORED])
 
 
 def daily_statement(
