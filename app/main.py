@@ -78,19 +78,22 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     runtime = Runtime.create(settings)
     db = runtime.db
-    metrics = Metrics(db)
+    metrics = Metrics(db, runtime.logs)
     graphql = AdmiralGraphQL(build_schema(settings), runtime)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         background = Loops(declared_loops(db, settings) if settings.background_loops else [])
         BROKER.configure(settings.redis_url)
+        runtime.logs.start()
         background.start()
         tune_garbage_collector()
         try:
             yield
         finally:
             await background.stop()
+            # After the loops, whose last steps may still log; before the database goes.
+            await runtime.logs.close()
             await BROKER.close()
             await db.dispose()
 

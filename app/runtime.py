@@ -9,6 +9,7 @@ import app.licenses.billing  # noqa: F401  (subscribes the licenses to subscript
 from app.audit.service import AuditJournal
 from app.auth.passwords import Passwords
 from app.db import Database
+from app.logs.pipeline import LogPipeline
 from app.outbox.writer import OutboxWriter
 from app.settings import Settings
 
@@ -29,12 +30,16 @@ class Runtime:
     db: Database
     passwords: Passwords
     secret_key: str
+    # Stored logs: started and closed with the application (`app/main.py`).
+    logs: LogPipeline
 
     @classmethod
     def create(cls, settings: Settings) -> Runtime:
+        db = database(settings)
         return cls(
             settings=settings,
-            db=database(settings),
+            db=db,
             passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_cost),
             secret_key=settings.resolved_secret_key(),
+            logs=LogPipeline(db, settings),
         )
