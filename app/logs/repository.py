@@ -110,14 +110,16 @@ def error_groups_statement(
         )
     grouped = groups.subquery("groups")
     sample = LOGS.alias("sample")
+    latest = LOGS.alias("latest")
     newest = (
-        sa.select(sample.c.id)
+        sa.select(latest.c.id)
         .where(
-            sample.c.fingerprint == grouped.c.fingerprint,
-            sample.c.created_at == grouped.c.last_seen,
+            latest.c.fingerprint == grouped.c.fingerprint,
+            latest.c.created_at == grouped.c.last_seen,
         )
-        .order_by(sample.c.id.desc())
+        .order_by(latest.c.id.desc())
         .limit(1)
+        .correlate(grouped)
         .scalar_subquery()
     )
     return (
