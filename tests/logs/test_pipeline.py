@@ -137,3 +137,11 @@ async def test_offering_a_line_is_cheap(db: Database, pipeline: LogPipeline) -> 
     pipeline.offer(record)
     assert pipeline.pending == 1
     assert await stored(db) == []
+
+
+async def test_the_writer_rereads_the_sample_rate(db: Database, settings: Settings) -> None:
+    logs = LogPipeline(db, settings)
+    assert logs.sample_rate == 1.0
+    logs.settings = settings.model_copy(update={"log_sample_rate": 0.25})
+    await logs._refresh_settings()
+    assert logs.sample_rate == 0.25
