@@ -101,7 +101,8 @@ class JsonFormatter(structlog.stdlib.ProcessorFormatter):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(
-            foreign_pre_chain=[merge_contextvars, _add_extras],
+            # The record's own fields first: the bound context fills in only what they lack.
+            foreign_pre_chain=[_add_extras, merge_contextvars],
             processors=[_shape, _render],
         )
 

@@ -96,7 +96,7 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", description="Log level of the JSON logs on stdout.")
     # Stored logs and metrics (app/logs, /metrics)
     log_retention_days: int = Field(
-        30, ge=1, description="Stored log entries older than this are pruned (`logs`)."
+        30, ge=1, le=36_500, description="Stored log entries older than this are pruned (`logs`)."
     )
     log_sample_rate: float = Field(
         1.0,

@@ -28,9 +28,16 @@ test_log = logging.getLogger("app.logs.test")
 RETENTION = Actor.system("log-retention")
 
 
+MAX_RETENTION_DAYS = 36_500
+
+
 def check_retention_days(days: int) -> None:
-    if days < 1:
-        raise UserInputError("Keep at least one day of logs.", ErrorCode.INVALID, ["retentionDays"])
+    if not 1 <= days <= MAX_RETENTION_DAYS:
+        raise UserInputError(
+            f"Keep between 1 and {MAX_RETENTION_DAYS} days of logs.",
+            ErrorCode.INVALID,
+            ["retentionDays"],
+        )
 
 
 async def write_test_entry(uow: UnitOfWork, level: str, message: str) -> uuid.UUID:
@@ -109,7 +116,7 @@ async def prune_in_batches(db: Database, retention_days: int) -> int:
     """The retention loop's prune: batches of `PRUNE_BATCH`, each its own short transaction,
     so a large backlog never holds a long lock. Safe in several processes at once (each
     batch deletes what is still there)."""
-    cutoff = clock.now() - timedelta(days=max(retention_days, 1))
+    cutoff = clock.now() - timedelta(days=min(max(retention_days, 1), MAX_RETENTION_DAYS))
     total = 0
     while True:
 

@@ -10,7 +10,7 @@ import strawberry
 
 from app.graphql.context import Info
 from app.graphql.logs.types import ErrorGroup, LogEntry, LogLevel
-from app.graphql.pagination import Connection, Edge, OrderDirection, PageInfo, paginate
+from app.graphql.pagination import Connection, Edge, PageInfo, paginate
 from app.graphql.permissions import master_only
 from app.graphql.root import query
 from app.kit.errors import ErrorCode, RequestError
@@ -55,7 +55,6 @@ async def logs(
     first: int | None = None,
     after: str | None = None,
     filter: LogFilter | None = None,
-    direction: OrderDirection = OrderDirection.DESC,
 ) -> Connection[LogEntry] | None:
     given = filter or LogFilter()
     filters: dict[str, Any] = {
@@ -74,7 +73,6 @@ async def logs(
         first=first,
         after=after,
         filters=filters,
-        direction=direction,
     )
 
 
