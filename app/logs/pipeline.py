@@ -73,11 +73,15 @@ class LogStats:
     failed: int = 0  # lost because their batch could not be inserted
 
 
+def _text(value: str, limit: int) -> str:
+    # PostgreSQL refuses NUL in text and JSON: one such line would lose its whole batch.
+    return value[:limit].replace("\x00", "\ufffd")
+
+
 def _short(value: Any) -> Any:
     if isinstance(value, (bool, int, float)) or value is None:
         return value
-    text = value if isinstance(value, str) else str(value)
-    return text[:MAX_DATA_VALUE]
+    return _text(value if isinstance(value, str) else str(value), MAX_DATA_VALUE)
 
 
 def row_of(record: logging.LogRecord) -> dict[str, Any]:
@@ -89,7 +93,7 @@ def row_of(record: logging.LogRecord) -> dict[str, Any]:
         "level": record.levelname[:10],
         "level_no": record.levelno,
         "logger": record.name[:200],
-        "message": record_message(record)[:MAX_MESSAGE],
+        "message": _text(record_message(record), MAX_MESSAGE),
         "request_id": None,
         "operation_name": None,
         "principal_id": None,
@@ -103,7 +107,7 @@ def row_of(record: logging.LogRecord) -> dict[str, Any]:
     for key, column in _CONTEXT_COLUMNS.items():
         value = extras.pop(key, None)
         if isinstance(value, str):
-            row[column] = value[:100] if column == "operation_name" else value[:64]
+            row[column] = _text(value, 100 if column == "operation_name" else 64)
     duration = extras.pop("duration_ms", None)
     if isinstance(duration, (int, float)) and not isinstance(duration, bool):
         row["duration_ms"] = float(duration)
@@ -111,8 +115,8 @@ def row_of(record: logging.LogRecord) -> dict[str, Any]:
     error = _exception_of(record)
     if error is not None:
         found = error_key(error)
-        row["error_type"] = found.error_type
-        row["error_place"] = found.place
+        row["error_type"] = _text(found.error_type, 200)
+        row["error_place"] = _text(found.place, 300)
         row["fingerprint"] = found.fingerprint
         row["stack"] = _stack(error)
     return row
@@ -134,7 +138,7 @@ def _exception_of(record: logging.LogRecord) -> BaseException | None:
 
 def _stack(error: BaseException) -> str:
     text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-    return text[-MAX_STACK:]
+    return _text(text[-MAX_STACK:], MAX_STACK)
 
 
 class StoringHandler(logging.Handler):

@@ -145,3 +145,12 @@ async def test_the_writer_rereads_the_sample_rate(db: Database, settings: Settin
     logs.settings = settings.model_copy(update={"log_sample_rate": 0.25})
     await logs._refresh_settings()
     assert logs.sample_rate == 0.25
+
+
+async def test_nul_characters_do_not_lose_a_batch(db: Database, pipeline: LogPipeline) -> None:
+    log.warning("nul \x00 inside", extra={"path": "/a\x00b"})
+    log.warning("plain")
+    assert await pipeline.flush() == 2
+    rows = await stored(db)
+    assert [row.message for row in rows] == ["nul \ufffd inside", "plain"]
+    assert rows[0].data["path"] == "/a\ufffdb"
