@@ -88,7 +88,8 @@ def row_of(record: logging.LogRecord) -> dict[str, Any]:
     """The `logs` row of one record, with the request's bound context."""
     extras = {**get_contextvars(), **record_extras(record)}
     row: dict[str, Any] = {
-        "id": getattr(record, "_admiral_log_id", None) or uuid7(),
+        # Given by the writer when absent (`_with_ids`): not the request's work.
+        "id": getattr(record, "_admiral_log_id", None),
         "created_at": datetime.fromtimestamp(record.created, UTC),
         "level": record.levelname[:10],
         "level_no": record.levelno,
@@ -139,6 +140,13 @@ def _exception_of(record: logging.LogRecord) -> BaseException | None:
 def _stack(error: BaseException) -> str:
     text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
     return _text(text[-MAX_STACK:], MAX_STACK)
+
+
+def _with_ids(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for row in rows:
+        if row["id"] is None:
+            row["id"] = uuid7()
+    return rows
 
 
 class StoringHandler(logging.Handler):
@@ -247,9 +255,8 @@ class LogPipeline:
             token = _writing.set(True)
             try:
                 while self._queue:
-                    batch = [
-                        self._queue.popleft() for _ in range(min(BATCH_SIZE, len(self._queue)))
-                    ]
+                    size = min(BATCH_SIZE, len(self._queue))
+                    batch = _with_ids([self._queue.popleft() for _ in range(size)])
                     try:
                         async with self.db.write_engine.begin() as connection:
                             await connection.execute(sa.insert(LOGS), batch)
