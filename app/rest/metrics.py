@@ -34,7 +34,7 @@ from app.auth.service import authenticate
 from app.db import Database
 from app.kit.errors import ErrorCode
 from app.kit.http import error_response
-from app.kit.requestlog import ORDINARY, observed
+from app.kit.requestlog import ORDINARY, note_actor, observed
 from app.logs.pipeline import LogPipeline
 from app.models.mail import Email, EmailStatus
 from app.models.outbox import OutboxEvent
@@ -314,6 +314,7 @@ async def _may_scrape(request: Request, settings: Settings) -> Response | None:
         )
         response.headers["WWW-Authenticate"] = 'Bearer realm="admiral"'
         return response
+    note_actor(request.scope, principal.actor)
     if not principal.is_master or principal.is_impersonation:
         return error_response(request, 403, ErrorCode.FORBIDDEN, "Metrics are for masters only.")
     return None
