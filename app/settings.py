@@ -94,6 +94,25 @@ class Settings(BaseSettings):
         "(`scripts/serve` turns it on).",
     )
     log_level: str = Field("INFO", description="Log level of the JSON logs on stdout.")
+    # Stored logs and metrics (app/logs, /metrics)
+    log_retention_days: int = Field(
+        30, ge=1, le=36_500, description="Stored log entries older than this are pruned (`logs`)."
+    )
+    log_sample_rate: float = Field(
+        1.0,
+        ge=0.0,
+        le=1.0,
+        description="Share of INFO entries stored (0 to 1; WARNING and above are always kept).",
+    )
+    log_queue_size: int = Field(
+        10_000,
+        ge=1,
+        description="Entries waiting for the log writer; past it new ones are dropped and counted.",
+    )
+    metrics_public: bool = Field(
+        False,
+        description="Serve /metrics without credentials (else a master key as bearer token).",
+    )
     usage_retention_days: int = Field(
         400, description="Raw usage events older than this are pruned (rollups are kept)."
     )

@@ -7,7 +7,7 @@ parse (cached, token limit) → anonymous gate → validation (cached, depth and
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from functools import lru_cache
 from typing import Any
 
@@ -40,6 +40,7 @@ from strawberry.schema.schema import validate_document
 
 from app.kit.errors import ErrorCode
 from app.kit.pagination import DEFAULT_PAGE_SIZE
+from app.kit.requestlog import note_operation
 from app.kit.validation import NUL, NUL_REFUSED
 from app.settings import Settings
 
@@ -204,6 +205,18 @@ def _multiplier(
     return LIST_COST_FACTOR if isinstance(unwrapped, GraphQLList) else 1
 
 
+def observe_operation(
+    scope: MutableMapping[str, Any], document: DocumentNode, operation_name: str | None
+) -> None:
+    """Tell the access log and the metrics which operation this is (`app/kit/requestlog.py`)."""
+    operation = get_operation_ast(document, operation_name)
+    if operation is None:
+        note_operation(scope, operation_name, None)
+        return
+    name = operation.name.value if operation.name is not None else None
+    note_operation(scope, name, operation.operation.value)
+
+
 def _is_connection(named: Any) -> bool:
     return isinstance(named, GraphQLObjectType) and named.name.endswith("Connection")
 
@@ -226,6 +239,7 @@ class RequestGuard(SchemaExtension):
         assert document is not None
         assert query is not None
         principal = context.context.principal
+        observe_operation(context.context.request.scope, document, context.operation_name)
         if principal is None and not anonymous_allowed(document, context.operation_name):
             context.pre_execution_errors = [
                 error(
