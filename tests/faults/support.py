@@ -93,6 +93,7 @@ class Server:
     database_url: str
     folder: Path
     settings: dict[str, str] = field(default_factory=dict)
+    name: str = "serve"
     process: subprocess.Popen[bytes] | None = None
     port: int = 0
     starts: int = 0
@@ -104,7 +105,7 @@ class Server:
 
     @property
     def log_path(self) -> Path:
-        return self.folder / f"serve-{self.starts}.log"
+        return self.folder / f"{self.name}-{self.starts}.log"
 
     @property
     def running(self) -> bool:
@@ -114,6 +115,11 @@ class Server:
         return self.log_path.read_text() if self.log_path.exists() else ""
 
     def start(self) -> Server:
+        self.spawn()
+        return self.ready()
+
+    def spawn(self) -> None:
+        """Start the process (`ready` waits for it to serve)."""
         assert self.process is None, "already serving"
         self.port = free_port()
         self.starts += 1
@@ -134,6 +140,9 @@ class Server:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
+
+    def ready(self) -> Server:
+        assert self.process is not None
         deadline = time.monotonic() + START_TIMEOUT
         while True:
             assert self.process.poll() is None, self.log()
