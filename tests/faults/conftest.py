@@ -1,16 +1,18 @@
 """Fixtures of the fault suite: a fresh PostgreSQL database per test, copied from a template
-migrated once per session, and `admiral serve` processes on it (stopped after the test)."""
+migrated once per session (or one per module, for tests that can share their servers), and
+`admiral serve` processes on it, stopped afterwards."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from app import migrate
-from tests.faults.support import Server, admin, new_name, sqlalchemy_url
+from tests.faults.support import Fleet, Server, admin, new_name, sqlalchemy_url
 
 
 @pytest.fixture(scope="session")
@@ -24,11 +26,10 @@ def template_database() -> Iterator[str]:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-@pytest.fixture
-def fresh_database(template_database: str) -> Iterator[str]:
-    """A migrated, empty database of this test's own; its name."""
+@contextmanager
+def _copy_of(template: str) -> Iterator[str]:
     name = new_name("admiral_faults")
-    asyncio.run(admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
+    asyncio.run(admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     try:
         yield name
     finally:
@@ -36,21 +37,29 @@ def fresh_database(template_database: str) -> Iterator[str]:
 
 
 @pytest.fixture
+def fresh_database(template_database: str) -> Iterator[str]:
+    """A migrated, empty database of this test's own; its name."""
+    with _copy_of(template_database) as name:
+        yield name
+
+
+@pytest.fixture
 def serve(fresh_database: str, tmp_path: Path) -> Iterator[Callable[..., list[Server]]]:
-    """Start `admiral serve` processes on the test's database, one per dict of settings, side
-    by side (starting is mostly importing: together they take about the time of one)."""
-    servers: list[Server] = []
+    """Start `admiral serve` processes on the test's database, one per dict of settings."""
+    fleet = Fleet(fresh_database, tmp_path)
+    yield fleet.start
+    fleet.stop()
 
-    def start(*settings: dict[str, str]) -> list[Server]:
-        started = [
-            Server(sqlalchemy_url(fresh_database), tmp_path, dict(each), name=f"serve{n}")
-            for n, each in enumerate(settings, start=len(servers))
-        ]
-        servers.extend(started)
-        for server in started:
-            server.spawn()
-        return [server.ready() for server in started]
 
-    yield start
-    for server in servers:
-        server.stop()
+@pytest.fixture(scope="module")
+def module_database(template_database: str) -> Iterator[str]:
+    """A migrated database shared by a module's tests (each tolerates the others' rows)."""
+    with _copy_of(template_database) as name:
+        yield name
+
+
+@pytest.fixture(scope="module")
+def module_fleet(module_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
+    fleet = Fleet(module_database, tmp_path_factory.mktemp("fleet"))
+    yield fleet
+    fleet.stop()

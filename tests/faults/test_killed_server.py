@@ -8,14 +8,14 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from app.audit.service import ChainVerification, verify_chain
 from tests.faults.checks import Mutations, assert_chain_ok, assert_stored
-from tests.faults.support import Server, client, connect, seed, sqlalchemy_url, until
+from tests.faults.support import Fleet, Server, client, connect, seed, sqlalchemy_url, until
 from tests.helpers import Factory
 
 pytestmark = pytest.mark.postgres_only
@@ -26,19 +26,47 @@ async def _verify_chain(factory: Factory) -> ChainVerification:
         return await verify_chain(session)
 
 
-WORKERS = 16
-BEFORE_THE_SIGNAL = 60  # acknowledged mutations before the server is stopped
+WORKERS = 8
+BEFORE_THE_SIGNAL = 30  # acknowledged mutations before the server is stopped
 IN_FLIGHT = 8  # mutations held inside the server (on a lock) when SIGTERM arrives
 
 
-async def _burst(server: Server, master: str, sent: Mutations, stop: asyncio.Event) -> None:
+@dataclass
+class Node:
+    """One server the module's tests share (each leaves it stopped or running; the next
+    starts it when it needs it), on a database they share."""
+
+    database: str
+    master: str
+    server: Server
+    folder: Path
+
+    def running(self) -> Server:
+        if not self.server.running:
+            self.server.start()
+        return self.server
+
+
+@pytest.fixture(scope="module")
+def node(module_database: str, module_fleet: Fleet) -> Node:
+    master = asyncio.run(
+        seed(sqlalchemy_url(module_database), module_fleet.folder, lambda f: f.master_key())
+    )
+    # The loops run too: a stop must end them cleanly, a restart pick up their work.
+    (server,) = module_fleet.start({"background_loops": "true"})
+    return Node(module_database, master, server, module_fleet.folder)
+
+
+async def _burst(
+    server: Server, master: str, sent: Mutations, stop: asyncio.Event, tag: str
+) -> None:
     async with client(server, master, timeout=30) as http:
 
         async def worker(n: int) -> None:
             i = 0
             while not stop.is_set():
                 i += 1
-                key = f"k{server.starts}-{n}-{i}"
+                key = f"{tag}-{n}-{i}"
                 answer = await (
                     sent.create_user(http, key) if i % 4 == 0 else sent.create_customer(http, key)
                 )
@@ -48,14 +76,11 @@ async def _burst(server: Server, master: str, sent: Mutations, stop: asyncio.Eve
         await asyncio.gather(*(worker(n) for n in range(WORKERS)))
 
 
-async def test_sigkill_during_a_burst_loses_nothing_acknowledged(
-    serve: Callable[..., list[Server]], fresh_database: str, tmp_path: Path
-) -> None:
-    master = await seed(sqlalchemy_url(fresh_database), tmp_path, lambda f: f.master_key())
-    (server,) = serve({"background_loops": "false"})
+async def test_sigkill_during_a_burst_loses_nothing_acknowledged(node: Node) -> None:
+    server, master, fresh_database = node.running(), node.master, node.database
     sent = Mutations()
     stop = asyncio.Event()
-    burst = asyncio.create_task(_burst(server, master, sent, stop))
+    burst = asyncio.create_task(_burst(server, master, sent, stop, "kill"))
 
     async def enough() -> bool:
         return sent.acknowledged() >= BEFORE_THE_SIGNAL
@@ -79,14 +104,11 @@ async def test_sigkill_during_a_burst_loses_nothing_acknowledged(
     print(f"acknowledged={acknowledged} cut off={len(unanswered)} chain={checked}")
 
 
-async def test_sigterm_answers_requests_in_flight_and_exits_cleanly(
-    serve: Callable[..., list[Server]], fresh_database: str, tmp_path: Path
-) -> None:
-    master = await seed(sqlalchemy_url(fresh_database), tmp_path, lambda f: f.master_key())
-    (server,) = serve({"background_loops": "true"})
+async def test_sigterm_answers_requests_in_flight_and_exits_cleanly(node: Node) -> None:
+    server, master, fresh_database = node.running(), node.master, node.database
     sent, held = Mutations(), Mutations()
     stop = asyncio.Event()
-    burst = asyncio.create_task(_burst(server, master, sent, stop))
+    burst = asyncio.create_task(_burst(server, master, sent, stop, "term"))
 
     async def enough() -> bool:
         return sent.acknowledged() >= BEFORE_THE_SIGNAL
@@ -149,7 +171,7 @@ async def test_sigterm_answers_requests_in_flight_and_exits_cleanly(
     )
     await assert_stored(fresh_database, combined)
     # (The server is gone: the chain is verified here, as `auditChainVerify` does.)
-    chain = await seed(sqlalchemy_url(fresh_database), tmp_path, _verify_chain)
+    chain = await seed(sqlalchemy_url(fresh_database), node.folder, _verify_chain)
     assert chain.ok, chain
     assert chain.checked >= combined.acknowledged()
     print(
