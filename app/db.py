@@ -41,7 +41,7 @@ T = TypeVar("T")
 
 UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (PoolTimeoutError, OSError, TimeoutError)
 # PostgreSQL's query_canceled (statement_timeout) and lock_not_available (lock_timeout): the
-# database is too slow or too locked to answer now, which a retry may not be.
+# database is too slow or too locked to answer now, not the query wrong; a retry may succeed.
 TIMED_OUT_SQLSTATES = frozenset({"57014", "55P03"})
 
 
