@@ -165,7 +165,7 @@ async def test_terminated_backends_answer_503_and_the_process_recovers(
 
 CONCURRENT = 24  # per process, more than its pool holds: the rest queue for a connection
 # Queued for a connection, then one timed-out statement, with room for a loaded machine.
-BOUND = POOL_WAIT + TIMEOUT_MS / 1000 + 5.0
+BOUND = POOL_WAIT + TIMEOUT_MS / 1000 + 8.0
 
 
 async def _waiting_on_locks(connection: asyncpg.Connection, database: str) -> int:
