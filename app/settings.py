@@ -31,6 +31,21 @@ class Settings(BaseSettings):
     database_pool_timeout: float = Field(
         5.0, description="Seconds to wait for a pooled connection before SERVICE_UNAVAILABLE."
     )
+    database_pool_pre_ping: bool = Field(
+        True,
+        description="Test each pooled connection before use (PostgreSQL); off, a connection "
+        "found dead fails its request with SERVICE_UNAVAILABLE and leaves the pool.",
+    )
+    database_statement_timeout_ms: int = Field(
+        30000,
+        description="Longest a statement may run before it is cancelled and the request answers "
+        "SERVICE_UNAVAILABLE (PostgreSQL; 0: no limit).",
+    )
+    database_lock_timeout_ms: int = Field(
+        10000,
+        description="Longest a statement waits for a lock before it is cancelled the same way "
+        "(PostgreSQL; 0: no limit).",
+    )
     sqlite_busy_timeout_ms: int = Field(5000, description="SQLite busy timeout in milliseconds.")
     redis_url: str | None = Field(
         None, description="Optional Redis shared by processes (counters, pub/sub); see /health."
