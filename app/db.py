@@ -32,6 +32,7 @@ from sqlalchemy.sql import Executable
 
 from app.kit.actor import Actor
 from app.kit.errors import ServiceUnavailable, UserInputError
+from app.kit.ids import sqlite_public_id
 from app.kit.scope import RowScope
 from app.kit.uow import Journal, Outbox, UnitOfWork
 from app.settings import Settings
@@ -86,6 +87,8 @@ def _sqlite_engine(url: str, settings: Settings, begin: str) -> AsyncEngine:
         cursor.execute(f"PRAGMA busy_timeout={int(settings.sqlite_busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # Public ids for SQL that builds JSON (the compiled read path).
+        dbapi_connection.create_function("admiral_id", 2, sqlite_public_id, deterministic=True)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:

@@ -26,6 +26,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from app.auth.service import authenticate, record_impersonated_request
+from app.graphql.compiled.path import COMPILED, ORDINARY, ReadPath, count_choice
 from app.graphql.context import Context
 from app.graphql.errors import format_error
 from app.graphql.ide import graphiql_html
@@ -68,6 +69,14 @@ class AdmiralGraphQL(GraphQL[Context, None]):
         self.limits = schema.limits
         self._ide_html = graphiql_html()
         self.persisted = PersistedQueries.from_settings(runtime.settings)
+        settings = runtime.settings
+        self.read_path = ReadPath(
+            schema._schema,
+            schema.limits,
+            runtime.db.dialect,
+            enabled=settings.read_path == COMPILED,
+            debug=settings.read_path_debug,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -137,6 +146,13 @@ class AdmiralGraphQL(GraphQL[Context, None]):
                 )
             request.state.principal = principal
             request.state.reader = reader
+            compiled = await self.read_path.respond(
+                request, principal, reader, request_id_of(request)
+            )
+            if compiled is not None:
+                count_choice(COMPILED)
+                return compiled
+            count_choice(ORDINARY)
             try:
                 return await self.run(request)
             except HTTPException as error:
@@ -243,6 +259,8 @@ class AdmiralGraphQL(GraphQL[Context, None]):
             ]
         if result.extensions:
             data["extensions"] = result.extensions
+        if self.read_path.debug and request.scope.get("type") == "http":
+            data["extensions"] = {**(data.get("extensions") or {}), "readPath": ORDINARY}
         return data
 
     def decode_json(self, data: str | bytes) -> object:

@@ -1,0 +1,272 @@
+"""Answering a read operation with one statement per root field, or handing it back.
+
+`ReadPath.respond` returns a response, or None when the operation must run the ordinary way:
+anything but a validated query from a signed-in caller, anything the planner cannot compile,
+arguments its declaration refuses (ordinary execution then reports them), and any failure
+while running it. It never makes a GraphQL error of its own; the only errors it writes are
+the FORBIDDEN ones ordinary execution gives for master-only fields, decided at plan time.
+
+Plans are cached per (document, operation name, scope kind, variable shape), where the shape
+holds the booleans (`@skip`/`@include`) and which variables are null.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from graphql import (
+    FieldNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    get_operation_ast,
+)
+from graphql.execution.values import get_argument_values, get_variable_values
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.auth.principal import Principal
+from app.db import Reader
+from app.graphql.compiled.planner import (
+    ConnectionPlan,
+    EdgePlan,
+    ObjectPlan,
+    OperationPlan,
+    Planner,
+    SinglePlan,
+    Typename,
+    Uncompilable,
+)
+from app.graphql.compiled.sql import Renderer, expand_ids, json_for
+from app.graphql.errors import format_error
+from app.graphql.extensions import Limits, query_cost
+from app.graphql.permissions import IsMaster
+from app.kit.errors import AdmiralError, ErrorCode
+from app.kit.pagination import check_page_size, decode_cursor
+
+log = logging.getLogger(__name__)
+
+COMPILED = "compiled"
+ORDINARY = "ordinary"
+
+_choices: Counter[str] = Counter({COMPILED: 0, ORDINARY: 0})
+
+
+def count_choice(path: str) -> None:
+    _choices[path] += 1
+
+
+def read_path_counts() -> dict[str, int]:
+    """`read_path_choice{path}`: how many GraphQL requests each path answered, this process."""
+    return dict(_choices)
+
+
+MAX_PLANS = 512
+_NOT_COMPILABLE = object()
+
+
+class ReadPath:
+    def __init__(
+        self, schema: GraphQLSchema, limits: Limits, dialect: str, *, enabled: bool, debug: bool
+    ) -> None:
+        self.schema = schema
+        self.limits = limits
+        self.enabled = enabled
+        self.debug = debug
+        self.json = json_for(dialect)
+        self.is_postgres = dialect != "sqlite"
+        self.plans: dict[tuple[Any, ...], Any] = {}
+
+    async def respond(
+        self, request: Request, principal: Principal | None, reader: Reader, request_id: str
+    ) -> Response | None:
+        if not self.enabled or principal is None or request.method != "POST":
+            return None
+        try:
+            prepared = self._prepare(request, principal)
+        except (Uncompilable, AdmiralError, GraphQLError):
+            return None
+        if prepared is None:
+            return None
+        plan, operation, variables = prepared
+        try:
+            body = await self._execute(plan, operation, variables, principal, reader, request_id)
+        except (Uncompilable, AdmiralError, GraphQLError):
+            return None
+        except Exception:
+            # A failure here is retried by ordinary execution, which reports it its own way.
+            log.warning("compiled read path failed; running the ordinary way", exc_info=True)
+            return None
+        return Response(body, media_type="application/json")
+
+    # ------------------------------------------------------------ planning
+
+    def _prepare(
+        self, request: Request, principal: Principal
+    ) -> tuple[OperationPlan, OperationDefinitionNode, Any] | None:
+        try:
+            payload = orjson.loads(getattr(request, "_body", b"") or b"null")
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(payload, dict):
+            return None
+        query = payload.get("query")
+        operation_name = payload.get("operationName")
+        given = payload.get("variables")
+        if not isinstance(query, str) or not isinstance(operation_name, (str, type(None))):
+            return None
+        if given is not None and not isinstance(given, dict):
+            return None
+        if set(payload) - {"query", "operationName", "variables", "extensions"}:
+            return None
+        document = self.limits.parse(query)
+        if self.limits.validate(query):
+            return None
+        operation = get_operation_ast(document, operation_name)
+        if operation is None or operation.operation is not OperationType.QUERY:
+            return None
+        variables = get_variable_values(
+            self.schema, operation.variable_definitions or (), given or {}
+        )
+        if isinstance(variables, list):
+            return None
+        values: Mapping[str, Any] = variables.coerced
+        if query_cost(self.schema, document, operation_name, given) > self.limits.max_cost:
+            return None
+        shape = tuple(
+            (name, value if isinstance(value, bool) else value is None)
+            for name, value in sorted(values.items())
+        )
+        key = (query, operation_name, principal.is_master, shape)
+        plan = self.plans.get(key)
+        if plan is None:
+            try:
+                plan = Planner(self.schema, document, operation, values, principal.is_master).plan()
+            except Uncompilable:
+                plan = _NOT_COMPILABLE
+            if len(self.plans) >= MAX_PLANS:
+                self.plans.clear()
+            self.plans[key] = plan
+        if not isinstance(plan, OperationPlan):
+            return None
+        return plan, operation, variables
+
+    # ------------------------------------------------------------ running
+
+    async def _execute(
+        self,
+        plan: OperationPlan,
+        operation: OperationDefinitionNode,
+        variables: Any,
+        principal: Principal,
+        reader: Reader,
+        request_id: str,
+    ) -> bytes:
+        renderer = Renderer(self.json, principal.row_scope)
+        parts: list[bytes] = []
+        errors: list[dict[str, Any]] = []
+        for index, field in enumerate(plan.fields):
+            prefix = ("{" if index == 0 else ",") + f'"{field.key}":'
+            if isinstance(field, Typename):
+                parts.append(f'{prefix}"{field.name}"'.encode())
+                continue
+            arguments = get_argument_values(field.field, field.node, variables)
+            if isinstance(field, ConnectionPlan):
+                text, rows = await self._connection(field, arguments, renderer, reader)
+                errors.extend(self._connection_errors(field, rows, request_id))
+            else:
+                text, found = await self._single(field, arguments, renderer, reader)
+                if found:
+                    errors.extend(_errors(field.object, [field.key], request_id))
+            parts.append(prefix.encode() + text.encode())
+        body = b'{"data":' + (b"".join(parts) + b"}" if parts else b"{}")
+        if errors:
+            body += b',"errors":' + orjson.dumps(errors)
+        if self.debug:
+            body += b',"extensions":{"readPath":"compiled"}'
+        return body + b"}"
+
+    async def _connection(
+        self,
+        field: ConnectionPlan,
+        arguments: dict[str, Any],
+        renderer: Renderer,
+        reader: Reader,
+    ) -> tuple[str, int]:
+        model = field.root.model
+        query = field.root.query(arguments)
+        size = check_page_size(query.first)
+        ordering = query.ordering or model.default_ordering
+        kind = model.cursor_kind(ordering, query.descending)
+        cursor = (
+            decode_cursor(query.after, kind, model.sort_type(ordering)) if query.after else None
+        )
+        count_rows = any(_has_forbidden(part) for part in field.parts)
+        statement = renderer.connection(
+            field, dict(query.filters), ordering, query.descending, size, cursor, count_rows
+        )
+        row: Any = (await reader.all(statement))[0]
+        text = self._finish(row[0])
+        return text, int(row[1]) if count_rows else 0
+
+    async def _single(
+        self, field: SinglePlan, arguments: dict[str, Any], renderer: Renderer, reader: Reader
+    ) -> tuple[str, bool]:
+        key = field.root.key(arguments)
+        row = (await reader.all(renderer.single(field, key)))[0]
+        text = "null" if row[0] is None else self._finish(row[0])
+        return text, text != "null"
+
+    def _finish(self, text: str) -> str:
+        return expand_ids(text) if self.is_postgres else text
+
+    def _connection_errors(
+        self, field: ConnectionPlan, rows: int, request_id: str
+    ) -> list[dict[str, Any]]:
+        errors: list[dict[str, Any]] = []
+        if not rows:
+            return errors
+        for part in field.parts:
+            if isinstance(part, EdgePlan):
+                for index in range(rows):
+                    for edge_part in part.fields:
+                        if not isinstance(edge_part, Typename):
+                            path = [field.key, part.key, index, edge_part[0]]
+                            errors.extend(_errors(edge_part[1], path, request_id))
+            elif isinstance(part, tuple) and isinstance(part[1], ObjectPlan):
+                for index in range(rows):
+                    errors.extend(_errors(part[1], [field.key, part[0], index], request_id))
+        return errors
+
+
+def _has_forbidden(part: Any) -> bool:
+    if isinstance(part, EdgePlan):
+        return any(
+            not isinstance(edge_part, Typename) and edge_part[1].forbidden
+            for edge_part in part.fields
+        )
+    return isinstance(part, tuple) and isinstance(part[1], ObjectPlan) and bool(part[1].forbidden)
+
+
+def _errors(plan: ObjectPlan, path: list[Any], request_id: str) -> list[dict[str, Any]]:
+    return [
+        format_error(
+            GraphQLError(
+                IsMaster.message,
+                nodes=list(forbidden.nodes),
+                path=[*path, forbidden.key],
+                extensions={"code": ErrorCode.FORBIDDEN.value},
+            ),
+            request_id,
+        )
+        for forbidden in plan.forbidden
+    ]
+
+
+def field_nodes(operation: OperationDefinitionNode) -> list[FieldNode]:
+    return [item for item in operation.selection_set.selections if isinstance(item, FieldNode)]
