@@ -35,9 +35,11 @@ from app.db import Reader
 from app.graphql.compiled.planner import (
     ConnectionPlan,
     EdgePlan,
+    Forbidden,
     ObjectPlan,
     OperationPlan,
     Planner,
+    Related,
     SinglePlan,
     Typename,
     Uncompilable,
@@ -48,6 +50,7 @@ from app.graphql.extensions import Limits, query_cost
 from app.graphql.permissions import IsMaster
 from app.kit.errors import AdmiralError, ErrorCode
 from app.kit.pagination import check_page_size, decode_cursor
+from app.kit.readmodel import RelationKind
 
 log = logging.getLogger(__name__)
 
@@ -177,12 +180,12 @@ class ReadPath:
                 continue
             arguments = get_argument_values(field.field, field.node, variables)
             if isinstance(field, ConnectionPlan):
-                text, rows = await self._connection(field, arguments, renderer, reader)
-                errors.extend(self._connection_errors(field, rows, request_id))
+                text = await self._connection(field, arguments, renderer, reader)
+                errors.extend(self._connection_errors(field, text, request_id))
             else:
-                text, found = await self._single(field, arguments, renderer, reader)
-                if found:
-                    errors.extend(_errors(field.object, [field.key], request_id))
+                text = await self._single(field, arguments, renderer, reader)
+                if text != "null" and field.object.has_forbidden:
+                    _walk(field.object, orjson.loads(text), [field.key], request_id, errors)
             parts.append(prefix.encode() + text.encode())
         body = b'{"data":' + (b"".join(parts) + b"}" if parts else b"{}")
         if errors:
@@ -197,7 +200,7 @@ class ReadPath:
         arguments: dict[str, Any],
         renderer: Renderer,
         reader: Reader,
-    ) -> tuple[str, int]:
+    ) -> str:
         model = field.root.model
         query = field.root.query(arguments)
         size = check_page_size(query.first)
@@ -206,66 +209,77 @@ class ReadPath:
         cursor = (
             decode_cursor(query.after, kind, model.sort_type(ordering)) if query.after else None
         )
-        count_rows = any(_has_forbidden(part) for part in field.parts)
         statement = renderer.connection(
-            field, dict(query.filters), ordering, query.descending, size, cursor, count_rows
+            field, dict(query.filters), ordering, query.descending, size, cursor
         )
-        row: Any = (await reader.all(statement))[0]
-        text = self._finish(row[0])
-        return text, int(row[1]) if count_rows else 0
+        return self._finish((await reader.all(statement))[0][0])
 
     async def _single(
         self, field: SinglePlan, arguments: dict[str, Any], renderer: Renderer, reader: Reader
-    ) -> tuple[str, bool]:
+    ) -> str:
         key = field.root.key(arguments)
         row = (await reader.all(renderer.single(field, key)))[0]
-        text = "null" if row[0] is None else self._finish(row[0])
-        return text, text != "null"
+        return "null" if row[0] is None else self._finish(row[0])
 
     def _finish(self, text: str) -> str:
         return expand_ids(text) if self.is_postgres else text
 
     def _connection_errors(
-        self, field: ConnectionPlan, rows: int, request_id: str
+        self, field: ConnectionPlan, text: str, request_id: str
     ) -> list[dict[str, Any]]:
+        if not any(_has_forbidden(part) for part in field.parts):
+            return []
+        # Errors name each refused field's path, which depends on the rows: only then is the
+        # JSON decoded, to walk it in the order execution would meet the fields.
+        value = orjson.loads(text)
         errors: list[dict[str, Any]] = []
-        if not rows:
-            return errors
         for part in field.parts:
             if isinstance(part, EdgePlan):
-                for index in range(rows):
+                for index, edge in enumerate(value[part.key]):
                     for edge_part in part.fields:
                         if not isinstance(edge_part, Typename):
                             path = [field.key, part.key, index, edge_part[0]]
-                            errors.extend(_errors(edge_part[1], path, request_id))
+                            _walk(edge_part[1], edge[edge_part[0]], path, request_id, errors)
             elif isinstance(part, tuple) and isinstance(part[1], ObjectPlan):
-                for index in range(rows):
-                    errors.extend(_errors(part[1], [field.key, part[0], index], request_id))
+                for index, item in enumerate(value[part[0]]):
+                    _walk(part[1], item, [field.key, part[0], index], request_id, errors)
         return errors
 
 
 def _has_forbidden(part: Any) -> bool:
     if isinstance(part, EdgePlan):
         return any(
-            not isinstance(edge_part, Typename) and edge_part[1].forbidden
+            not isinstance(edge_part, Typename) and edge_part[1].has_forbidden
             for edge_part in part.fields
         )
-    return isinstance(part, tuple) and isinstance(part[1], ObjectPlan) and bool(part[1].forbidden)
+    return isinstance(part, tuple) and isinstance(part[1], ObjectPlan) and part[1].has_forbidden
 
 
-def _errors(plan: ObjectPlan, path: list[Any], request_id: str) -> list[dict[str, Any]]:
-    return [
-        format_error(
-            GraphQLError(
+def _walk(
+    plan: ObjectPlan,
+    value: Any,
+    path: list[Any],
+    request_id: str,
+    errors: list[dict[str, Any]],
+) -> None:
+    for item in plan.fields:
+        if isinstance(item, Forbidden):
+            error = GraphQLError(
                 IsMaster.message,
-                nodes=list(forbidden.nodes),
-                path=[*path, forbidden.key],
+                nodes=list(item.nodes),
+                path=[*path, item.key],
                 extensions={"code": ErrorCode.FORBIDDEN.value},
-            ),
-            request_id,
-        )
-        for forbidden in plan.forbidden
-    ]
+            )
+            errors.append(format_error(error, request_id))
+        elif isinstance(item, Related) and item.target is not None and item.target.has_forbidden:
+            inner = value[item.key]
+            if inner is None:
+                continue
+            if item.kind is RelationKind.ONE:
+                _walk(item.target, inner, [*path, item.key], request_id, errors)
+            else:
+                for index, element in enumerate(inner):
+                    _walk(item.target, element, [*path, item.key, index], request_id, errors)
 
 
 def field_nodes(operation: OperationDefinitionNode) -> list[FieldNode]:

@@ -83,8 +83,12 @@ class ObjectPlan:
     fields: tuple[Typename | Scalar | Forbidden | Related, ...]
 
     @property
-    def forbidden(self) -> tuple[Forbidden, ...]:
-        return tuple(item for item in self.fields if isinstance(item, Forbidden))
+    def has_forbidden(self) -> bool:
+        return any(
+            isinstance(item, Forbidden)
+            or (isinstance(item, Related) and item.target is not None and item.target.has_forbidden)
+            for item in self.fields
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,8 +303,6 @@ class Planner:
             if definition.args or any(node.arguments for node in field_nodes):
                 raise Uncompilable("field arguments")
             if name in model.master_only and not self.is_master:
-                if not forbid_ok:
-                    raise Uncompilable("a forbidden field below a list")
                 fields.append(Forbidden(key, tuple(field_nodes)))
                 continue
             if name == "id":

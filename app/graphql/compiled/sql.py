@@ -302,7 +302,6 @@ class Renderer:
         descending: bool,
         size: int,
         cursor: Cursor | None,
-        count_rows: bool,
     ) -> sa.Select[Any]:
         model = plan.root.model
         page = (
@@ -333,10 +332,7 @@ class Renderer:
                 assert isinstance(part[1], ObjectPlan)
                 item = self.object(part[1], row)
                 pairs.append((part[0], self.json.array(item, page, [], order, None)))
-        columns: list[Expr] = [sa.type_coerce(self.json.obj(pairs), sa.Text).label("data")]
-        if count_rows:
-            columns.append(sa.select(sa.func.count()).select_from(page).scalar_subquery())
-        return sa.select(*columns)
+        return sa.select(sa.type_coerce(self.json.obj(pairs), sa.Text).label("data"))
 
     def single(self, plan: SinglePlan, key: uuid.UUID) -> sa.Select[Any]:
         model = plan.root.model
