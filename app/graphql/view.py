@@ -25,6 +25,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
+from app.auth.cache import PrincipalCache
 from app.auth.service import authenticate, record_impersonated_request
 from app.graphql.compiled.path import COMPILED, ORDINARY, ReadPath, count_choice
 from app.graphql.context import Context
@@ -70,6 +71,7 @@ class AdmiralGraphQL(GraphQL[Context, None]):
         self._ide_html = graphiql_html()
         self.persisted = PersistedQueries.from_settings(runtime.settings)
         settings = runtime.settings
+        self.principals = PrincipalCache(runtime.db, settings.auth_cache_seconds)
         self.read_path = ReadPath(
             schema._schema,
             schema.limits,
@@ -128,9 +130,7 @@ class AdmiralGraphQL(GraphQL[Context, None]):
                 scheme, _, token = header.partition(" ")
                 if scheme.lower() != "bearer" or not token.strip():
                     return unauthenticated(request, "Use `Authorization: Bearer <token>`.")
-                principal = await authenticate(
-                    token.strip(), reader, self.runtime.db, self.runtime.settings
-                )
+                principal = await self._authenticate(token.strip(), reader)
                 if principal is None:
                     return unauthenticated(request, "The token is unknown, revoked or expired.")
             # Before the impersonation audit, which then summarises the persisted document.
@@ -161,6 +161,16 @@ class AdmiralGraphQL(GraphQL[Context, None]):
             return error_response(request, 503, ErrorCode.SERVICE_UNAVAILABLE, error.message)
         finally:
             await reader.close()
+
+    async def _authenticate(self, token: str, reader: Any) -> Any:
+        principal = self.principals.get(token)
+        if principal is not None:
+            return principal
+        generation = self.principals.generation()
+        principal = await authenticate(token, reader, self.runtime.db, self.runtime.settings)
+        if principal is not None:
+            self.principals.put(token, principal, generation)
+        return principal
 
     def _operation_details(self, request: Request) -> dict[str, Any]:
         """What an impersonated request asks for, for its audit event: never the document
