@@ -246,6 +246,41 @@ class SqliteJson(Json):
         return select.scalar_subquery()
 
 
+MAX_CACHED = 1024
+_parts_cache: dict[tuple[Any, ...], tuple[ConnectionPlan, list[tuple[str, Expr | None]]]] = {}
+
+
+def _objects(plan: ConnectionPlan) -> list[ObjectPlan]:
+    found: list[ObjectPlan] = []
+    for part in plan.parts:
+        if isinstance(part, EdgePlan):
+            found.extend(edge[1] for edge in part.fields if not isinstance(edge, Typename))
+        elif isinstance(part, tuple) and isinstance(part[1], ObjectPlan):
+            found.append(part[1])
+    return found
+
+
+def _static(plan: ObjectPlan, model: ReadModel) -> bool:
+    """Whether the JSON of `plan`'s relations can be reused: their SQL holds no value read
+    when built (the clock, in a computed field or a relation's condition). The page's own
+    rows come from the page select, built per request."""
+    for field in plan.fields:
+        if not isinstance(field, Related):
+            continue
+        relation = model.relation(field.field)
+        if relation.where is not None:
+            return False
+        if field.target is None:
+            continue
+        target = registry[relation.target]
+        for inner in field.target.fields:
+            if isinstance(inner, Scalar) and isinstance(inner.source, Computed):
+                return False
+        if not _static(field.target, target):
+            return False
+    return True
+
+
 def json_for(dialect: str) -> Json:
     return SqliteJson() if dialect == "sqlite" else PostgresJson()
 
@@ -303,19 +338,41 @@ class Renderer:
         size: int,
         cursor: Cursor | None,
     ) -> sa.Select[Any]:
+        """The page (a CTE named `page`, built per request like `paginate` builds it), the
+        count, and the JSON over the page's rows: that part, most of the statement, is built
+        once per plan and scope and reused (building it costs more than running it)."""
         model = plan.root.model
-        page = (
-            model.page_statement(self.scope, filters, ordering, descending, size, cursor)
-            .limit(size)
-            .cte("page")
+        page_select = model.page_statement(
+            self.scope, filters, ordering, descending, size, cursor
+        ).limit(size)
+        parts = self._parts(plan, page_select, descending)
+        pairs: list[tuple[str, Expr]] = []
+        for key, part in parts:
+            if part is None:
+                pairs.append((key, self.json.count(model.count_statement(self.scope, filters))))
+            else:
+                pairs.append((key, part))
+        data = sa.type_coerce(self.json.obj(pairs), sa.Text).label("data")
+        return sa.select(data).add_cte(page_select.cte("page"))
+
+    def _parts(
+        self, plan: ConnectionPlan, page_select: sa.Select[Any], descending: bool
+    ) -> list[tuple[str, Expr | None]]:
+        key = (id(plan), self.scope, type(self.json), descending)
+        found = _parts_cache.get(key)
+        if found is not None and found[0] is plan:
+            return found[1]
+        page = sa.table(
+            "page",
+            *(sa.column(str(column.key), column.type) for column in page_select.selected_columns),
         )
-        row = Row(model, page)
+        row = Row(plan.root.model, page)
         sort, pk = page.c[SORT_LABEL], page.c.id
         order = [sort.desc(), pk.desc()] if descending else [sort.asc(), pk.asc()]
-        pairs: list[tuple[str, Expr]] = []
+        parts: list[tuple[str, Expr | None]] = []
         for part in plan.parts:
             if isinstance(part, Typename):
-                pairs.append((part.key, self.json.string(part.name)))
+                parts.append((part.key, self.json.string(part.name)))
             elif isinstance(part, EdgePlan):
                 edge_pairs: list[tuple[str, Expr]] = []
                 for edge_part in part.fields:
@@ -324,15 +381,18 @@ class Renderer:
                     else:
                         edge_pairs.append((edge_part[0], self.object(edge_part[1], row)))
                 item = self.json.obj(edge_pairs)
-                pairs.append((part.key, self.json.array(item, page, [], order, None)))
+                parts.append((part.key, self.json.array(item, page, [], order, None)))
             elif part[1] == "totalCount":
-                counted = model.count_statement(self.scope, filters)
-                pairs.append((part[0], self.json.count(counted)))
+                parts.append((part[0], None))
             else:
                 assert isinstance(part[1], ObjectPlan)
                 item = self.object(part[1], row)
-                pairs.append((part[0], self.json.array(item, page, [], order, None)))
-        return sa.select(sa.type_coerce(self.json.obj(pairs), sa.Text).label("data"))
+                parts.append((part[0], self.json.array(item, page, [], order, None)))
+        if all(_static(item, plan.root.model) for item in _objects(plan)):
+            if len(_parts_cache) >= MAX_CACHED:
+                _parts_cache.clear()
+            _parts_cache[key] = (plan, parts)
+        return parts
 
     def single(self, plan: SinglePlan, key: uuid.UUID) -> sa.Select[Any]:
         model = plan.root.model
