@@ -462,7 +462,16 @@ def prepare(options: Options, directory: Path) -> tuple[Database, dict[str, str]
     return database, env, key
 
 
-PGL_SERVE = Path(os.environ.get("BENCH_POSTGRAPHILE", ROOT.parent / "shared/bench/postgraphile"))
+def _postgraphile_dir() -> Path:
+    """`BENCH_POSTGRAPHILE`, else the shared checkout's `bench/postgraphile` next to the repo."""
+    given = os.environ.get("BENCH_POSTGRAPHILE")
+    if given:
+        return Path(given)
+    candidates = [parent / "shared/bench/postgraphile" for parent in ROOT.parents]
+    return next((path for path in candidates if path.exists()), candidates[0])
+
+
+PGL_SERVE = _postgraphile_dir()
 
 
 def postgraphile_query(first: int) -> str:
