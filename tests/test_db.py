@@ -133,13 +133,13 @@ async def terminated_rounds(
     Every answer is a complete 200 (no errors) or a 503 JSON body with SERVICE_UNAVAILABLE.
     Run the ordinary way and without the principal cache: a request of several statements.
     """
-    app.state.read_path.enabled = False
-    app.state.principals.enabled = False
+    read_path, principals = app.state.read_path, app.state.principals
+    enabled = (read_path.enabled, principals.enabled)
+    read_path.enabled = principals.enabled = False
     try:
         return await _terminated_rounds(client, db, body, token)
     finally:
-        app.state.read_path.enabled = True
-        app.state.principals.enabled = True
+        read_path.enabled, principals.enabled = enabled
 
 
 async def _terminated_rounds(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -127,3 +128,14 @@ async def callers(world: World, factory: Factory) -> Callers:
             "read_only": world.read_only_token,
         },
     )
+
+
+@pytest.fixture
+def principal_cache(app: Starlette) -> Iterator[None]:
+    """Authenticated principals cached for five seconds, as by default outside the tests."""
+    cache = app.state.principals
+    cache.enabled, cache.ttl = True, timedelta(seconds=5)
+    try:
+        yield
+    finally:
+        cache.enabled = False

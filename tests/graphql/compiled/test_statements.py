@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
@@ -14,6 +15,8 @@ from app.models.tables import MEMBERSHIPS
 from tests.graphql.compiled.conftest import Both, Callers
 from tests.graphql.compiled.test_differential import W1
 from tests.helpers import Factory, GraphQL, Mutation
+
+pytestmark = pytest.mark.usefixtures("principal_cache")
 
 REVOKE_SESSION = Mutation("sessionRevoke", "session { id revokedAt }", user_errors="field code")
 CREATE_KEY = Mutation("masterKeyCreate", "key masterKey { id }", user_errors="field code")
