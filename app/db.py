@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -32,6 +34,7 @@ from sqlalchemy.sql import Executable
 
 from app.kit.actor import Actor
 from app.kit.errors import ServiceUnavailable, UserInputError
+from app.kit.ids import sqlite_public_id
 from app.kit.scope import RowScope
 from app.kit.uow import Journal, Outbox, UnitOfWork
 from app.settings import Settings
@@ -65,6 +68,42 @@ def is_unavailable(error: BaseException) -> bool:
     return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
+AUTH_TABLES = frozenset({"master_keys", "login_sessions", "users", "memberships"})
+_WRITE = re.compile(r'\s*(?:UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
+
+
+class AuthGeneration:
+    """Counts writes to what authentication reads (keys, sessions, users, memberships).
+
+    Cached principals remember the generation they were read at and are trusted only while
+    it stands, so a revocation (or a suspension, a role change) counts on the next request.
+    Bumped when such a statement runs and again when its transaction commits: a principal
+    read between the two, seeing the old rows, is stale by the commit.
+    """
+
+    def __init__(self) -> None:
+        self.value = 0
+        # Connections with such a write in their open transaction. Nothing is read from the
+        # connection itself: on a dead one even `info` raises, inside a rollback.
+        self._written: weakref.WeakSet[Any] = weakref.WeakSet()
+
+    def on_execute(self, connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement[:1] not in ("U", "I", "D", "u", "i", "d"):
+            return
+        match = _WRITE.match(statement)
+        if match is not None and match.group(1) in AUTH_TABLES:
+            self.value += 1
+            self._written.add(connection)
+
+    def on_commit(self, connection: Any) -> None:
+        if connection in self._written:
+            self._written.discard(connection)
+            self.value += 1
+
+    def on_rollback(self, connection: Any) -> None:
+        self._written.discard(connection)
+
+
 class StatementCounter:
     """Counts statements sent to the database (tests assert on it; /metrics exports it)."""
 
@@ -96,6 +135,8 @@ def _sqlite_engine(url: str, settings: Settings, begin: str) -> AsyncEngine:
         cursor.execute(f"PRAGMA busy_timeout={int(settings.sqlite_busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # Public ids for SQL that builds JSON (the compiled read path).
+        dbapi_connection.create_function("admiral_id", 2, sqlite_public_id, deterministic=True)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
@@ -130,9 +171,30 @@ def _postgres_engine(url: str, settings: Settings) -> AsyncEngine:
     )
 
 
+def _postgres_reader_engine(url: str, settings: Settings) -> AsyncEngine:
+    """Reads on PostgreSQL: autocommit and no pre-ping, so a read is one round trip instead
+    of four (the ping's BEGIN, `;`, ROLLBACK, then BEGIN … ROLLBACK around the statement).
+
+    Under READ COMMITTED every statement takes its own snapshot anyway, so leaving out the
+    transaction changes nothing a reader sees. A connection found dead (a restarted server,
+    a terminated backend) is invalidated by SQLAlchemy, with the rest of the pool, and the
+    `Reader` retries its statement once on a fresh one."""
+    return create_async_engine(
+        url,
+        hide_parameters=True,
+        isolation_level="AUTOCOMMIT",
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_pool_size,
+        pool_timeout=settings.database_pool_timeout,
+        connect_args={"timeout": settings.database_pool_timeout},
+    )
+
+
 def create_engine_for(url: str, settings: Settings, *, writer: bool) -> AsyncEngine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url, settings, "BEGIN IMMEDIATE" if writer else "BEGIN")
+    if not writer:
+        return _postgres_reader_engine(url, settings)
     return _postgres_engine(url, settings)
 
 
@@ -150,13 +212,15 @@ class Database:
         self.dialect = "sqlite" if self.is_sqlite else "postgresql"
         self.write_engine = create_engine_for(settings.database_url, settings, writer=True)
         read_url = settings.database_read_url or settings.database_url
-        if read_url == settings.database_url and not self.is_sqlite:
-            self.read_engine = self.write_engine
-        else:
-            self.read_engine = create_engine_for(read_url, settings, writer=False)
+        self.read_engine = create_engine_for(read_url, settings, writer=False)
         self.statements = StatementCounter()
         for engine in {self.write_engine, self.read_engine}:
             event.listen(engine.sync_engine, "before_cursor_execute", self.statements)
+        self.auth_generation = AuthGeneration()
+        writer = self.write_engine.sync_engine
+        event.listen(writer, "before_cursor_execute", self.auth_generation.on_execute)
+        event.listen(writer, "commit", self.auth_generation.on_commit)
+        event.listen(writer, "rollback", self.auth_generation.on_rollback)
         self._sessions = async_sessionmaker(
             self.write_engine, expire_on_commit=False, autoflush=False
         )
@@ -310,16 +374,34 @@ class Reader:
     async def all(self, statement: Executable) -> Sequence[Row[Any]]:
         async with self._lock:
             try:
-                if self._connection is None:
-                    self._connection = await self._engine.connect()
-                result = await self._connection.execute(statement)
-                return result.all()
+                fresh = self._connection is None
+                try:
+                    return await self._execute(statement)
+                except DBAPIError as error:
+                    # A pooled connection that died while idle (no pre-ping finds it): the
+                    # pool is invalidated; one retry on a new connection.
+                    if not (fresh and error.connection_invalidated):
+                        raise
+                    await self._discard()
+                    return await self._execute(statement)
             except Exception as error:
                 if is_unavailable(error):
                     raise ServiceUnavailable(
                         "The database is unavailable; try again shortly."
                     ) from error
                 raise
+
+    async def _execute(self, statement: Executable) -> Sequence[Row[Any]]:
+        if self._connection is None:
+            self._connection = await self._engine.connect()
+        result = await self._connection.execute(statement)
+        return result.all()
+
+    async def _discard(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await _cleanup("discard a dead read connection", connection.invalidate())
+            await _cleanup("close a dead read connection", connection.close())
 
     async def scalar(self, statement: Executable) -> Any:
         rows = await self.all(statement)

@@ -124,6 +124,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     application.state.settings = settings
     application.state.db = db
     application.state.runtime = runtime
+    # The compiled read path's switch (`enabled`) and plan cache; tests run both paths.
+    application.state.read_path = graphql.read_path
+    application.state.principals = graphql.principals
     application.state.metrics = metrics
     application.state.migration_head = head_revision()
     return application

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -98,6 +98,19 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, description="Largest request body accepted (413).")
     max_json_depth: int = Field(
         64, description="Deepest nesting of lists and objects in a JSON body or `variables` (400)."
+    )
+    read_path: Literal["compiled", "ordinary"] = Field(
+        "compiled",
+        description="`compiled`: read queries it can compile run as one SQL statement per root "
+        "field; `ordinary`: always field-by-field execution.",
+    )
+    read_path_debug: bool = Field(
+        False, description="Show the path taken in the response's `extensions.readPath`."
+    )
+    auth_cache_seconds: float = Field(
+        5.0,
+        description="How long an authenticated key or session is reused (revocation still "
+        "counts at once); 0 turns the cache off.",
     )
 
     # Serving

@@ -29,7 +29,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from http.client import HTTPConnection
 from importlib.metadata import version
@@ -106,6 +106,8 @@ class Target:
     port: int
     authorization: str = ""
     route: str = "/graphql"  # the endpoint under load, whose requests the counters follow
+    prefix: str = ""  # its metrics' prefix when not its name
+    metrics: bool = True  # False: no /metrics (PostGraphile), no statement counts
 
 
 def step(message: str) -> None:
@@ -212,8 +214,16 @@ def http(port: int, method: str, path: str, body: bytes = b"", authorization: st
 
 
 @contextmanager
-def server(name: str, command: list[str], env: dict[str, str], port: int) -> Iterator[int]:
-    """Run `command` (a server on `port`) until the block ends; its output goes to a log file."""
+def server(
+    name: str,
+    command: list[str],
+    env: dict[str, str],
+    port: int,
+    ready: tuple[str, str, bytes] = ("GET", "/live", b""),
+) -> Iterator[int]:
+    """Run `command` (a server on `port`) until the block ends; its output goes to a log file.
+
+    It is up once `ready` (method, path, body) answers 200."""
     log_path = LOGS / f"{name}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(  # noqa: S603 (our own servers)
@@ -225,7 +235,7 @@ def server(name: str, command: list[str], env: dict[str, str], port: int) -> Ite
                 if process.poll() is not None:
                     raise SystemExit(f"{name} exited early; see {log_path}")
                 try:
-                    http(port, "GET", "/live")
+                    http(port, *ready)
                     break
                 except (OSError, RuntimeError):
                     if time.monotonic() > deadline:
@@ -234,23 +244,26 @@ def server(name: str, command: list[str], env: dict[str, str], port: int) -> Ite
             yield port
         finally:
             if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
+                os.killpg(process.pid, signal.SIGTERM)
                 try:
                     process.wait(timeout=15)
                 except subprocess.TimeoutExpired:
-                    process.kill()
+                    os.killpg(process.pid, signal.SIGKILL)
                     process.wait()
 
 
 def counters(target: Target) -> tuple[float, float]:
     """(SQL statements sent, requests to its route answered) so far, from its /metrics."""
     statements = requests = 0.0
-    # /metrics wants the master key unless ADMIRAL_METRICS_PUBLIC is set.
+    if not target.metrics:
+        return statements, requests
+    prefix = target.prefix or target.name
+    # Admiral's /metrics wants the master key unless ADMIRAL_METRICS_PUBLIC is set.
     scraped = http(target.port, "GET", "/metrics", authorization=target.authorization)
     for line in scraped.decode().splitlines():
-        if line.startswith(f"{target.name}_sql_statements_total "):
+        if line.startswith(f"{prefix}_sql_statements_total "):
             statements = float(line.split()[-1])
-        elif line.startswith(f"{target.name}_http_requests_total{{") and (
+        elif line.startswith(f"{prefix}_http_requests_total{{") and (
             f'route="{target.route}"' in line
         ):
             requests += float(line.split()[-1])
@@ -337,8 +350,11 @@ def wrk(options: Options, target: Target, body_file: Path, seconds: int, label: 
     if done.returncode != 0 or not lines:
         raise SystemExit(f"wrk failed ({label}):\n{done.stdout}{done.stderr}")
     raw = json.loads(lines[-1].removeprefix("BENCH_JSON "))
-    statements_after, requests_after = drain(target, requests + raw["sent"])
-    answered = requests_after - requests
+    if target.metrics:
+        statements_after, requests_after = drain(target, requests + raw["sent"])
+        answered = requests_after - requests
+    else:
+        statements_after, answered = statements, 0
     latency = raw["latency_us"]
     return {
         "requests_per_s": round(raw["requests"] / (raw["duration_us"] / 1e6), 1),
@@ -404,18 +420,24 @@ def print_table(results: Figures, path: Path) -> None:
         f"{results['machine']['cores']} cores, wrk {load['connections']} connections"
     )
     columns = ("requests_per_s", "p50_ms", "p99_ms", "sql_statements_per_request", "duration_s")
-    print(f"{'':14}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'SQL/req':>10}{'s':>6}")
-    labels = {"admiral": "admiral", "floor": "floor", "admiral_over_floor": "admiral/floor"}
-    for name, label in labels.items():
-        cells = [main[name].get(column) for column in columns]
+    print(f"{'':22}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'SQL/req':>10}{'s':>6}")
+    for name, figures in main.items():
+        cells = [figures.get(column) for column in columns]
         print(
-            f"{label:14}" + "".join(f"{cell!s:>10}" for cell in cells[:4]) + f"{cells[4] or '':>6}"
+            f"{name:22}" + "".join(f"{cell!s:>10}" for cell in cells[:4]) + f"{cells[4] or '':>6}"
         )
+    print("\np50 ms at one connection")
+    for name, figures in results["one_connection"].items():
+        print(f"{name:22}{figures['p50_ms']:>10}")
     print("\np50 ms by page size")
-    print(f"{'':14}" + "".join(f"{'first: ' + size:>12}" for size in results["page_sizes"]))
-    for name in ("admiral", "floor"):
+    print(f"{'':22}" + "".join(f"{'first: ' + size:>12}" for size in results["page_sizes"]))
+    names = next(iter(results["page_sizes"].values())).keys()
+    for name in names:
         p50s = [pages[name]["p50_ms"] for pages in results["page_sizes"].values()]
-        print(f"{name:14}" + "".join(f"{p50:>12}" for p50 in p50s))
+        print(f"{name:22}" + "".join(f"{p50:>12}" for p50 in p50s))
+    print("\ngoals")
+    for name, value in results["goals"].items():
+        print(f"  {name}: {value}")
     print(f"\nWritten to {path}")
 
 
@@ -442,47 +464,141 @@ def prepare(options: Options, directory: Path) -> tuple[Database, dict[str, str]
     return database, env, key
 
 
-def start_servers(servers: ExitStack, env: dict[str, str], key: str) -> tuple[Target, Target]:
-    step("start Admiral and the floor (one uvicorn worker each)")
-    admiral = Target("admiral", free_port(), f"Bearer {key}")
+def _postgraphile_dir() -> Path:
+    """`BENCH_POSTGRAPHILE`, else the shared checkout's `bench/postgraphile` next to the repo."""
+    given = os.environ.get("BENCH_POSTGRAPHILE")
+    if given:
+        return Path(given)
+    candidates = [parent / "shared/bench/postgraphile" for parent in ROOT.parents]
+    return next((path for path in candidates if path.exists()), candidates[0])
+
+
+PGL_SERVE = _postgraphile_dir()
+
+
+def postgraphile_query(first: int) -> str:
+    text = (PGL_SERVE / "w1.graphql").read_text()
+    return text.replace(f"first: {MAIN_PAGE}", f"first: {first}")
+
+
+def start_servers(
+    servers: ExitStack, env: dict[str, str], key: str, database: Database
+) -> list[Target]:
+    """Admiral on the compiled read path and on the ordinary one, the floor, and PostGraphile
+    (on PostgreSQL, when its `serve` script is there), one process each."""
+    step("start Admiral (compiled and ordinary), the floor and PostGraphile")
+    targets = [
+        Target("admiral", free_port(), f"Bearer {key}"),
+        Target("admiral_ordinary", free_port(), f"Bearer {key}", prefix="admiral"),
+    ]
+    for target, path in zip(targets, ("compiled", "ordinary"), strict=True):
+        command = [str(BIN / "admiral"), "serve", "--host", "127.0.0.1"]
+        command += ["--port", str(target.port), "--workers", "1"]
+        servers.enter_context(
+            server(target.name, command, {**env, "ADMIRAL_READ_PATH": path}, target.port)
+        )
     floor = Target("floor", free_port())
-    command = [str(BIN / "admiral"), "serve", "--host", "127.0.0.1"]
-    command += ["--port", str(admiral.port), "--workers", "1"]
-    servers.enter_context(server("admiral", command, env, admiral.port))
     command = [sys.executable, "-m", "uvicorn", "floor:app", "--app-dir", str(BENCH)]
     command += ["--host", "127.0.0.1", "--port", str(floor.port), "--workers", "1"]
     command += ["--no-access-log", "--log-level", "warning"]
     servers.enter_context(server("floor", command, env, floor.port))
-    return admiral, floor
+    targets.append(floor)
+    serve = PGL_SERVE / "serve"
+    if database.engine == "postgresql" and serve.exists():
+        pgl = Target("postgraphile", free_port(), route="/graphql", metrics=False)
+        ready = ("POST", "/graphql", b'{"query":"{__typename}"}')
+        pgl_env = {
+            **env,
+            "PGL_DATABASE_URL": database.floor_url.replace("postgresql://", "postgres://"),
+        }
+        servers.enter_context(
+            server("postgraphile", [str(serve), str(pgl.port)], pgl_env, pgl.port, ready)
+        )
+        targets.append(pgl)
+    return targets
+
+
+def check_answers(targets: list[Target], bodies: dict[str, dict[int, Path]]) -> Figures:
+    """Both Admiral paths and the floor give the same JSON; PostGraphile answers its page."""
+    admiral, ordinary, floor = targets[:3]
+    checks: Figures = {}
+    for size in PAGE_SIZES:
+        body = bodies["admiral"][size].read_bytes()
+        checks[str(size)] = same_json(admiral, floor, body)
+        compiled_answer = http(admiral.port, "POST", "/graphql", body, admiral.authorization)
+        ordinary_answer = http(ordinary.port, "POST", "/graphql", body, ordinary.authorization)
+        if json.loads(compiled_answer) != json.loads(ordinary_answer):
+            raise SystemExit(f"first {size}: the compiled path's JSON differs from the ordinary")
+        checks[str(size)]["compiled_bytes_equal_ordinary"] = compiled_answer == ordinary_answer
+        for target in targets[3:]:
+            answer = json.loads(
+                http(target.port, "POST", "/graphql", bodies[target.name][size].read_bytes())
+            )
+            if "errors" in answer:
+                raise SystemExit(f"{target.name} answered with errors: {answer['errors']}")
+            checks[str(size)][f"{target.name}_nodes"] = len(answer["data"]["allUsers"]["nodes"])
+    return checks
 
 
 def run_workload(
-    options: Options, admiral: Target, floor: Target, bodies: dict[int, Path]
-) -> tuple[Figures, Figures, Figures]:
-    """The JSON check, the warm-up, the main run and the page sizes, on both servers."""
-    step("check that both answer the same JSON")
-    checks = {str(n): same_json(admiral, floor, bodies[n].read_bytes()) for n in PAGE_SIZES}
-    targets = (admiral, floor)
+    options: Options, targets: list[Target], bodies: dict[str, dict[int, Path]]
+) -> tuple[Figures, Figures, Figures, Figures]:
+    """The JSON checks, the warm-up, the main run, one connection and the page sizes."""
+    step("check the answers")
+    checks = check_answers(targets, bodies)
+
+    def body(target: Target, size: int) -> Path:
+        return bodies.get(target.name, bodies["admiral"])[size]
+
     if options.warmup > 0:
         step(f"warm up ({options.warmup} s each)")
         for t in targets:
-            wrk(options, t, bodies[MAIN_PAGE], options.warmup, f"{t.name}-warmup")
+            wrk(options, t, body(t, MAIN_PAGE), options.warmup, f"{t.name}-warmup")
     main: Figures = {}
     for t in targets:
         step(f"{t.name}: first {MAIN_PAGE}, {options.duration} s")
-        main[t.name] = measure(options, t, bodies[MAIN_PAGE], options.duration, f"{t.name}-main")
-    main["admiral_over_floor"] = {
-        key: ratio(main["admiral"][key], main["floor"][key])
-        for key in ("requests_per_s", "p50_ms", "p99_ms", "sql_statements_per_request")
-    }
+        main[t.name] = measure(options, t, body(t, MAIN_PAGE), options.duration, f"{t.name}-main")
+    for name, other in (
+        ("floor", "floor"),
+        ("postgraphile", "postgraphile"),
+        ("ordinary", "admiral_ordinary"),
+    ):
+        if other in main:
+            main[f"admiral_over_{name}"] = {
+                key: ratio(main["admiral"][key], main[other][key])
+                for key in ("requests_per_s", "p50_ms", "p99_ms", "sql_statements_per_request")
+            }
+    single = replace(options, connections=1, threads=1)
+    one: Figures = {}
+    for t in targets:
+        step(f"{t.name}: first {MAIN_PAGE}, one connection, {options.page_duration} s")
+        one[t.name] = wrk(single, t, body(t, MAIN_PAGE), options.page_duration, f"{t.name}-c1")
     pages: Figures = {}
+    paged = [t for t in targets if t.name != "admiral_ordinary"]
     for size in PAGE_SIZES:
         step(f"page size {size}, {options.page_duration} s each")
         pages[str(size)] = {
-            t.name: measure(options, t, bodies[size], options.page_duration, f"{t.name}-{size}")
-            for t in targets
+            t.name: measure(options, t, body(t, size), options.page_duration, f"{t.name}-{size}")
+            for t in paged
         }
-    return checks, main, pages
+    return checks, main, one, pages
+
+
+def goals(main: Figures, one: Figures, pages: Figures) -> Figures:
+    """The issue's goals, each as its measured ratio and whether it was met."""
+    found: Figures = {}
+    rate = ratio(main["admiral"]["requests_per_s"], main["floor"]["requests_per_s"])
+    found["compiled_rps_over_floor (>= 0.8)"] = [rate, rate is not None and rate >= 0.8]
+    if "postgraphile" in main:
+        over = ratio(main["admiral"]["requests_per_s"], main["postgraphile"]["requests_per_s"])
+        found["compiled_rps_over_postgraphile (>= 1.1)"] = [over, over is not None and over >= 1.1]
+    p50 = ratio(one["admiral"]["p50_ms"], one["floor"]["p50_ms"])
+    found["compiled_p50_one_connection_over_floor (<= 1.5)"] = [p50, p50 is not None and p50 <= 1.5]
+    largest, size = str(PAGE_SIZES[-1]), str(MAIN_PAGE)
+    growth = ratio(pages[largest]["admiral"]["p50_ms"], pages[size]["admiral"]["p50_ms"])
+    found[f"compiled_p50_page_{largest}_over_page_{size}"] = growth
+    found["compiled_sql_statements_per_request"] = main["admiral"]["sql_statements_per_request"]
+    return found
 
 
 def main() -> None:
@@ -496,12 +612,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="admiral-bench-") as temporary:
         directory = Path(temporary)
         database, env, key = prepare(options, directory)
-        bodies = {size: directory / f"body-{size}.json" for size in PAGE_SIZES}
-        for size, body in bodies.items():
-            body.write_text(json.dumps({"query": query(size)}))
+        bodies: dict[str, dict[int, Path]] = {"admiral": {}, "postgraphile": {}}
+        for size in PAGE_SIZES:
+            bodies["admiral"][size] = directory / f"body-{size}.json"
+            bodies["admiral"][size].write_text(json.dumps({"query": query(size)}))
+            if (PGL_SERVE / "w1.graphql").exists():
+                pgl_body = directory / f"body-pgl-{size}.json"
+                pgl_body.write_text(json.dumps({"query": postgraphile_query(size)}))
+                bodies["postgraphile"][size] = pgl_body
         with ExitStack() as servers:
-            admiral, floor = start_servers(servers, env, key)
-            checks, figures, pages = run_workload(options, admiral, floor, bodies)
+            targets = start_servers(servers, env, key, database)
+            checks, figures, one, pages = run_workload(options, targets, bodies)
 
     results: Figures = {
         "schema": "admiral-bench/1",
@@ -532,8 +653,15 @@ def main() -> None:
             "server_workers": 1,
         },
         "results": figures,
+        "one_connection": one,
         "page_sizes": pages,
+        "goals": goals(figures, one, pages),
         "same_json": checks,
+        "notes": (
+            "admiral: the compiled read path (ADMIRAL_READ_PATH=compiled); admiral_ordinary: "
+            "field-by-field execution. Page sizes stop at 200: Admiral and the floor cap `first` "
+            "there. The machine was shared with other work: see load_average_*."
+        ),
     }
     options.results.write_text(json.dumps(results, indent=2) + "\n")
     print_table(results, options.results)

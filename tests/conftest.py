@@ -99,6 +99,9 @@ def make_settings(url: str, secret_file: Path, **overrides: object) -> Settings:
         "argon2_memory_cost": 1024,
         "database_pool_timeout": 5.0,
         "billing_test_clocks": True,  # the billing tests drive renewals through test clocks
+        # Statement-count tests count each request's authentication; the cache's own tests
+        # turn it on (tests/graphql/compiled).
+        "auth_cache_seconds": 0,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -67,11 +67,21 @@ async def test_unreachable_database_answers_503_to_a_login(app_at: AppAt) -> Non
 async def test_exhausted_pool_answers_503_then_recovers(app_at: AppAt, factory: Factory) -> None:
     await factory.user("ada@example.com")
     master = await factory.master_key("pool")
-    async with app_at(database_pool_size=1, database_pool_timeout=0.2) as (application, gql):
+    # Without the principal cache, so the request needs a connection to authenticate.
+    async with app_at(database_pool_size=1, database_pool_timeout=0.2, auth_cache_seconds=0) as (
+        application,
+        gql,
+    ):
         await gql.ok("{ me { scope } }", token=master)
         db: Database = application.state.db
-        # pool_size=1 plus the same overflow: two connections in all, both held here.
-        async with db.write_engine.connect() as first, db.write_engine.connect() as second:
+        # pool_size=1 plus the same overflow: two connections in all per pool (the writer's
+        # and the readers'), all held here.
+        async with (
+            db.write_engine.connect() as first,
+            db.write_engine.connect() as second,
+            db.read_engine.connect(),
+            db.read_engine.connect(),
+        ):
             assert first is not second
             started = time.perf_counter()
             response = await gql("{ me { scope } }", token=master)
@@ -116,23 +126,39 @@ class TerminateAt:
 
 
 async def terminated_rounds(
-    client: httpx.AsyncClient, db: Database, body: dict[str, Any], token: str
+    client: httpx.AsyncClient, db: Database, body: dict[str, Any], token: str, app: Starlette
 ) -> list[httpx.Response]:
     """The request sent once per statement it runs, its backend terminated at that statement.
 
     Every answer is a complete 200 (no errors) or a 503 JSON body with SERVICE_UNAVAILABLE.
+    Run the ordinary way and without the principal cache: a request of several statements.
     """
+    read_path, principals = app.state.read_path, app.state.principals
+    enabled = (read_path.enabled, principals.enabled)
+    read_path.enabled = principals.enabled = False
+    try:
+        return await _terminated_rounds(client, db, body, token)
+    finally:
+        read_path.enabled, principals.enabled = enabled
+
+
+async def _terminated_rounds(
+    client: httpx.AsyncClient, db: Database, body: dict[str, Any], token: str
+) -> list[httpx.Response]:
     headers = {"Authorization": f"Bearer {token}"}
-    engine = db.read_engine.sync_engine
+    # Reads and writes have pools of their own: statements are counted on both.
+    engines = list({db.read_engine.sync_engine, db.write_engine.sync_engine})
     # A first request settles what it touches (the key's last use), so each round runs the same
     # statements as the counted one.
     await client.post("/graphql", json=body, headers=headers)
     counter = TerminateAt(db, at=0)
-    sa.event.listen(engine, "after_cursor_execute", counter)
+    for engine in engines:
+        sa.event.listen(engine, "after_cursor_execute", counter)
     try:
         counted = await client.post("/graphql", json=body, headers=headers)
     finally:
-        sa.event.remove(engine, "after_cursor_execute", counter)
+        for engine in engines:
+            sa.event.remove(engine, "after_cursor_execute", counter)
     assert counted.status_code == 200, counted.text
     assert counter.seen >= 4
     checked_out = db.read_engine.pool.checkedout()  # type: ignore[attr-defined]
@@ -140,11 +166,13 @@ async def terminated_rounds(
     answers = []
     for at in range(1, counter.seen + 1):
         terminate = TerminateAt(db, at)
-        sa.event.listen(engine, "after_cursor_execute", terminate)
+        for engine in engines:
+            sa.event.listen(engine, "after_cursor_execute", terminate)
         try:
             response = await client.post("/graphql", json=body, headers=headers)
         finally:
-            sa.event.remove(engine, "after_cursor_execute", terminate)
+            for engine in engines:
+                sa.event.remove(engine, "after_cursor_execute", terminate)
         assert terminate.killed
         assert response.headers["content-type"].startswith("application/json"), response.text
         errors = response.json().get("errors") or []
@@ -161,7 +189,7 @@ async def terminated_rounds(
 
 @pytest.mark.postgres_only
 async def test_a_read_whose_connection_is_terminated_answers_200_or_503_never_500(
-    client: httpx.AsyncClient, factory: Factory, db: Database
+    client: httpx.AsyncClient, factory: Factory, db: Database, app: Starlette
 ) -> None:
     master = await factory.master_key("terminate")
     owner = await factory.user("owner@example.com")
@@ -172,7 +200,7 @@ async def test_a_read_whose_connection_is_terminated_answers_200_or_503_never_50
         "/graphql", json=body, headers={"Authorization": f"Bearer {master}"}
     )
 
-    answers = await terminated_rounds(client, db, body, master)
+    answers = await terminated_rounds(client, db, body, master, app)
 
     for answer in answers:
         if answer.status_code == 200:
@@ -186,7 +214,7 @@ async def test_a_read_whose_connection_is_terminated_answers_200_or_503_never_50
 
 @pytest.mark.postgres_only
 async def test_a_mutation_whose_read_connection_dies_keeps_its_committed_answer(
-    client: httpx.AsyncClient, factory: Factory, db: Database
+    client: httpx.AsyncClient, factory: Factory, db: Database, app: Starlette
 ) -> None:
     master = await factory.master_key("terminate")
     customer = await factory.customer("acme")
@@ -196,7 +224,7 @@ async def test_a_mutation_whose_read_connection_dies_keeps_its_committed_answer(
         "variables": {"c": gid("cus", customer)},
     }
 
-    answers = await terminated_rounds(client, db, body, master)
+    answers = await terminated_rounds(client, db, body, master, app)
 
     # Round 1 kills the read connection that authenticated the key, before the mutation ran:
     # the note is committed, and closing the dead reader must not turn that into an error.

@@ -25,7 +25,9 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
+from app.auth.cache import PrincipalCache
 from app.auth.service import authenticate, record_impersonated_request
+from app.graphql.compiled.path import COMPILED, ORDINARY, ReadPath, count_choice
 from app.graphql.context import Context
 from app.graphql.errors import format_error, is_expected
 from app.graphql.ide import graphiql_html
@@ -42,7 +44,7 @@ from app.kit.http import (
     request_id_of,
 )
 from app.kit.jsonutil import JSONInputError, loads_from_client
-from app.kit.requestlog import ERROR, USER_ERROR, note_actor, note_outcome
+from app.kit.requestlog import ERROR, USER_ERROR, note_actor, note_outcome, observed
 from app.runtime import Runtime
 
 STATUS_BY_CODE = {
@@ -69,6 +71,15 @@ class AdmiralGraphQL(GraphQL[Context, None]):
         self.limits = schema.limits
         self._ide_html = graphiql_html()
         self.persisted = PersistedQueries.from_settings(runtime.settings)
+        settings = runtime.settings
+        self.principals = PrincipalCache(runtime.db, settings.auth_cache_seconds)
+        self.read_path = ReadPath(
+            schema._schema,
+            schema.limits,
+            runtime.db.dialect,
+            enabled=settings.read_path == COMPILED,
+            debug=settings.read_path_debug,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -120,9 +131,7 @@ class AdmiralGraphQL(GraphQL[Context, None]):
                 scheme, _, token = header.partition(" ")
                 if scheme.lower() != "bearer" or not token.strip():
                     return unauthenticated(request, "Use `Authorization: Bearer <token>`.")
-                principal = await authenticate(
-                    token.strip(), reader, self.runtime.db, self.runtime.settings
-                )
+                principal = await self._authenticate(token.strip(), reader)
                 if principal is None:
                     return unauthenticated(request, "The token is unknown, revoked or expired.")
             # Before the impersonation audit, which then summarises the persisted document.
@@ -140,6 +149,14 @@ class AdmiralGraphQL(GraphQL[Context, None]):
             request.state.reader = reader
             if principal is not None:
                 note_actor(request.scope, principal.actor)
+            compiled = await self.read_path.respond(
+                request, principal, reader, request_id_of(request)
+            )
+            if compiled is not None:
+                count_choice(COMPILED)
+                observed(request.scope).read_path = COMPILED
+                return compiled
+            count_choice(ORDINARY)
             try:
                 return await self.run(request)
             except HTTPException as error:
@@ -148,6 +165,16 @@ class AdmiralGraphQL(GraphQL[Context, None]):
             return error_response(request, 503, ErrorCode.SERVICE_UNAVAILABLE, error.message)
         finally:
             await reader.close()
+
+    async def _authenticate(self, token: str, reader: Any) -> Any:
+        principal = self.principals.get(token)
+        if principal is not None:
+            return principal
+        generation = self.principals.generation()
+        principal = await authenticate(token, reader, self.runtime.db, self.runtime.settings)
+        if principal is not None:
+            self.principals.put(token, principal, generation)
+        return principal
 
     def _operation_details(self, request: Request) -> dict[str, Any]:
         """What an impersonated request asks for, for its audit event: never the document
@@ -250,6 +277,8 @@ class AdmiralGraphQL(GraphQL[Context, None]):
             ]
         if result.extensions:
             data["extensions"] = result.extensions
+        if self.read_path.debug and request.scope.get("type") == "http":
+            data["extensions"] = {**(data.get("extensions") or {}), "readPath": ORDINARY}
         return data
 
     def decode_json(self, data: str | bytes) -> object:

@@ -87,3 +87,11 @@ def decode(text: str, prefix: str | tuple[str, ...]) -> uuid.UUID:
 
 def prefix_of(text: str) -> str:
     return text.rpartition("_")[0]
+
+
+def sqlite_public_id(prefix: str | None, value: str | None) -> str | None:
+    """The SQLite function `admiral_id(prefix, uuid_hex)` (SQLite keeps UUIDs as 32 hex
+    digits): the public id exactly as `encode` gives it, for SQL that builds JSON."""
+    if prefix is None or value is None:
+        return None
+    return encode(prefix, uuid.UUID(hex=value))

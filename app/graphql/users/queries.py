@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
 import strawberry
 
@@ -110,7 +111,6 @@ async def users(
     filter: UserFilter | None = None,
     order_by: UserOrder | None = None,
 ) -> Connection[User]:
-    given = filter or UserFilter()
     order = order_by or UserOrder()
     return await paginate(
         info,
@@ -118,21 +118,26 @@ async def users(
         User.from_row,
         first=first,
         after=after,
-        filters={
-            "status": given.status,
-            "plan_code": given.plan_code,
-            "customer_id": (
-                parse_id(given.customer_id, Customer.PREFIX, "filter.customerId")
-                if given.customer_id is not None
-                else None
-            ),
-            "search": check_search(given.search),
-            "created_after": given.created_after,
-            "created_before": given.created_before,
-        },
+        filters=user_filters(filter or UserFilter()),
         ordering=order.field.value,
         direction=order.direction,
     )
+
+
+def user_filters(given: UserFilter) -> dict[str, Any]:
+    """The read model's filter values from `users(filter:)` (raises on a bad id or search)."""
+    return {
+        "status": given.status,
+        "plan_code": given.plan_code,
+        "customer_id": (
+            parse_id(given.customer_id, Customer.PREFIX, "filter.customerId")
+            if given.customer_id is not None
+            else None
+        ),
+        "search": check_search(given.search),
+        "created_after": given.created_after,
+        "created_before": given.created_before,
+    }
 
 
 @query(authenticated, "One user; null when absent or outside the caller's scope.")
