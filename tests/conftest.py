@@ -24,6 +24,7 @@ from app import migrate
 from app.db import Database
 from app.main import create_app
 from app.models import metadata
+from app.runtime_settings import store as runtime_settings_store
 from app.settings import Settings
 from tests.helpers import Factory, GraphQL, StatementCounter, World, build_world
 
@@ -127,6 +128,8 @@ async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     async with database.write_engine.begin() as connection:
         for table in reversed(metadata.sorted_tables):
             await connection.execute(sa.delete(table))
+    # The runtime settings' cache would keep a deleted row's value for its TTL.
+    runtime_settings_store.forget()
 
 
 @pytest.fixture

@@ -35,6 +35,7 @@ from app.kit.actor import Actor
 from app.kit.errors import ErrorCode, UserInputError
 from app.kit.ids import InvalidIdError, decode
 from app.kit.uow import UnitOfWork
+from app.runtime_settings import values
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,9 @@ async def run_mutation(
         actor = dataclasses.replace(
             actor, request_id=context.request_id, client_addr=context.client_addr
         )
+    refusal = await _maintenance_refusal(info, operation)
+    if refusal is not None:
+        return payload_type(user_errors=[refusal])
     owner = principal.idempotency_owner if principal is not None else None
     key = idempotency_key if (owner is not None and not dry_run) else None
     try:
@@ -133,6 +137,22 @@ async def run_mutation(
     # read transaction): end it, so the payload's relations read the change.
     await context.reader.close()
     return done
+
+
+# Open in maintenance mode to everyone: logging in and out (a staff member must be able to
+# sign in to turn it off, and reading stays open to everyone signed in).
+MAINTENANCE_OPEN = frozenset({"sessionCreate", "sessionRevoke"})
+
+
+async def _maintenance_refusal(info: Info, operation: str) -> UserError | None:
+    """While the runtime setting `maintenanceMode` is on, only masters change anything."""
+    principal = info.context.principal
+    if (principal is not None and principal.is_master) or operation in MAINTENANCE_OPEN:
+        return None
+    message = await values.maintenance(info.context.db)
+    if message is None:
+        return None
+    return UserError(field=None, message=message, code=ErrorCode.MAINTENANCE_MODE)
 
 
 def provider_key(owner: str | None, operation: str, key: str | None) -> str | None:

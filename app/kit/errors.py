@@ -96,6 +96,10 @@ class ErrorCode(enum.StrEnum):
     METRIC_CODE_TAKEN = "METRIC_CODE_TAKEN"
     RANGE_REVERSED = "RANGE_REVERSED"  # from after to
     RANGE_TOO_LONG = "RANGE_TOO_LONG"  # more than 366 days
+    # Runtime settings (app/runtime_settings, settingUpdate) and maintenance mode
+    UNKNOWN_SETTING = "UNKNOWN_SETTING"  # a key outside the allowlist
+    INVALID_VALUE = "INVALID_VALUE"  # a value of the wrong type or out of bounds
+    MAINTENANCE_MODE = "MAINTENANCE_MODE"  # maintenanceMode is on: only masters may change
 
 
 class AdmiralError(Exception):

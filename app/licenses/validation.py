@@ -37,6 +37,7 @@ from app.models.licenses import (
     LicenseMachine,
     LicenseStatus,
 )
+from app.runtime_settings import values as runtime_values
 
 MAX_FINGERPRINT = 255
 MAX_HOSTNAME = 255
@@ -126,9 +127,13 @@ def _clean(value: str | None, limit: int) -> str | None:
 
 
 class Validator:
-    def __init__(self, db: Database, ring: KeyRing, heartbeat_window: timedelta) -> None:
+    def __init__(
+        self, db: Database, ring: KeyRing, heartbeat_window: timedelta | None = None
+    ) -> None:
         self.db = db
         self.ring = ring
+        # None: the runtime setting licenseHeartbeatWindowMinutes (default: the environment's),
+        # read at each heartbeat through its cache.
         self.window = heartbeat_window
 
     async def signature_ok(self, key: str, now: datetime) -> bool:
@@ -194,7 +199,9 @@ class Validator:
                 return Verdict(code, license)
             if fingerprint is None:
                 return Verdict(ValidationCode.FINGERPRINT_REQUIRED, license)
-            return await _beat(uow, license, fingerprint, hostname, platform, now, self.window)
+            return await _beat(uow, license, fingerprint, hostname, platform, now, window)
+
+        window = self.window or await runtime_values.heartbeat_window(self.db)
 
         return await self.db.run(beat, actor=HEARTBEAT_ACTOR, row_scope=EVERYTHING)
 

@@ -28,14 +28,13 @@ def _key(body: dict[str, object]) -> str:
 
 
 def routes(settings: Settings) -> list[BaseRoute]:
-    window = timedelta(minutes=settings.license_heartbeat_window_minutes)
     revocations_ttl = timedelta(minutes=settings.license_revocations_ttl_minutes)
     validators: dict[int, Validator] = {}
 
     def validator_of(runtime: Runtime) -> Validator:
         found = validators.get(id(runtime))
         if found is None:
-            found = validators[id(runtime)] = Validator(runtime.db, KeyRing(runtime.db), window)
+            found = validators[id(runtime)] = Validator(runtime.db, KeyRing(runtime.db))
         return found
 
     @endpoint

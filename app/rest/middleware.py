@@ -15,6 +15,7 @@ import uuid
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.kit.http import redacted_query_string
+from app.ops.error_rate import ERRORS
 from app.rest.metrics import Metrics
 
 log = logging.getLogger("app.access")
@@ -98,6 +99,7 @@ class RequestContextMiddleware:
         finally:
             elapsed = time.perf_counter() - started
             self.metrics.observe(scope["method"], route_label(scope), status, elapsed)
+            ERRORS.observe(status)
             log_access(scope, scope["method"], status, elapsed, request_id)
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:

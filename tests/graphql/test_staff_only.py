@@ -125,6 +125,8 @@ class Rows:
             return False
         if isinstance(kind, sa.Integer):
             return 1
+        if isinstance(kind, sa.Float):
+            return 1.0
         if isinstance(kind, sa.Uuid):
             return uuid7()
         if isinstance(kind, sa.String):

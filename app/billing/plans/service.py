@@ -13,6 +13,7 @@ from app.kit.ids import encode
 from app.kit.uow import UnitOfWork
 from app.kit.validation import checked_slug, checked_text
 from app.models.billing import Plan, PlanInterval, PlanStatus, PlanVersion
+from app.runtime_settings import values as runtime_values
 
 MAX_NAME = 200
 MAX_DESCRIPTION = 5000
@@ -179,10 +180,13 @@ async def create_plan(
     amount: int,
     currency: str,
     description: str = "",
-    trial_days: int = 0,
+    trial_days: int | None = None,
     limits: Limits | None = None,
     features: Any = None,
 ) -> Plan:
+    """A new plan; without `trial_days`, the runtime setting `defaultTrialDays`."""
+    if trial_days is None:
+        trial_days = await runtime_values.default_trial_days(uow.session)
     values = _collect(
         {
             "code": lambda: checked_slug(code, "code"),

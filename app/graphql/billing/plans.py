@@ -105,7 +105,9 @@ class PlanCreateInput:
     amount: int = strawberry.field(description="Price per interval in minor units.")
     currency: str = strawberry.field(description="ISO 4217, e.g. USD.")
     description: str | None = None
-    trial_days: int | None = None
+    trial_days: int | None = strawberry.field(
+        default=None, description="Default: the runtime setting defaultTrialDays."
+    )
     limits: PlanLimitsInput | None = None
     features: JSON | None = None
 
@@ -125,7 +127,7 @@ async def plan_create(info: Info, input: PlanCreateInput, uow: UnitOfWork) -> Pl
         amount=input.amount,
         currency=input.currency,
         description=input.description or "",
-        trial_days=input.trial_days or 0,
+        trial_days=input.trial_days,
         limits=input.limits.limits() if input.limits is not None else None,
         features=input.features,
     )

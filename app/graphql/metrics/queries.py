@@ -44,6 +44,7 @@ from app.metrics.costs import month_costs
 from app.metrics.exports import KINDS, signed_url
 from app.metrics.periods import DateRange, checked_month, checked_range
 from app.models.customers import Customer
+from app.runtime_settings import values
 
 From = Annotated[
     date | None,
@@ -323,7 +324,7 @@ async def _predictions(info: Info, horizon: int) -> Predictions:
                 ],
             )
         )
-    balance = info.context.settings.cash_balance
+    balance = await values.cash_balance(info.context.db, info.context.settings)
     runway = method.runway(balance, grown.costs, grown.revenue, today)
     peak = await usage_source.peak_requests_per_second(reader, window)
     return Predictions(

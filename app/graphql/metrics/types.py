@@ -220,7 +220,9 @@ class PredictionScenario:
 
 @strawberry.type(description="How long the cash lasts.")
 class Runway:
-    cash_balance: Money = strawberry.field(description="The ADMIRAL_CASH_BALANCE setting.")
+    cash_balance: Money = strawberry.field(
+        description="The runtime setting cashBalance (default: ADMIRAL_CASH_BALANCE)."
+    )
     monthly_net_burn: Money = strawberry.field(
         description="(Costs − revenue) of the last 90 days / 3; negative when earning more."
     )
