@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 from collections.abc import Awaitable, Callable
+from types import FrameType
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -231,6 +233,10 @@ def export_schema() -> None:
     sys.stdout.write(sdl())
 
 
+def _stopped(signum: int, frame: FrameType | None) -> None:
+    """Nothing left to do: uvicorn has shut down gracefully already."""
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str | None, typer.Option(help="Defaults to ADMIRAL_HOST.")] = None,
@@ -243,6 +249,11 @@ def serve(
     from app.logging import logging_config
 
     settings = Settings()
+    # Once its graceful shutdown is done, uvicorn raises the signal that stopped it again, for
+    # the handler in place before it ran. This one makes a SIGTERM (`docker stop`, a rolling
+    # deploy) a normal exit, status 0: the process stopped as asked, its requests finished,
+    # its buffers flushed.
+    signal.signal(signal.SIGTERM, _stopped)
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -254,6 +265,9 @@ def serve(
         log_config=logging_config(settings.log_level),
         access_log=False,
         proxy_headers=settings.trust_proxy_headers,
+        # SIGTERM: stop accepting, let requests in flight finish within the grace, then the
+        # lifespan flushes the buffers and gives claimed work back (`app/main.py`).
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
 
 

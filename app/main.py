@@ -22,6 +22,7 @@ from app.graphql.schema import build_schema
 from app.graphql.view import AdmiralGraphQL
 from app.kit.loops import Loop, Loops
 from app.migrate import head_revision
+from app.ops import shutdown
 from app.rest.metrics import Metrics
 from app.rest.middleware import RequestContextMiddleware
 from app.runtime import Runtime
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     db = runtime.db
     metrics = Metrics(db)
     graphql = AdmiralGraphQL(build_schema(settings), runtime)
+    shutdown.register(runtime.shutdown, db)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -90,7 +92,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
-            await background.stop()
+            # Uvicorn has stopped accepting and waited for the requests in flight
+            # (`timeout_graceful_shutdown`); the loops finish their steps, then the buffers
+            # are flushed and claimed work is given back before the connections close.
+            grace = settings.shutdown_grace_seconds
+            await background.stop(grace)
+            await shutdown.run(runtime.shutdown, grace)
             await BROKER.close()
             await db.dispose()
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 import app.keys.fanout
 import app.licenses.billing  # noqa: F401  (subscribes the licenses to subscription changes)
 from app.audit.service import AuditJournal
 from app.auth.passwords import Passwords
 from app.db import Database
+from app.kit.shutdown import ShutdownHooks
 from app.outbox.writer import OutboxWriter
 from app.settings import Settings
 
@@ -29,6 +31,9 @@ class Runtime:
     db: Database
     passwords: Passwords
     secret_key: str
+    # What this application does before its process exits (`app/kit/shutdown.py`).
+    shutdown: ShutdownHooks = field(default_factory=ShutdownHooks)
+    started_monotonic: float = field(default_factory=time.monotonic)
 
     @classmethod
     def create(cls, settings: Settings) -> Runtime:

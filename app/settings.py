@@ -103,6 +103,12 @@ class Settings(BaseSettings):
     background_loops: bool = Field(
         True, description="Run the background loops (renewals, deliveries, …) in this process."
     )
+    shutdown_grace_seconds: int = Field(
+        30,
+        ge=0,
+        description="On SIGTERM: how long requests in flight may take to finish, and then the "
+        "background loops, before the buffers are flushed and the process exits.",
+    )
 
     # Payment provider (Stripe); without an API key the local ledger gateway is used
     stripe_api_key: SecretStr | None = Field(

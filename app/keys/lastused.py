@@ -16,6 +16,9 @@ class LastUsed:
     def note(self, key_id: uuid.UUID, when: datetime) -> None:
         self._pending[key_id] = when
 
+    def __len__(self) -> int:
+        return len(self._pending)
+
     def drain(self) -> dict[uuid.UUID, datetime]:
         pending, self._pending = self._pending, {}
         return pending

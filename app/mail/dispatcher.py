@@ -32,7 +32,7 @@ from app.mail.templates import TEMPLATES, render
 from app.models.mail import Email, EmailStatus
 from app.models.tables import EMAILS, OUTBOX_EVENTS
 from app.outbox.catalog import MAIL_PREFIX
-from app.outbox.claim import claim_due, claim_events
+from app.outbox.claim import HELD, claim_due, claim_events
 from app.outbox.mail import LINK_ENCRYPTED
 from app.outbox.schedule import MAX_ATTEMPTS, next_attempt
 from app.settings import Settings
@@ -220,6 +220,7 @@ class MailDispatcher:
                 error = f"SMTP failed: {type(failure).__name__}."
                 log.warning("mail %s not sent: %s", encode(Email.PREFIX, email.id), error)
             await self.record(token, email, error)
+        HELD.done(token)
         return len(claimed)
 
 

@@ -62,3 +62,12 @@ def render(template: str, context: dict[str, Any], link: str | None) -> Rendered
         text=_plain.get_template(f"{template}.txt").render(values),
         html=_environment.get_template(f"{template}.html").render(values),
     )
+
+
+def uses_link(template: str) -> bool:
+    """The template shows a secret link (an invitation, a reset), so a mail of it is useless
+    once its link was erased."""
+    import jinja2.meta
+
+    source = _plain.loader.get_source(_plain, f"{template}.txt")[0]  # type: ignore[union-attr]
+    return "link" in jinja2.meta.find_undeclared_variables(_plain.parse(source))

@@ -18,6 +18,7 @@ class EmailStatus(enum.StrEnum):
     QUEUED = "QUEUED"  # no SMTP server configured: kept here, listed in `emails`
     SENT = "SENT"
     FAILED = "FAILED"  # every attempt failed
+    DISCARDED = "DISCARDED"  # an operator gave it up (`jobDiscard`): never sent
 
 
 class Email(SQLModel, table=True):

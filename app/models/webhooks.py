@@ -47,6 +47,7 @@ class DeliveryStatus(enum.StrEnum):
     PENDING = "PENDING"  # due now or at `next_attempt_at`
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"  # every attempt failed, or its endpoint was disabled
+    DISCARDED = "DISCARDED"  # an operator gave it up (`jobDiscard`): never sent again
 
 
 class WebhookDelivery(SQLModel, table=True):

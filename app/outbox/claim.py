@@ -14,6 +14,10 @@ are leased (`lease_token`, `lease_until`) in a short transaction of their own be
 sent; the attempt is recorded under the same token afterwards. A dispatcher dying mid-send
 leaves the lease to expire, and the next claim sends again: at least once, never lost, and
 never twice while a lease lives (the lease outlasts the send's own timeouts).
+
+A process stopping gives its live leases back (`HeldLeases.release`, run at shutdown): rows it
+had claimed but not recorded are due again at once for another process, rather than after
+the lease ran out.
 """
 
 from __future__ import annotations
@@ -27,6 +31,40 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.tables import OUTBOX_EVENTS
+
+
+class HeldLeases:
+    """The lease tokens this process holds, by table: added when a claim leased rows,
+    dropped once the batch was recorded."""
+
+    def __init__(self) -> None:
+        self._held: dict[uuid.UUID, sa.Table] = {}
+
+    def hold(self, table: sa.Table, token: uuid.UUID) -> None:
+        self._held[token] = table
+
+    def done(self, token: uuid.UUID) -> None:
+        self._held.pop(token, None)
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+    def statements(self) -> list[sa.Update]:
+        """Clear every held lease (each table's rows of those tokens); forgets them."""
+        by_table: dict[str, tuple[sa.Table, list[uuid.UUID]]] = {}
+        for token, table in self._held.items():
+            by_table.setdefault(table.name, (table, []))[1].append(token)
+        self._held.clear()
+        return [
+            sa.update(table)
+            .where(table.c.lease_token.in_(tokens))
+            .values(lease_token=None, lease_until=None)
+            for table, tokens in by_table.values()
+        ]
+
+
+# One per process: the dispatchers of every application in it hold their leases here.
+HELD = HeldLeases()
 
 
 def _locked(select: sa.Select[Any], dialect: str) -> sa.Select[Any]:
@@ -86,4 +124,7 @@ async def claim_due(
         .values(lease_token=token, lease_until=now + lease)
         .returning(columns.id)
     )
-    return token, list((await session.execute(statement)).scalars())
+    leased = list((await session.execute(statement)).scalars())
+    if leased:
+        HELD.hold(table, token)
+    return token, leased

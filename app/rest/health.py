@@ -1,4 +1,14 @@
-"""Liveness, readiness and component health."""
+"""Liveness, readiness and component health.
+
+`/live` and `/ready` are cheap (no outside call; `/ready` one query) for orchestrators.
+`/health` answers anyone with the database (and Redis) status, and HTTP 503 only when the
+database is down: what a load balancer needs, and nothing an outsider could use. With a
+master key (`Authorization: Bearer …`) it adds `system`, the report of the GraphQL `system`
+field (queues, the aggregator, outside services), whose own `status` may be DEGRADED (failed
+jobs) while the process serves fine: that never turns the answer into a 503. A bad token is
+a 401, a session admin's a 403; while the database is down no token can be checked, and
+everyone gets the public answer.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +21,10 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from app.db import Database
+from app.kit.errors import ErrorCode
+from app.kit.http import error_response
+from app.ops import system
+from app.rest.common import RestError, bearer_principal, runtime_of
 from app.settings import Settings
 
 
@@ -72,10 +86,28 @@ async def health(request: Request) -> JSONResponse:
     if settings.redis_url:
         components["redis"] = {**await _redis(settings.redis_url), "required": False}
     healthy = all(item["status"] == "up" for item in components.values() if item.get("required"))
-    return JSONResponse(
-        {"status": "ok" if healthy else "degraded", "components": components},
-        status_code=200 if healthy else 503,
-    )
+    body: dict[str, Any] = {"status": "ok" if healthy else "degraded", "components": components}
+    # Master keys live in the database: while it is down nobody can be told apart, and the
+    # answer is the public one.
+    if healthy and request.headers.get("authorization"):
+        runtime = runtime_of(request)
+        try:
+            principal = await bearer_principal(request, runtime)
+            if not principal.is_master:
+                raise RestError(403, ErrorCode.FORBIDDEN, "The details are for master admins.")
+        except RestError as failure:
+            response = error_response(request, failure.status, failure.code, failure.message)
+            if failure.status == 401:
+                response.headers["WWW-Authenticate"] = 'Bearer realm="admiral"'
+            return response
+        found = await system.report(
+            db,
+            settings,
+            expected_head=request.app.state.migration_head,
+            started_monotonic=runtime.started_monotonic,
+        )
+        body["system"] = system.as_json(found)
+    return JSONResponse(body, status_code=200 if healthy else 503)
 
 
 def routes(settings: Settings) -> list[BaseRoute]:

@@ -39,7 +39,7 @@ from app.models.tables import WEBHOOK_DELIVERIES, WEBHOOK_ENDPOINTS
 from app.models.webhooks import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.outbox import schedule
 from app.outbox.catalog import MAIL_PREFIX, TEST_EVENT, envelope
-from app.outbox.claim import claim_due, claim_events
+from app.outbox.claim import HELD, claim_due, claim_events
 from app.settings import Settings
 from app.webhooks import signing
 from app.webhooks.sender import Policy, SafeSender, Sent
@@ -234,6 +234,7 @@ class Dispatcher:
         await self.record(
             token, [(delivery, result) for (delivery, _), result in zip(claimed, sent, strict=True)]
         )
+        HELD.done(token)
         return len(claimed)
 
     async def close(self) -> None:

@@ -1,1 +1,1 @@
-"""GraphQL of operations (master only)."""
+"""GraphQL of operations (master only): settings, alerts, system health, background jobs."""
