@@ -40,11 +40,21 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (PoolTimeoutError, OSError, TimeoutError)
+# PostgreSQL's query_canceled (statement_timeout) and lock_not_available (lock_timeout): the
+# database is too slow or too locked to answer now, not the query wrong; a retry may succeed.
+TIMED_OUT_SQLSTATES = frozenset({"57014", "55P03"})
+
+
+def is_timed_out(error: BaseException) -> bool:
+    """True when PostgreSQL cancelled the statement on its statement or lock timeout."""
+    return isinstance(error, DBAPIError) and (
+        getattr(error.orig, "sqlstate", None) in TIMED_OUT_SQLSTATES
+    )
 
 
 def is_unavailable(error: BaseException) -> bool:
     """True for failures that mean "the database cannot be reached", not "the query is wrong"."""
-    if isinstance(error, UNAVAILABLE_ERRORS):
+    if isinstance(error, UNAVAILABLE_ERRORS) or is_timed_out(error):
         return True
     if isinstance(error, (OperationalError, InterfaceError)):
         message = str(error.orig if error.orig is not None else error).lower()
@@ -94,15 +104,29 @@ def _sqlite_engine(url: str, settings: Settings, begin: str) -> AsyncEngine:
     return engine
 
 
+def postgres_connect_args(settings: Settings) -> dict[str, Any]:
+    """asyncpg's arguments: a bounded connect, and the statement and lock timeouts set at
+    connection start (no round trip per transaction), so a slow or locked database answers
+    SERVICE_UNAVAILABLE within a known time instead of piling requests up."""
+    server_settings = {
+        "statement_timeout": str(max(0, settings.database_statement_timeout_ms)),
+        "lock_timeout": str(max(0, settings.database_lock_timeout_ms)),
+    }
+    return {"timeout": settings.database_pool_timeout, "server_settings": server_settings}
+
+
 def _postgres_engine(url: str, settings: Settings) -> AsyncEngine:
+    # Without the pre-ping a dead connection is still dropped: asyncpg reports it closed, the
+    # dialect's `is_disconnect` says so, and SQLAlchemy invalidates it (and the pool's older
+    # connections, which died with it) when its statement fails.
     return create_async_engine(
         url,
         hide_parameters=True,
-        pool_pre_ping=True,
+        pool_pre_ping=settings.database_pool_pre_ping,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_pool_size,
         pool_timeout=settings.database_pool_timeout,
-        connect_args={"timeout": settings.database_pool_timeout},
+        connect_args=postgres_connect_args(settings),
     )
 
 
@@ -160,7 +184,7 @@ class Database:
                 pool_size=settings.database_pool_size,
                 max_overflow=0,
                 pool_timeout=settings.database_pool_timeout,
-                connect_args={"timeout": settings.database_pool_timeout},
+                connect_args=postgres_connect_args(settings),
             )
             event.listen(self._hot_engine.sync_engine, "before_cursor_execute", self.statements)
         return self._hot_engine

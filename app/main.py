@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     runtime = Runtime.create(settings)
     db = runtime.db
-    metrics = Metrics(db)
+    metrics = Metrics(db, runtime.logs)
     graphql = AdmiralGraphQL(build_schema(settings), runtime)
     shutdown.register(runtime.shutdown, db)
 
@@ -87,6 +87,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         background = Loops(declared_loops(db, settings) if settings.background_loops else [])
         BROKER.configure(settings.redis_url)
+        runtime.logs.start()
         background.start()
         tune_garbage_collector()
         try:
@@ -98,6 +99,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             grace = settings.shutdown_grace_seconds
             await background.stop(grace)
             await shutdown.run(runtime.shutdown, grace)
+            # After the loops and hooks, whose last steps may still log; before the database.
+            await runtime.logs.close()
             await BROKER.close()
             await db.dispose()
 

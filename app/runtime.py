@@ -11,6 +11,7 @@ from app.audit.service import AuditJournal
 from app.auth.passwords import Passwords
 from app.db import Database
 from app.kit.shutdown import ShutdownHooks
+from app.logs.pipeline import LogPipeline
 from app.outbox.writer import OutboxWriter
 from app.settings import Settings
 
@@ -31,15 +32,19 @@ class Runtime:
     db: Database
     passwords: Passwords
     secret_key: str
+    # Stored logs: started and closed with the application (`app/main.py`).
+    logs: LogPipeline
     # What this application does before its process exits (`app/kit/shutdown.py`).
     shutdown: ShutdownHooks = field(default_factory=ShutdownHooks)
     started_monotonic: float = field(default_factory=time.monotonic)
 
     @classmethod
     def create(cls, settings: Settings) -> Runtime:
+        db = database(settings)
         return cls(
             settings=settings,
-            db=database(settings),
+            db=db,
             passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_cost),
             secret_key=settings.resolved_secret_key(),
+            logs=LogPipeline(db, settings),
         )

@@ -31,6 +31,21 @@ class Settings(BaseSettings):
     database_pool_timeout: float = Field(
         5.0, description="Seconds to wait for a pooled connection before SERVICE_UNAVAILABLE."
     )
+    database_pool_pre_ping: bool = Field(
+        True,
+        description="Test each pooled connection before use (PostgreSQL); off, a connection "
+        "found dead fails its request with SERVICE_UNAVAILABLE and leaves the pool.",
+    )
+    database_statement_timeout_ms: int = Field(
+        30000,
+        description="Longest a statement may run before it is cancelled and the request answers "
+        "SERVICE_UNAVAILABLE (PostgreSQL; 0: no limit).",
+    )
+    database_lock_timeout_ms: int = Field(
+        10000,
+        description="Longest a statement waits for a lock before it is cancelled the same way "
+        "(PostgreSQL; 0: no limit).",
+    )
     sqlite_busy_timeout_ms: int = Field(5000, description="SQLite busy timeout in milliseconds.")
     redis_url: str | None = Field(
         None, description="Optional Redis shared by processes (counters, pub/sub); see /health."
@@ -94,6 +109,25 @@ class Settings(BaseSettings):
         "(`scripts/serve` turns it on).",
     )
     log_level: str = Field("INFO", description="Log level of the JSON logs on stdout.")
+    # Stored logs and metrics (app/logs, /metrics)
+    log_retention_days: int = Field(
+        30, ge=1, le=36_500, description="Stored log entries older than this are pruned (`logs`)."
+    )
+    log_sample_rate: float = Field(
+        1.0,
+        ge=0.0,
+        le=1.0,
+        description="Share of INFO entries stored (0 to 1; WARNING and above are always kept).",
+    )
+    log_queue_size: int = Field(
+        10_000,
+        ge=1,
+        description="Entries waiting for the log writer; past it new ones are dropped and counted.",
+    )
+    metrics_public: bool = Field(
+        False,
+        description="Serve /metrics without credentials (else a master key as bearer token).",
+    )
     usage_retention_days: int = Field(
         400, description="Raw usage events older than this are pruned (rollups are kept)."
     )

@@ -10,32 +10,16 @@ Target (issue: usage): at least 0.5 × the floor's events/s.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
-import shutil
 import tempfile
 from contextlib import ExitStack
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
-from run import (
-    BENCH,
-    LOGS,
-    Figures,
-    Options,
-    admiral_cli,
-    fresh_postgres,
-    fresh_sqlite,
-    measure,
-    ratio,
-    start_servers,
-    step,
-    versions,
-    wrk,
-)
-from verify import CREATE, graphql, unlimited_plans
+from harness import admiral_env, compare, fresh_database, graphql, require_wrk, write_results
+from run import BENCH, LOGS, Options, admiral_cli, start_servers, step
+from verify import CREATE, unlimited_plans
 
 PG_DATABASE = "admiral_bench_usage"
 ROUTE = "/v1/usage"
@@ -55,26 +39,13 @@ def _hex(public_id: str) -> str:
 
 def main() -> None:
     options = Options.from_env()
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is missing: scripts/bench installs it (apt-get install wrk)")
+    require_wrk()
     LOGS.mkdir(exist_ok=True)
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="admiral-bench-usage-") as temporary:
         directory = Path(temporary)
-        step(f"W4: fresh {options.engine} database")
-        if options.engine == "postgresql":
-            database = asyncio.run(fresh_postgres(options.pg_admin, PG_DATABASE))
-        else:
-            database = fresh_sqlite(directory)
-        env = {
-            **os.environ,
-            "ADMIRAL_DATABASE_URL": database.admiral_url,
-            "ADMIRAL_SECRET_FILE": str(directory / "secret"),
-            "ADMIRAL_LOG_LEVEL": "WARNING",
-            "ADMIRAL_BACKGROUND_LOOPS": "false",
-            "BENCH_FLOOR_DATABASE": database.floor_url,
-        }
-        env.pop("ADMIRAL_REDIS_URL", None)
+        database = fresh_database(options, directory, PG_DATABASE, "W4")
+        env = admiral_env(database, directory, ADMIRAL_BACKGROUND_LOOPS="false")
         step("migrate, seed a few customers, create a master key")
         admiral_cli(env, "db", "upgrade")
         admiral_cli(env, "seed", "--users", "50", "--seed", "1")
@@ -104,55 +75,18 @@ def main() -> None:
             for target in (admiral, floor):
                 http_answer = http_status(target, body.read_bytes())
                 assert http_answer == 202, (target.name, http_answer)
-            if options.warmup > 0:
-                step(f"warm up ({options.warmup} s each)")
-                for target in (admiral, floor):
-                    wrk(options, target, body, options.warmup, f"{target.name}-usage-warmup")
-            figures: Figures = {}
-            for target in (admiral, floor):
-                step(f"{target.name}: {ROUTE}, {options.duration} s")
-                found = measure(options, target, body, options.duration, f"{target.name}-usage")
-                found["events_per_s"] = round(found["requests_per_s"] * BATCH, 1)
-                figures[target.name] = found
-    figures["admiral_over_floor"] = {
-        key: ratio(figures["admiral"][key], figures["floor"][key])
-        for key in ("events_per_s", "p50_ms", "p99_ms", "sql_statements_per_request")
-    }
-    results: Figures = {
-        "schema": "admiral-bench/1",
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "workload": {"name": "W4", "route": ROUTE, "batch": BATCH, "caller": "API key"},
-        "engine": {"name": database.engine, "version": database.version},
-        "machine": {
-            "cores": os.cpu_count(),
-            "load_average_before": [round(x, 2) for x in load_before],
-            "load_average_after": [round(x, 2) for x in os.getloadavg()],
-        },
-        "versions": versions(),
-        "load": {
-            "tool": "wrk",
-            "threads": options.threads,
-            "connections": options.connections,
-            "duration_s": options.duration,
-            "warmup_s": options.warmup,
-            "server_workers": 1,
-        },
-        "results": figures,
-        "targets": {"events_per_s_over_floor": 0.5},
-    }
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    over = figures["admiral_over_floor"]
-    print(
-        f"\nW4 {ROUTE} on {database.version}, batches of {BATCH}, "
-        f"wrk {options.connections} connections"
+            figures = compare(options, (admiral, floor), body, "usage", per_request=BATCH)
+    write_results(
+        figures,
+        path=RESULTS,
+        workload={"name": "W4", "route": ROUTE, "batch": BATCH, "caller": "API key"},
+        database=database,
+        options=options,
+        load_before=load_before,
+        targets={"events_per_s_over_floor": 0.5},
+        rate="events_per_s",
+        note=f", batches of {BATCH}",
     )
-    print(f"{'':14}{'events/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'SQL/req':>10}")
-    for name, row in (("admiral", figures["admiral"]), ("floor", figures["floor"])):
-        cells = [row[k] for k in ("events_per_s", "p50_ms", "p99_ms", "sql_statements_per_request")]
-        print(f"{name:14}" + "".join(f"{cell!s:>10}" for cell in cells))
-    cells = [over[k] for k in ("events_per_s", "p50_ms", "p99_ms", "sql_statements_per_request")]
-    print(f"{'admiral/floor':14}" + "".join(f"{cell!s:>10}" for cell in cells))
-    print(f"\nWritten to {RESULTS}")
 
 
 def http_status(target: object, body: bytes) -> int:

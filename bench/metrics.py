@@ -23,6 +23,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import asyncpg
+from harness import admiral_env
 from run import (
     BENCH,
     BIN,
@@ -110,13 +111,7 @@ def main() -> None:
         directory = Path(folder)
         step("fresh postgresql database")
         database = asyncio.run(fresh_postgres(os.environ.get("BENCH_PG_ADMIN"), PG_DATABASE))
-        env = {
-            **os.environ,
-            "ADMIRAL_DATABASE_URL": database.admiral_url,
-            "ADMIRAL_SECRET_KEY": secrets.token_urlsafe(32),
-            "ADMIRAL_SECRET_FILE": str(directory / "secret"),
-            "ADMIRAL_LOG_LEVEL": "WARNING",
-        }
+        env = admiral_env(database, directory, ADMIRAL_SECRET_KEY=secrets.token_urlsafe(32))
         step(f"migrate, seed {USERS} users, a year of billing, analyze")
         admiral_cli(env, "db", "upgrade")
         admiral_cli(env, "seed", "--users", str(USERS), "--seed", str(SEED))

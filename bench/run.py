@@ -245,7 +245,9 @@ def server(name: str, command: list[str], env: dict[str, str], port: int) -> Ite
 def counters(target: Target) -> tuple[float, float]:
     """(SQL statements sent, requests to its route answered) so far, from its /metrics."""
     statements = requests = 0.0
-    for line in http(target.port, "GET", "/metrics").decode().splitlines():
+    # /metrics wants the master key unless ADMIRAL_METRICS_PUBLIC is set.
+    scraped = http(target.port, "GET", "/metrics", authorization=target.authorization)
+    for line in scraped.decode().splitlines():
         if line.startswith(f"{target.name}_sql_statements_total "):
             statements = float(line.split()[-1])
         elif line.startswith(f"{target.name}_http_requests_total{{") and (

@@ -17,33 +17,15 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import sqlite3
 import tempfile
 from contextlib import ExitStack
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import asyncpg
-from run import (
-    BENCH,
-    LOGS,
-    Database,
-    Figures,
-    Options,
-    admiral_cli,
-    fresh_postgres,
-    fresh_sqlite,
-    http,
-    measure,
-    ratio,
-    start_servers,
-    step,
-    versions,
-    wrk,
-)
+from harness import admiral_env, compare, fresh_database, graphql, require_wrk, write_results
+from run import BENCH, LOGS, Database, Options, admiral_cli, http, start_servers, step
 
 PG_DATABASE = "admiral_bench_keys"
 KEYS = 200
@@ -56,27 +38,28 @@ CREATE = (
 
 
 def unlimited_plans(database: Database) -> None:
-    """Every plan gets a rate no run reaches and no quota: the benchmark measures VALID."""
-    statement = "UPDATE plans SET rate_per_second = 1000000000, monthly_quota = NULL"
+    """Every plan (and plan version: keys take their limits from the live subscription's
+    version) gets a rate no run reaches and no quota: the benchmark measures VALID."""
+    statements = [
+        f"UPDATE {table} SET rate_per_second = 1000000000, monthly_quota = NULL"
+        for table in ("plans", "plan_versions")
+    ]
     if database.engine == "sqlite":
         with sqlite3.connect(database.floor_url.removeprefix("sqlite:///")) as connection:
-            connection.execute(statement)
+            for statement in statements:
+                connection.execute(statement)
         return
 
     async def update() -> None:
         connection = await asyncpg.connect(database.floor_url)
         try:
-            await connection.execute(statement)
+            for statement in statements:
+                await connection.execute(statement)
             await connection.execute("VACUUM ANALYZE")
         finally:
             await connection.close()
 
     asyncio.run(update())
-
-
-def graphql(port: int, key: str, query: str, variables: dict[str, Any] | None = None) -> Any:
-    body = json.dumps({"query": query, "variables": variables or {}}).encode()
-    return json.loads(http(port, "POST", "/graphql", body, f"Bearer {key}"))["data"]
 
 
 def issue_keys(port: int, key: str) -> str:
@@ -94,25 +77,13 @@ def issue_keys(port: int, key: str) -> str:
 
 def main() -> None:
     options = Options.from_env()
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is missing: scripts/bench installs it (apt-get install wrk)")
+    require_wrk()
     LOGS.mkdir(exist_ok=True)
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="admiral-bench-keys-") as temporary:
         directory = Path(temporary)
-        step(f"W2: fresh {options.engine} database")
-        if options.engine == "postgresql":
-            database = asyncio.run(fresh_postgres(options.pg_admin, PG_DATABASE))
-        else:
-            database = fresh_sqlite(directory)
-        env = {
-            **os.environ,
-            "ADMIRAL_DATABASE_URL": database.admiral_url,
-            "ADMIRAL_SECRET_FILE": str(directory / "secret"),
-            "ADMIRAL_LOG_LEVEL": "WARNING",
-            "BENCH_FLOOR_DATABASE": database.floor_url,
-        }
-        env.pop("ADMIRAL_REDIS_URL", None)  # the default, in-process counters
+        database = fresh_database(options, directory, PG_DATABASE, "W2")
+        env = admiral_env(database, directory)
         step("migrate, seed a few customers, create a master key")
         admiral_cli(env, "db", "upgrade")
         admiral_cli(env, "seed", "--users", "200", "--seed", "1")
@@ -131,53 +102,16 @@ def main() -> None:
             assert answer["code"] == "VALID", answer
             floor_answer = json.loads(http(floor.port, "POST", ROUTE, body.read_bytes()))
             assert floor_answer["code"] == "VALID", floor_answer
-            if options.warmup > 0:
-                step(f"warm up ({options.warmup} s each)")
-                for target in (admiral, floor):
-                    wrk(options, target, body, options.warmup, f"{target.name}-verify-warmup")
-            figures: Figures = {}
-            for target in (admiral, floor):
-                step(f"{target.name}: {ROUTE}, {options.duration} s")
-                figures[target.name] = measure(
-                    options, target, body, options.duration, f"{target.name}-verify"
-                )
-    figures["admiral_over_floor"] = {
-        key: ratio(figures["admiral"][key], figures["floor"][key])
-        for key in ("requests_per_s", "p50_ms", "p99_ms", "sql_statements_per_request")
-    }
-    results: Figures = {
-        "schema": "admiral-bench/1",
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "workload": {"name": "W2", "route": ROUTE, "keys": KEYS, "caller": "master key"},
-        "engine": {"name": database.engine, "version": database.version},
-        "machine": {
-            "cores": os.cpu_count(),
-            "load_average_before": [round(x, 2) for x in load_before],
-            "load_average_after": [round(x, 2) for x in os.getloadavg()],
-        },
-        "versions": versions(),
-        "load": {
-            "tool": "wrk",
-            "threads": options.threads,
-            "connections": options.connections,
-            "duration_s": options.duration,
-            "warmup_s": options.warmup,
-            "server_workers": 1,
-        },
-        "results": figures,
-        "targets": {"requests_per_s_over_floor": 0.6, "p99_ms": 5.0},
-    }
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    over = figures["admiral_over_floor"]
-    print(f"\nW2 {ROUTE} on {database.version}, wrk {options.connections} connections")
-    print(f"{'':14}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'SQL/req':>10}")
-    for name, row in (("admiral", figures["admiral"]), ("floor", figures["floor"])):
-        cells = [row[k] for k in ("requests_per_s", "p50_ms", "p99_ms")]
-        cells.append(row["sql_statements_per_request"])
-        print(f"{name:14}" + "".join(f"{cell!s:>10}" for cell in cells))
-    cells = [over[k] for k in ("requests_per_s", "p50_ms", "p99_ms", "sql_statements_per_request")]
-    print(f"{'admiral/floor':14}" + "".join(f"{cell!s:>10}" for cell in cells))
-    print(f"\nWritten to {RESULTS}")
+            figures = compare(options, (admiral, floor), body, "verify")
+    write_results(
+        figures,
+        path=RESULTS,
+        workload={"name": "W2", "route": ROUTE, "keys": KEYS, "caller": "master key"},
+        database=database,
+        options=options,
+        load_before=load_before,
+        targets={"requests_per_s_over_floor": 0.6, "p99_ms": 5.0},
+    )
 
 
 if __name__ == "__main__":

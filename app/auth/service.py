@@ -11,6 +11,7 @@ from typing import Any
 from app.auth import repository
 from app.auth.passwords import Passwords
 from app.auth.principal import Access, Principal, master_key_principal
+from app.auth.throttle import ATTEMPTS
 from app.auth.tokens import (
     IMPERSONATION_PREFIX,
     MASTER_KEY_PREFIX,
@@ -155,19 +156,39 @@ async def login(
     by_email, by_client = await repository.count_recent_failures(
         uow.session, email, client_addr, since
     )
+    keys = (f"email:{email}", f"client:{client_addr}")
+    # No await from here to `begin`: concurrent attempts of this process see each other.
+    by_email += ATTEMPTS.under_way(keys[0])
+    by_client += ATTEMPTS.under_way(keys[1])
     if max(by_email, by_client) >= settings.login_max_failures:
         raise UserInputError(
             "Too many failed logins; wait a few minutes and try again.",
             ErrorCode.TOO_MANY_ATTEMPTS,
         )
-    user = await repository.user_by_email(uow.session, email)
-    if not passwords.verify(user.password_hash if user else None, password) or user is None:
+    ATTEMPTS.begin(keys)
+    failed = False
+    try:
+        user = await repository.user_by_email(uow.session, email)
+        if not passwords.verify(user.password_hash if user else None, password) or user is None:
 
-        async def count_failure(later: UnitOfWork) -> None:
-            await repository.add_failure(later.session, email, client_addr, clock.now())
+            async def release() -> None:
+                ATTEMPTS.end(keys)
 
-        uow.on_failure.append(count_failure)
-        raise UserInputError("Wrong email or password.", ErrorCode.INVALID_CREDENTIALS)
+            async def release_uncommitted(_: UnitOfWork) -> None:
+                await release()
+
+            async def count_failure(later: UnitOfWork) -> None:
+                # The place is freed once the stored row counts instead, or if it never does.
+                later.after_commit.append(release)
+                later.compensations.append(release_uncommitted)
+                await repository.add_failure(later.session, email, client_addr, clock.now())
+
+            uow.on_failure.append(count_failure)
+            failed = True
+            raise UserInputError("Wrong email or password.", ErrorCode.INVALID_CREDENTIALS)
+    finally:
+        if not failed:
+            ATTEMPTS.end(keys)
     status = effective_status(user.status, user.suspended_until, now)
     if status is not UserStatus.ACTIVE:
         raise UserInputError(*_refusal(status))

@@ -7,11 +7,12 @@ parse (cached, token limit) → anonymous gate → validation (cached, depth and
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from functools import lru_cache
 from typing import Any
 
 from graphql import (
+    DirectiveLocation,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -28,10 +29,12 @@ from graphql import (
     StringValueNode,
     ValidationRule,
     VariableNode,
+    Visitor,
     get_named_type,
     get_operation_ast,
     parse,
     specified_rules,
+    visit,
 )
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
@@ -40,6 +43,7 @@ from strawberry.schema.schema import validate_document
 
 from app.kit.errors import ErrorCode
 from app.kit.pagination import DEFAULT_PAGE_SIZE
+from app.kit.requestlog import note_operation
 from app.kit.validation import NUL, NUL_REFUSED
 from app.settings import Settings
 
@@ -60,6 +64,7 @@ class Limits:
         self.schema = schema
         self.max_tokens = settings.max_tokens
         self.max_cost = settings.max_query_cost
+        self.max_directives = directives_per_location(schema)
         self.rules = (
             *specified_rules,
             depth_rule(settings.max_query_depth, None, None),
@@ -71,7 +76,7 @@ class Limits:
 
     def _parse(self, query: str) -> DocumentNode:
         try:
-            return parse(query, max_tokens=self.max_tokens)
+            document = parse(query, max_tokens=self.max_tokens)
         except GraphQLError as exc:
             code = (
                 ErrorCode.QUERY_TOO_COMPLEX
@@ -79,10 +84,51 @@ class Limits:
                 else ErrorCode.GRAPHQL_PARSE_FAILED
             )
             raise GraphQLError(exc.message, extensions={"code": code.value}) from None
+        # Before validation, which would report (and so process) every directive one by one.
+        counter = _MostDirectives()
+        visit(document, counter)
+        if counter.most > self.max_directives:
+            raise error(
+                f"{counter.most} directives on one selection; at most {self.max_directives} "
+                "(each directive once).",
+                ErrorCode.QUERY_TOO_COMPLEX,
+            )
+        return document
 
     def _validate(self, query: str) -> tuple[GraphQLError, ...]:
         errors = validate_document(self.schema, self.parse(query), self.rules)
         return tuple(_with_code(item) for item in errors)
+
+
+def directives_per_location(schema: GraphQLSchema) -> int:
+    """How many directives one place of an operation can legitimately carry: each of the
+    schema's executable directives once (a repeatable one counts for a few)."""
+    executable = {
+        DirectiveLocation.QUERY,
+        DirectiveLocation.MUTATION,
+        DirectiveLocation.SUBSCRIPTION,
+        DirectiveLocation.FIELD,
+        DirectiveLocation.FRAGMENT_DEFINITION,
+        DirectiveLocation.FRAGMENT_SPREAD,
+        DirectiveLocation.INLINE_FRAGMENT,
+        DirectiveLocation.VARIABLE_DEFINITION,
+    }
+    return sum(
+        (4 if directive.is_repeatable else 1)
+        for directive in schema.directives
+        if executable.intersection(directive.locations)
+    )
+
+
+class _MostDirectives(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.most = 0
+
+    def enter(self, node: Any, *_: object) -> None:
+        directives = getattr(node, "directives", None)
+        if directives:
+            self.most = max(self.most, len(directives))
 
 
 class NoNulCharacter(ValidationRule):
@@ -95,7 +141,10 @@ class NoNulCharacter(ValidationRule):
 
 
 def _with_code(item: GraphQLError) -> GraphQLError:
-    limit_hit = "exceeds maximum operation depth" in item.message or "aliases" in item.message
+    limit_hit = any(
+        hint in item.message
+        for hint in ("exceeds maximum operation depth", "aliases", "introspection depth")
+    )
     code = ErrorCode.QUERY_TOO_COMPLEX if limit_hit else ErrorCode.GRAPHQL_VALIDATION_FAILED
     return GraphQLError(item.message, nodes=item.nodes, extensions={"code": code.value})
 
@@ -204,6 +253,18 @@ def _multiplier(
     return LIST_COST_FACTOR if isinstance(unwrapped, GraphQLList) else 1
 
 
+def observe_operation(
+    scope: MutableMapping[str, Any], document: DocumentNode, operation_name: str | None
+) -> None:
+    """Tell the access log and the metrics which operation this is (`app/kit/requestlog.py`)."""
+    operation = get_operation_ast(document, operation_name)
+    if operation is None:
+        note_operation(scope, operation_name, None)
+        return
+    name = operation.name.value if operation.name is not None else None
+    note_operation(scope, name, operation.operation.value)
+
+
 def _is_connection(named: Any) -> bool:
     return isinstance(named, GraphQLObjectType) and named.name.endswith("Connection")
 
@@ -226,6 +287,7 @@ class RequestGuard(SchemaExtension):
         assert document is not None
         assert query is not None
         principal = context.context.principal
+        observe_operation(context.context.request.scope, document, context.operation_name)
         if principal is None and not anonymous_allowed(document, context.operation_name):
             context.pre_execution_errors = [
                 error(

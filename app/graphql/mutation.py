@@ -34,6 +34,7 @@ from app.graphql.root import Extensions, add_mutation
 from app.kit.actor import Actor
 from app.kit.errors import ErrorCode, UserInputError
 from app.kit.ids import InvalidIdError, decode
+from app.kit.requestlog import USER_ERROR, note_outcome
 from app.kit.uow import UnitOfWork
 from app.runtime_settings import values
 
@@ -297,7 +298,7 @@ def mutation_field(
         dry_run: bool = False,
         idempotency_key: str | None = None,
     ) -> PayloadT | None:
-        return await run_mutation(
+        payload = await run_mutation(
             info,
             payload_type,
             operation=operation,
@@ -306,6 +307,9 @@ def mutation_field(
             idempotency_key=idempotency_key,
             perform=perform,
         )
+        if payload.user_errors:
+            note_outcome(info.context.request.scope, USER_ERROR)
+        return payload
 
     annotations: dict[str, Any] = {"info": Info}
     if input_type is not None:

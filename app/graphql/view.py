@@ -27,7 +27,7 @@ from strawberry.types.unset import UNSET
 
 from app.auth.service import authenticate, record_impersonated_request
 from app.graphql.context import Context
-from app.graphql.errors import format_error
+from app.graphql.errors import format_error, is_expected
 from app.graphql.ide import graphiql_html
 from app.graphql.operations import operation_summary
 from app.graphql.persisted import PersistedQueries
@@ -42,6 +42,7 @@ from app.kit.http import (
     request_id_of,
 )
 from app.kit.jsonutil import JSONInputError, loads_from_client
+from app.kit.requestlog import ERROR, USER_ERROR, note_actor, note_outcome
 from app.runtime import Runtime
 
 STATUS_BY_CODE = {
@@ -137,6 +138,8 @@ class AdmiralGraphQL(GraphQL[Context, None]):
                 )
             request.state.principal = principal
             request.state.reader = reader
+            if principal is not None:
+                note_actor(request.scope, principal.actor)
             try:
                 return await self.run(request)
             except HTTPException as error:
@@ -168,6 +171,8 @@ class AdmiralGraphQL(GraphQL[Context, None]):
             principal = await self._principal_of(header, reader)
         request_id = request_id_of(websocket)
         address = client_address(websocket, self.runtime.settings.trust_proxy_headers)
+        if principal is not None:
+            note_actor(websocket.scope, principal.actor)
         return Context(
             request=websocket,
             response=response,
@@ -236,6 +241,8 @@ class AdmiralGraphQL(GraphQL[Context, None]):
         if result.data is not None or any(item.path for item in result.errors or ()):
             data["data"] = result.data
         if result.errors:
+            unexpected = any(not is_expected(item) for item in result.errors)
+            note_outcome(request.scope, ERROR if unexpected else USER_ERROR)
             anonymous = getattr(request.state, "principal", None) is None
             request_id = request_id_of(request)
             data["errors"] = [

@@ -1,11 +1,17 @@
-"""CSV streamed row by row: RFC 4180 quoting (the csv module), cells that a spreadsheet would
-run as a formula neutralised, and nothing kept but the current row."""
+"""CSV streamed row by row, the one CSV writer of every export: RFC 4180 quoting (the `csv`
+module, CRLF line ends), and nothing kept but the current row and the chunk being filled, so an
+export of any length runs in constant memory.
+
+Cells a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, a tab or a
+carriage return) are neutralised with a leading apostrophe: an exported name such as
+`=HYPERLINK(…)` stays text.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -51,7 +57,7 @@ def encode_row(writer: Any, line: _Line, row: Iterable[Any]) -> bytes:
 
 
 async def csv_stream(
-    header: Sequence[str], rows: AsyncIterator[Sequence[Any]], *, batch_bytes: int = 64 * 1024
+    header: Sequence[str], rows: AsyncIterable[Sequence[Any]], *, batch_bytes: int = 64 * 1024
 ) -> AsyncIterator[bytes]:
     """The header row then each row, CRLF line ends, in chunks of about `batch_bytes`."""
     line = _Line()

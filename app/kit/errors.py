@@ -78,8 +78,10 @@ class ErrorCode(enum.StrEnum):
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
     # billing renewals and test clocks
     TEST_CLOCKS_DISABLED = "TEST_CLOCKS_DISABLED"  # ADMIRAL_BILLING_TEST_CLOCKS is off
-    # metrics and exports (app/metrics): periods and ranges, cost imports, signed export links
-    RANGE_INVALID = "RANGE_INVALID"  # a `from` after its `to`, or a malformed date or month
+    # date ranges of metrics, usage and exports (app/kit/ranges.py; a malformed day: INVALID)
+    RANGE_REVERSED = "RANGE_REVERSED"  # `from` after `to`
+    RANGE_TOO_LONG = "RANGE_TOO_LONG"  # more than 366 days
+    # metrics and exports (app/metrics): cost imports, signed export links
     SIGNATURE_EXPIRED = "SIGNATURE_EXPIRED"  # a signed export link past its 5 minutes
     # payment provider (Stripe)
     SIGNATURE_INVALID = "SIGNATURE_INVALID"  # a webhook whose Stripe-Signature does not verify
@@ -94,8 +96,6 @@ class ErrorCode(enum.StrEnum):
     VALUE_REQUIRED = "VALUE_REQUIRED"  # a UNIQUE_COUNT event without `properties.value`
     TOO_MANY_EVENTS = "TOO_MANY_EVENTS"  # more than 1,000 in one request
     METRIC_CODE_TAKEN = "METRIC_CODE_TAKEN"
-    RANGE_REVERSED = "RANGE_REVERSED"  # from after to
-    RANGE_TOO_LONG = "RANGE_TOO_LONG"  # more than 366 days
     # Runtime settings (app/runtime_settings, settingUpdate) and maintenance mode
     UNKNOWN_SETTING = "UNKNOWN_SETTING"  # a key outside the allowlist
     INVALID_VALUE = "INVALID_VALUE"  # a value of the wrong type or out of bounds

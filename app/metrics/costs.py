@@ -49,16 +49,18 @@ async def _compute(reader: Reader, period: DateRange, currency: str) -> dict[str
             "fetchedAt": fetched_at,
             "computeMs": (time.perf_counter() - started) * 1000,
         }
-    modeled = await usage_source.modeled_costs(reader, period)
+    modeled = await usage_source.modeled_costs(reader, period, currency)
+    # A few metrics × the month's days, each cell already an SQL aggregate of the rollups.
     categories: dict[str, int] = {}
-    for item in modeled:  # a handful of metrics, already aggregated by the usage rollups
-        categories[item.category] = (
-            categories.get(item.category, 0) + item.quantity * item.unit_cost
-        )
+    days: dict[str, int] = {}
+    for item in modeled:
+        categories[item.category] = categories.get(item.category, 0) + item.amount
+        days[item.day.isoformat()] = days.get(item.day.isoformat(), 0) + item.amount
     reason = (
         "No cost entries for this month: modeled from usage × unit costs."
         if modeled
-        else "No cost entries for this month and no usage rolled up to model them from."
+        else "No cost entries for this month and no usage with a unit cost rolled up to model "
+        "them from."
     )
     return {
         "source": "MODELED",
@@ -66,8 +68,7 @@ async def _compute(reader: Reader, period: DateRange, currency: str) -> dict[str
         "fallbackReason": reason,
         "total": sum(categories.values()),
         "byCategory": sorted(categories.items()),
-        # The model has no daily shape: usage rollups give the month only.
-        "byDay": [],
+        "byDay": sorted(days.items()),
         "entries": 0,
         "fetchedAt": fetched_at,
         "computeMs": (time.perf_counter() - started) * 1000,

@@ -1,5 +1,5 @@
 """Periods and date ranges of the metrics and exports: optional, defaulting to the current
-month in UTC, validated (`from` ≤ `to`, at most 366 days) with coded errors."""
+month in UTC, validated by `app/kit/ranges.py` (`from` ≤ `to`, at most 366 days)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from app.kit import clock
+from app.kit import clock, ranges
 from app.kit.errors import ErrorCode, UserInputError
 
-MAX_DAYS = 366
+MAX_DAYS = ranges.MAX_DAYS
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -56,17 +56,10 @@ def current_month() -> DateRange:
 def checked_range(
     start: date | None, end: date | None, field: tuple[str, str] = ("from", "to")
 ) -> DateRange:
-    """The range given, either end defaulting to the current month's."""
+    """The range given, either end defaulting to the current month's (`app/kit/ranges.py`)."""
     month = current_month()
     chosen = DateRange(start or month.start, end or month.end)
-    if chosen.start > chosen.end:
-        raise UserInputError(
-            f"`{field[0]}` must not be after `{field[1]}`.", ErrorCode.RANGE_INVALID, field[0]
-        )
-    if chosen.days > MAX_DAYS:
-        raise UserInputError(
-            f"A range covers at most {MAX_DAYS} days.", ErrorCode.RANGE_TOO_LONG, field[1]
-        )
+    ranges.check(chosen.start, chosen.end, field)
     return chosen
 
 
@@ -76,19 +69,8 @@ def checked_month(value: str | None, field: str = "period") -> DateRange:
         return current_month()
     found = _MONTH.match(value)
     if found is None or not 1 <= int(found.group(2)) <= 12 or int(found.group(1)) < 1:
-        raise UserInputError("Give a month as `YYYY-MM`.", ErrorCode.RANGE_INVALID, field)
+        raise UserInputError("Give a month as `YYYY-MM`.", ErrorCode.INVALID, field)
     return month_of(date(int(found.group(1)), int(found.group(2)), 1))
 
 
-def parse_day(value: str | None, field: str) -> date | None:
-    """A `YYYY-MM-DD` day from a query string (None when absent)."""
-    if value is None or value == "":
-        return None
-    try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UserInputError(
-            f"`{field}` must be a date as YYYY-MM-DD.", ErrorCode.RANGE_INVALID, field
-        ) from None
+parse_day = ranges.parse_day

@@ -11,8 +11,14 @@ from sqlalchemy.ext.asyncio import create_async_engine
 import app.models  # noqa: F401  (registers every table on the metadata)
 from app.migrate import database_url_for
 from app.models.base import metadata
+from app.usage.partitions import is_partition
 
 config = context.config
+
+
+def _include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    # PostgreSQL lists a partitioned table's partitions as tables: the model is the parent.
+    return not (type_ == "table" and name is not None and is_partition(name))
 
 
 def _configure(connection: Connection | None = None, url: str | None = None) -> None:
@@ -23,6 +29,7 @@ def _configure(connection: Connection | None = None, url: str | None = None) -> 
         target_metadata=metadata,
         render_as_batch=dialect.startswith("sqlite"),
         compare_type=True,
+        include_name=_include_name,
         literal_binds=connection is None,
     )
 

@@ -77,17 +77,28 @@ class UsageEvent(SQLModel, table=True):
     properties: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
     flush_batch: uuid.UUID | None = Field(default=None, sa_type=sa.Uuid)
 
+    # On PostgreSQL the table is partitioned by month of `occurred_at` (migration 0015; the
+    # primary key there is (seq, occurred_at), as a partitioned table's keys must hold the
+    # partition column), so a unique idempotency key cannot live here: see UsageIdempotencyKey.
     __table_args__: Any = (
-        sa.Index(
-            "ix_usage_events_customer_id_idempotency_key",
-            "customer_id",
-            "idempotency_key",
-            unique=True,
-        ),
         sa.Index("ix_usage_events_customer_id_day_start", "customer_id", "day_start"),
         sa.Index("ix_usage_events_flush_batch", "flush_batch"),
         sa.Index("ix_usage_events_occurred_at", "occurred_at"),
     )
+
+
+class UsageIdempotencyKey(SQLModel, table=True):
+    """The idempotency keys a customer's events carried: the event is stored only when its key
+    is inserted here, in the same statement (PostgreSQL) or transaction (SQLite), so a
+    repeated key counts once. Kept `IDEMPOTENCY_KEPT` days (app/usage/aggregator.py), longer
+    than an event's timestamp may lag, so a retried event that names its time always counts
+    once."""
+
+    __tablename__ = "usage_idempotency_keys"
+
+    customer_id: uuid.UUID = Field(foreign_key="customers.id", ondelete="CASCADE", primary_key=True)
+    idempotency_key: str = Field(sa_type=sa.String(200), primary_key=True)
+    received_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
 class UsageRollup(SQLModel, table=True):
@@ -144,6 +155,7 @@ def _table(model: Any) -> sa.Table:
 
 USAGE_METRICS = _table(UsageMetric)
 USAGE_EVENTS = _table(UsageEvent)
+USAGE_IDEMPOTENCY_KEYS = _table(UsageIdempotencyKey)
 USAGE_ROLLUPS = _table(UsageRollup)
 USAGE_UNIQUE_VALUES = _table(UsageUniqueValue)
 USAGE_THRESHOLDS = _table(UsageThreshold)

@@ -16,7 +16,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -29,7 +29,9 @@ from app.keys.lastused import BUFFER
 from app.kit import clock
 from app.licenses.billing import candidates_statement, needs_reconcile
 from app.licenses.loops import grace_of
+from app.logs.config import log_settings
 from app.models.base import UTCDateTime
+from app.models.logs import LogEntry
 from app.models.runtime_settings import AlertStatus, OpsAlert
 from app.models.tables import BILLING_TEST_CLOCKS, OUTBOX_EVENTS, SUBSCRIPTIONS
 from app.models.usage import USAGE_EVENTS
@@ -274,6 +276,19 @@ async def queues(db: Database, settings: Settings) -> list[Queue]:
                 ).where(alerts.c.status == AlertStatus.FIRING.value)
             )
         )[0]
+        retention = (await log_settings(db, settings)).retention_days
+        entries = LogEntry.__table__  # type: ignore[attr-defined]
+        expired: Any = (
+            await reader.all(
+                sa.select(
+                    sa.func.count(),
+                    sa.func.min(sa.type_coerce(entries.c.created_at, UTCDateTime())),
+                ).where(
+                    entries.c.created_at
+                    < sa.literal(now - timedelta(days=retention), UTCDateTime())
+                )
+            )
+        )[0]
         grace = grace_of(settings)
         licenses = sum(
             1 for row in await reader.all(candidates_statement()) if needs_reconcile(row, grace)
@@ -303,6 +318,8 @@ async def queues(db: Database, settings: Settings) -> list[Queue]:
         _queue("license_billing", "license-billing", licenses, 0, 0, None),
         # Firing alerts; a failed one is an alert whose post to the alert webhook was refused.
         _queue("alerts", "ops-alerts", int(firing[0]), 0, int(firing[1]), _age(now, firing[2])),
+        # Stored log entries past their retention, which the next prune deletes.
+        _queue("log_retention", "log-retention", int(expired[0]), 0, 0, _age(now, expired[1])),
         # In this process's memory: other processes have buffers of their own.
         _queue("keys_last_used", "keys-last-used", len(BUFFER), 0, 0, None),
     ]

@@ -14,6 +14,7 @@ from app.kit.actor import Actor
 from app.kit.errors import ErrorCode, ServiceUnavailable, UserInputError, UserInputErrors
 from app.kit.http import BodyTooLarge, client_address, error_response, read_body, request_id_of
 from app.kit.jsonutil import JSONInputError, loads_from_client
+from app.kit.requestlog import note_actor
 from app.kit.scope import NOTHING
 from app.kit.uow import UnitOfWork
 from app.runtime import Runtime
@@ -74,6 +75,7 @@ async def bearer_principal(request: Request, runtime: Runtime) -> Principal:
     principal = principal.for_request(
         request_id_of(request), client_address(request, runtime.settings.trust_proxy_headers)
     )
+    note_actor(request.scope, principal.actor)
     if principal.is_impersonation:
         # The path only: a query string may carry anything the caller put in it.
         details = {"channel": "rest", "method": request.method, "path": request.url.path}

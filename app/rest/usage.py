@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
@@ -13,10 +14,10 @@ from starlette.routing import BaseRoute, Route
 from app.keys import tokens
 from app.keys.ratelimit import Limiter, storage_for
 from app.keys.verify import Verifier, VerifyCode
-from app.kit import clock
+from app.kit import clock, ranges
 from app.kit.actor import Actor
-from app.kit.csvstream import stream_csv
-from app.kit.errors import ErrorCode
+from app.kit.csv_export import csv_stream
+from app.kit.errors import ErrorCode, UserInputError
 from app.kit.http import BodyTooLarge, error_response, read_body
 from app.kit.ids import encode
 from app.kit.jsonutil import JSONInputError, loads_from_client
@@ -27,7 +28,7 @@ from app.rest.common import RestError, bearer_principal, endpoint, runtime_of
 from app.runtime import Runtime
 from app.settings import Settings
 from app.usage import buckets, exports
-from app.usage.ingest import Accepted, Caller, ingest
+from app.usage.ingest import CATALOG, Accepted, Caller, ingest
 
 # 1,000 events with their properties.
 MAX_USAGE_BODY = 2 * 1024 * 1024
@@ -63,30 +64,17 @@ async def _events(request: Request, runtime: Runtime) -> Any:
 
 def _range(request: Request) -> tuple[datetime, datetime]:
     """[start, end) from `start_date`/`end_date` (inclusive days; default the current UTC
-    month)."""
-    today = clock.now()
-
-    def day(name: str, default: date) -> date:
-        given = request.query_params.get(name)
-        if given is None:
-            return default
-        try:
-            return date.fromisoformat(given)
-        except ValueError:
-            raise RestError(
-                400, ErrorCode.INVALID, f"`{name}` must be a date (YYYY-MM-DD).", [name]
-            ) from None
-
-    first = buckets.month_start(today).date()
-    last = (buckets.next_month_start(today) - timedelta(days=1)).date()
-    start, end = day("start_date", first), day("end_date", last)
-    if start > end:
-        raise RestError(
-            400, ErrorCode.RANGE_REVERSED, "`start_date` is after `end_date`.", ["start_date"]
-        )
-    if (end - start).days >= 366:
-        raise RestError(400, ErrorCode.RANGE_TOO_LONG, "At most 366 days.", ["end_date"])
-    return buckets.midnight(start), buckets.midnight(end) + timedelta(days=1)
+    month), checked by the one range rule (`app/kit/ranges.py`)."""
+    try:
+        start = ranges.parse_day(request.query_params.get("start_date"), "start_date")
+        end = ranges.parse_day(request.query_params.get("end_date"), "end_date")
+        today = clock.now()
+        first = start or buckets.month_start(today).date()
+        last = end or (buckets.next_month_start(today) - timedelta(days=1)).date()
+        ranges.check(first, last, ("start_date", "end_date"))
+    except UserInputError as error:
+        raise RestError(400, error.code, error.message, error.field) from None
+    return buckets.midnight(first), buckets.midnight(last) + timedelta(days=1)
 
 
 def routes(settings: Settings) -> list[BaseRoute]:
@@ -119,9 +107,14 @@ def routes(settings: Settings) -> list[BaseRoute]:
         async def work(uow: UnitOfWork) -> Accepted:
             return await ingest(uow, caller, events)
 
-        accepted: Accepted = await runtime.db.run(
-            work, actor=Actor.system("api-key:" + encode(ApiKey.PREFIX, row.id)), row_scope=NOTHING
-        )
+        actor = Actor.system("api-key:" + encode(ApiKey.PREFIX, row.id))
+        try:
+            accepted: Accepted = await runtime.db.run(work, actor=actor, row_scope=NOTHING)
+        except IntegrityError:
+            # A metric this process remembers is gone (the database was reset under it):
+            # nothing was stored; look everything up again, once.
+            CATALOG.forget()
+            accepted = await runtime.db.run(work, actor=actor, row_scope=NOTHING)
         return JSONResponse(
             {
                 "received": accepted.received,
@@ -145,7 +138,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
         last = (end - timedelta(days=1)).date().isoformat()
         name = f"usage-{start.date().isoformat()}-{last}.csv"
         return StreamingResponse(
-            stream_csv(exports.HEADER, rows),
+            csv_stream(exports.HEADER, rows),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )

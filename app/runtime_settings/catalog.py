@@ -203,6 +203,7 @@ SPECS: dict[str, Spec] = {
             "Stored logs older than this many days are pruned.",
             _integer(1, 3650),
             default=30,
+            env="log_retention_days",
         ),
         Spec(
             LOG_SAMPLE_RATE,
@@ -211,6 +212,7 @@ SPECS: dict[str, Spec] = {
             "always kept.",
             _number(0.0, 1.0),
             default=1.0,
+            env="log_sample_rate",
         ),
         Spec(
             LICENSE_HEARTBEAT_WINDOW_MINUTES,

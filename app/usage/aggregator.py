@@ -34,6 +34,7 @@ from app.models.base import UTCDateTime
 from app.models.customers import Customer
 from app.models.usage import (
     USAGE_EVENTS,
+    USAGE_IDEMPOTENCY_KEYS,
     USAGE_METRICS,
     USAGE_ROLLUPS,
     USAGE_THRESHOLDS,
@@ -41,7 +42,7 @@ from app.models.usage import (
     Aggregation,
     Granularity,
 )
-from app.usage import buckets
+from app.usage import buckets, partitions
 from app.usage.repository import insert_for
 
 BATCH_SIZE = 5000
@@ -51,6 +52,9 @@ PRUNE_EVERY = timedelta(hours=1)
 THRESHOLDS = (80, 100)
 # Distinct values are only needed while a bucket can still receive events (35 days).
 UNIQUE_VALUES_KEPT = timedelta(days=40)
+# An idempotency key is remembered longer than an event's timestamp may lag (35 days): a
+# retried event that names its time is always recognised.
+IDEMPOTENCY_KEPT = timedelta(days=40)
 ACTOR = Actor.system("usage-aggregator")
 
 
@@ -342,32 +346,51 @@ async def flush(db: Database, telemetry: Telemetry = TELEMETRY) -> int:
 
 
 async def prune(db: Database, retention_days: int, telemetry: Telemetry = TELEMETRY) -> int:
-    """Delete raw events older than the retention (already rolled up), in batches of
-    `PRUNE_BATCH`, each its own transaction; rollups are kept. The distinct values of buckets
-    past receiving events go too."""
+    """Retention: raw events older than `retention_days` (already rolled up) go; rollups are
+    kept. On PostgreSQL whole monthly partitions go (those wholly past the retention, once
+    every event of theirs is rolled up), after the partitions of the coming months are made;
+    rows are deleted only where no partition can be dropped (the default partition, a month
+    with events still pending). On SQLite rows are deleted in batches of `PRUNE_BATCH`, each
+    its own transaction. The distinct values of buckets past receiving events and the
+    idempotency keys past `IDEMPOTENCY_KEPT` go too."""
     now = clock.now()
     cutoff = now - timedelta(days=retention_days)
-    e = USAGE_EVENTS.c
     deleted = 0
-    while True:
+    if db.dialect == "postgresql":
 
-        async def work(uow: UnitOfWork) -> int:
-            old = (
-                sa.select(e.seq)
-                .where(
-                    e.occurred_at < sa.literal(cutoff, UTCDateTime()), e.flush_batch.is_not(None)
-                )
-                .limit(PRUNE_BATCH)
-            )
-            result = await uow.session.execute(
-                sa.delete(USAGE_EVENTS).where(e.seq.in_(old.scalar_subquery()))
-            )
-            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        async def partitioned(uow: UnitOfWork) -> int:
+            await partitions.ensure_ahead(uow.session, now)
+            dropped, _ = await partitions.drop_expired(uow.session, cutoff)
+            return dropped
 
-        count: int = await db.run(work, actor=ACTOR, row_scope=EVERYTHING)
-        deleted += count
-        if count < PRUNE_BATCH:
-            break
+        deleted += await db.run(partitioned, actor=ACTOR, row_scope=EVERYTHING)
+        # What is left before the cutoff's month sits in partitions that could not go.
+        cutoff = partitions.month_start(cutoff)
+    e = USAGE_EVENTS.c
+    old = (
+        sa.select(e.seq)
+        .where(e.occurred_at < sa.literal(cutoff, UTCDateTime()), e.flush_batch.is_not(None))
+        .limit(PRUNE_BATCH)
+    )
+    # The time bound again outside the subquery, so PostgreSQL visits the old partitions only.
+    deleted += await _in_batches(
+        db,
+        sa.delete(USAGE_EVENTS).where(
+            e.seq.in_(old.scalar_subquery()), e.occurred_at < sa.literal(cutoff, UTCDateTime())
+        ),
+    )
+    k = USAGE_IDEMPOTENCY_KEYS.c
+    expired = (
+        sa.select(k.customer_id, k.idempotency_key)
+        .where(k.received_at < sa.literal(now - IDEMPOTENCY_KEPT, UTCDateTime()))
+        .limit(PRUNE_BATCH)
+    )
+    await _in_batches(
+        db,
+        sa.delete(USAGE_IDEMPOTENCY_KEYS).where(
+            sa.tuple_(k.customer_id, k.idempotency_key).in_(expired)
+        ),
+    )
 
     async def values(uow: UnitOfWork) -> None:
         u = USAGE_UNIQUE_VALUES.c
@@ -381,6 +404,22 @@ async def prune(db: Database, retention_days: int, telemetry: Telemetry = TELEME
     telemetry.prunes += deleted
     telemetry.last_prune_at = now
     return deleted
+
+
+async def _in_batches(db: Database, delete: sa.Delete) -> int:
+    """Run a DELETE of at most `PRUNE_BATCH` rows until it deletes fewer, each batch its own
+    transaction; the rows deleted."""
+    total = 0
+    while True:
+
+        async def work(uow: UnitOfWork) -> int:
+            result = await uow.session.execute(delete)
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+        count: int = await db.run(work, actor=ACTOR, row_scope=EVERYTHING)
+        total += count
+        if count < PRUNE_BATCH:
+            return total
 
 
 async def pending(db: Database) -> tuple[int, float]:

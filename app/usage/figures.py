@@ -10,16 +10,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.db import Reader
-from app.kit import clock
-from app.kit.errors import ErrorCode, RequestError
+from app.kit import clock, ranges
 from app.kit.readmodel import within
 from app.kit.scope import RowScope
 from app.models.base import UTCDateTime
 from app.models.usage import USAGE_EVENTS, USAGE_METRICS, USAGE_ROLLUPS, Aggregation, Granularity
 from app.usage import buckets
 from app.usage.repository import daily_statement
-
-MAX_RANGE_DAYS = 366
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,17 +27,12 @@ class Day:
 
 
 def checked_range(start: date | None, end: date | None) -> tuple[datetime, datetime]:
-    """[start, end) as times from inclusive dates (default: the current UTC month); a reversed
-    range or one over 366 days is a request error with its code."""
+    """[start, end) as times from inclusive dates (default: the current UTC month), checked
+    by the one range rule (`app/kit/ranges.py`)."""
     now = clock.now()
     first = start or buckets.month_start(now).date()
     last = end or (buckets.next_month_start(now) - timedelta(days=1)).date()
-    if first > last:
-        raise RequestError("`from` is after `to`.", ErrorCode.RANGE_REVERSED)
-    if (last - first).days >= MAX_RANGE_DAYS:
-        raise RequestError(
-            f"A range spans at most {MAX_RANGE_DAYS} days.", ErrorCode.RANGE_TOO_LONG
-        )
+    ranges.check(first, last)
     return buckets.midnight(first), buckets.midnight(last) + timedelta(days=1)
 
 

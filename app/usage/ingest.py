@@ -2,15 +2,21 @@
 
 A batch is all or nothing: every bad event is reported (its index, field and code) and none of
 the batch is stored. A stored batch is committed before the caller hears 202; an event whose
-idempotency key the customer already used is skipped by the unique index, so it counts once.
+idempotency key the customer already used is skipped (`usage_idempotency_keys`), so it counts
+once. Beside the API key's lookup a batch costs one statement on PostgreSQL (two on SQLite,
+when it carries idempotency keys): what it needs to know is kept in a `Catalog`.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit import clock
 from app.kit.errors import ErrorCode, UserInputError, UserInputErrors
@@ -27,6 +33,49 @@ MAX_AGE = timedelta(days=35)
 FUTURE_SKEW = timedelta(minutes=1)
 MAX_KEY_LENGTH = 200
 MAX_VALUE_LENGTH = 200
+
+
+PROJECTS_KEPT_SECONDS = 60.0
+
+
+class Catalog:
+    """What every batch looks up, kept by the process so a batch costs one statement: the
+    metrics by code (declared, never changed or removed; a code not known yet is looked up
+    each time, so a metric declared by another process counts at once) and the projects
+    known to be a customer's (for a minute: a deleted project is refused soon after).
+    `forget` drops it all: the endpoint calls it when an insert names a metric that is gone
+    (a database reset under a running process) and tries once more."""
+
+    def __init__(self) -> None:
+        self._metrics: dict[str, UsageMetric] = {}
+        self._projects: dict[tuple[uuid.UUID, uuid.UUID], float] = {}
+
+    def forget(self) -> None:
+        self._metrics.clear()
+        self._projects.clear()
+
+    async def metrics(self, session: AsyncSession, codes: Iterable[str]) -> dict[str, UsageMetric]:
+        wanted = set(codes)
+        missing = wanted - self._metrics.keys()
+        if missing:
+            self._metrics.update(await repository.metrics_by_code(session, missing))
+        return {code: self._metrics[code] for code in wanted if code in self._metrics}
+
+    async def projects_of(
+        self, session: AsyncSession, customer_id: uuid.UUID, project_ids: set[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        now = time.monotonic()
+        known = {p for p in project_ids if self._projects.get((customer_id, p), 0.0) > now}
+        missing = project_ids - known
+        if missing:
+            found = await repository.projects_of(session, customer_id, missing)
+            for project in found:
+                self._projects[(customer_id, project)] = now + PROJECTS_KEPT_SECONDS
+            known |= found
+        return known
+
+
+CATALOG = Catalog()
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +213,9 @@ def _check(
     return problems, parsed
 
 
-async def ingest(uow: UnitOfWork, caller: Caller, events: Any) -> Accepted:
+async def ingest(
+    uow: UnitOfWork, caller: Caller, events: Any, catalog: Catalog = CATALOG
+) -> Accepted:
     """Validate the whole batch, then store it in one statement (or raise every problem)."""
     if not isinstance(events, list) or not events:
         raise UserInputError("`events` must be a non-empty list.", ErrorCode.INVALID, "events")
@@ -174,7 +225,7 @@ async def ingest(uow: UnitOfWork, caller: Caller, events: Any) -> Accepted:
         )
     session = uow.session
     codes = [e.get("metric") for e in events if isinstance(e, dict)]
-    metrics = await repository.metrics_by_code(session, [c for c in codes if isinstance(c, str)])
+    metrics = await catalog.metrics(session, [c for c in codes if isinstance(c, str)])
     now = clock.now()
     problems: list[UserInputError] = []
     parsed: list[dict[str, Any]] = []
@@ -184,7 +235,7 @@ async def ingest(uow: UnitOfWork, caller: Caller, events: Any) -> Accepted:
         parsed.append(fields)
     named = {p["project_id"] for p in parsed if p.get("project_id") is not None}
     if named:
-        mine = await repository.projects_of(session, caller.customer_id, named)
+        mine = await catalog.projects_of(session, caller.customer_id, named)
         for index, fields in enumerate(parsed):
             project = fields.get("project_id")
             wrong = project is not None and (
@@ -225,7 +276,6 @@ async def ingest(uow: UnitOfWork, caller: Caller, events: Any) -> Accepted:
                 "idempotency_key": key,
                 "unique_value": fields["unique_value"],
                 "properties": fields["properties"],
-                "flush_batch": None,
             }
         )
     stored = await repository.insert_events(session, uow.dialect, rows)

@@ -17,6 +17,7 @@ from app.models.base import UTCDateTime
 from app.models.tables import PROJECTS
 from app.models.usage import (
     USAGE_EVENTS,
+    USAGE_IDEMPOTENCY_KEYS,
     USAGE_METRICS,
     USAGE_ROLLUPS,
     Aggregation,
@@ -57,27 +58,92 @@ async def projects_of(
     return set((await session.execute(statement)).scalars())
 
 
+_STORED = (
+    "seq",
+    "customer_id",
+    "project_id",
+    "metric_id",
+    "quantity",
+    "occurred_at",
+    "idempotency_key",
+)
+_EVENT_COLUMNS = (
+    "customer_id",
+    "project_id",
+    "metric_id",
+    "key_id",
+    "quantity",
+    "occurred_at",
+    "hour_start",
+    "day_start",
+    "received_at",
+    "idempotency_key",
+    "unique_value",
+    "properties",
+)
+
+
 async def insert_events(
     session: AsyncSession, dialect: str, rows: list[dict[str, Any]]
 ) -> list[Any]:
-    """Insert the events in one statement; a repeated idempotency key of the customer is
-    skipped by the unique index. Returns the rows stored."""
+    """Store the events whose idempotency key (if any) the customer has not used; the rows
+    stored. A key is taken by inserting it into `usage_idempotency_keys`, whose primary key
+    lets one insert win: on PostgreSQL in the same statement as the events (a data-modifying
+    CTE), on SQLite in a statement before them, in the same transaction. Keys repeated within
+    `rows` must have been dropped already."""
     if not rows:
         return []
-    statement = (
-        insert_for(dialect, USAGE_EVENTS)
-        .on_conflict_do_nothing(index_elements=["customer_id", "idempotency_key"])
-        .returning(
-            USAGE_EVENTS.c.seq,
-            USAGE_EVENTS.c.customer_id,
-            USAGE_EVENTS.c.project_id,
-            USAGE_EVENTS.c.metric_id,
-            USAGE_EVENTS.c.quantity,
-            USAGE_EVENTS.c.occurred_at,
-            USAGE_EVENTS.c.idempotency_key,
+    returning = [USAGE_EVENTS.c[name] for name in _STORED]
+    if dialect == "postgresql":
+        return list((await session.execute(_insert_once(rows))).all())
+    keyed = [row for row in rows if row["idempotency_key"] is not None]
+    if keyed:
+        k = USAGE_IDEMPOTENCY_KEYS.c
+        taken = await session.execute(
+            insert_for(dialect, USAGE_IDEMPOTENCY_KEYS)
+            .on_conflict_do_nothing()
+            .returning(k.idempotency_key),
+            [
+                {
+                    "customer_id": row["customer_id"],
+                    "idempotency_key": row["idempotency_key"],
+                    "received_at": row["received_at"],
+                }
+                for row in keyed
+            ],
         )
-    )
+        fresh = set(taken.scalars())
+        rows = [
+            row for row in rows if row["idempotency_key"] in fresh or row["idempotency_key"] is None
+        ]
+        if not rows:
+            return []
+    statement = sa.insert(USAGE_EVENTS).returning(*returning)
     return list((await session.execute(statement, rows)).all())
+
+
+def _insert_once(rows: list[dict[str, Any]]) -> Any:
+    """One statement: the batch as one array per column (`unnest`: the same text, so the
+    same prepared statement, for any batch), its keys inserted by a CTE that returns those it
+    took, the events inserted that carry no key or a key just taken."""
+    e = USAGE_EVENTS.c
+    # Column names from this module only; the values travel as bound arrays.
+    columns = ", ".join(_EVENT_COLUMNS)
+    arrays = ", ".join(f":{name}" for name in _EVENT_COLUMNS)
+    text = sa.text(
+        f"WITH batch AS (SELECT * FROM unnest({arrays}) AS b({columns})), "  # noqa: S608
+        "taken AS (INSERT INTO usage_idempotency_keys (customer_id, idempotency_key, "
+        "received_at) SELECT customer_id, idempotency_key, received_at FROM batch "
+        "WHERE idempotency_key IS NOT NULL ON CONFLICT DO NOTHING RETURNING idempotency_key) "
+        f"INSERT INTO usage_events ({columns}) SELECT {columns} FROM batch "
+        "WHERE idempotency_key IS NULL OR idempotency_key IN (SELECT idempotency_key FROM taken) "
+        f"RETURNING {', '.join(_STORED)}"
+    )
+    parameters = [
+        sa.bindparam(name, [row[name] for row in rows], type_=postgresql.ARRAY(e[name].type))
+        for name in _EVENT_COLUMNS
+    ]
+    return text.bindparams(*parameters).columns(*[e[name] for name in _STORED])
 
 
 def daily_statement(

@@ -7,7 +7,9 @@ why several processes can run it at once without losing or doubling a delivery):
    enabled endpoint of its customer subscribed to its type, in the same transaction;
 2. claim: due deliveries of enabled endpoints are leased to this process;
 3. send and record: each leased delivery is signed and posted by the safe sender, and its
-   attempt recorded: success, the next retry (`app/webhooks/schedule.py`), or failure for good.
+   attempt recorded: success, the next retry (`app/outbox/schedule.py`), or failure for good.
+   The loop pumps (`Dispatcher.pump`): a send slower than its patience (an endpoint that
+   hangs) is recorded by a later pump, so one bad endpoint never holds up the others.
    A 410 disables the endpoint at once, five days of failures too; either publishes
    `webhook_endpoint.disabled`.
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -49,6 +51,9 @@ log = logging.getLogger(__name__)
 ACTOR = Actor.system("webhook-dispatcher")
 BATCH = 100
 RECORD_TRIES = 5
+# How long a pump of the loop waits for its sends before leaving the slow ones in flight: the
+# quick ones (nearly all) are recorded in the pump's one transaction.
+PATIENCE = 0.5
 
 
 def _json_contains(column: Any, value: str, dialect: str) -> sa.ColumnElement[bool]:
@@ -76,6 +81,13 @@ class Dispatcher:
         self.lease = timedelta(
             seconds=settings.webhooks_connect_timeout + settings.webhooks_read_timeout + 30
         )
+        # Sends of this process, across pumps: at most `concurrency` at once.
+        self._gate = asyncio.Semaphore(self.concurrency)
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._finished: list[tuple[uuid.UUID, WebhookDelivery, Sent]] = []
+        # Per claim, its deliveries not yet recorded: the claim's leases count as held by this
+        # process (released at shutdown, `app/outbox/claim.py::HELD`) until the last is.
+        self._unrecorded: dict[uuid.UUID, int] = {}
 
     async def _run(self, work: Any) -> Any:
         return await self.db.run(work, actor=ACTOR, row_scope=EVERYTHING)
@@ -196,13 +208,13 @@ class Dispatcher:
         )
         return await self.sender.post(endpoint.url, body, headers)
 
-    async def record(self, token: uuid.UUID, outcomes: list[tuple[WebhookDelivery, Sent]]) -> None:
-        """Record a batch's attempts in one transaction (SQLite has a single writer: one
-        short transaction per batch rather than one per delivery keeps processes from
-        queueing behind each other)."""
+    async def record(self, outcomes: list[tuple[uuid.UUID, WebhookDelivery, Sent]]) -> None:
+        """Record attempts (each under its claim's lease token) in one transaction (SQLite has a
+        single writer: one short transaction per batch rather than one per delivery keeps
+        processes from queueing behind each other)."""
 
         async def work(uow: UnitOfWork) -> None:
-            for delivery, sent in outcomes:
+            for token, delivery, sent in outcomes:
                 await _record_attempt(uow, token, delivery, sent)
 
         # The posts went out: give up recording only after a few tries, since an unrecorded
@@ -218,26 +230,74 @@ class Dispatcher:
                 await asyncio.sleep(0.5 * (attempt + 1))
 
     async def step(self) -> int:
-        """One round: fan out, claim, send and record; how many deliveries were sent."""
+        """One round that waits for every send it started: fan out, claim, send and record;
+        how many deliveries were sent."""
+        return await self.pump(patience=None)
+
+    async def pump(self, patience: float | None = PATIENCE) -> int:
+        """Fan out, claim what is due (as much as the sends in flight leave room for), start
+        sending it, and record every send finished within `patience` seconds; how many
+        deliveries were claimed.
+
+        A send still running then (an endpoint that hangs up to the read timeout) goes on in
+        the background and is recorded by a later pump: it holds its own delivery, never the
+        dispatcher, so the next pump sends what fell due meanwhile to the healthy endpoints.
+        """
         while await self.fan_out() == BATCH:
             pass
-        token, claimed = await self.claim()
-        if not claimed:
-            return 0
-        gate = asyncio.Semaphore(self.concurrency)
-
-        async def one(delivery: WebhookDelivery, endpoint: WebhookEndpoint) -> Sent:
-            async with gate:
-                return await self.send(delivery, endpoint)
-
-        sent = await asyncio.gather(*(one(delivery, endpoint) for delivery, endpoint in claimed))
-        await self.record(
-            token, [(delivery, result) for (delivery, _), result in zip(claimed, sent, strict=True)]
-        )
-        HELD.done(token)
+        claimed: list[tuple[WebhookDelivery, WebhookEndpoint]] = []
+        started: set[asyncio.Task[None]] = set()
+        room = BATCH - len(self._in_flight)
+        if room > 0:
+            token, claimed = await self.claim(room)
+            if claimed:
+                self._unrecorded[token] = len(claimed)
+            for delivery, endpoint in claimed:
+                task = asyncio.create_task(self._send(token, delivery, endpoint))
+                started.add(task)
+                self._in_flight.add(task)
+                task.add_done_callback(self._in_flight.discard)
+        # Patient only with this pump's sends: one left in flight by an earlier pump is slow.
+        waiting = set(self._in_flight) if patience is None else started
+        if waiting:
+            await asyncio.wait(waiting, timeout=patience)
+        finished, self._finished = self._finished, []
+        if finished:
+            await self.record(finished)
+            self._settled(token for token, _, _ in finished)
         return len(claimed)
 
+    async def _send(
+        self, token: uuid.UUID, delivery: WebhookDelivery, endpoint: WebhookEndpoint
+    ) -> None:
+        try:
+            async with self._gate:
+                sent = await self.send(delivery, endpoint)
+        except Exception:
+            # Left unrecorded, under its lease: it is sent again once the lease runs out.
+            log.exception("sending a webhook delivery failed unexpectedly")
+            self._settled([token])
+            return
+        self._finished.append((token, delivery, sent))
+
+    def _settled(self, tokens: Iterable[uuid.UUID]) -> None:
+        for token in tokens:
+            left = self._unrecorded.get(token, 0) - 1
+            if left > 0:
+                self._unrecorded[token] = left
+            else:
+                self._unrecorded.pop(token, None)
+                HELD.done(token)
+
     async def close(self) -> None:
+        """Let the sends in flight end (each is bounded by the sender's timeouts), record
+        them, and close the sender."""
+        if self._in_flight:
+            await asyncio.wait(set(self._in_flight))
+        finished, self._finished = self._finished, []
+        if finished:
+            await self.record(finished)
+            self._settled(token for token, _, _ in finished)
         await self.sender.close()
 
 

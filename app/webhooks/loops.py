@@ -12,6 +12,6 @@ def loops(db: Database, settings: Settings) -> list[Loop]:
     dispatcher = Dispatcher(db, settings)
 
     async def step() -> None:
-        await dispatcher.step()
+        await dispatcher.pump()
 
     return [Loop("webhook-dispatcher", settings.dispatcher_interval_seconds, step)]

@@ -20,6 +20,9 @@ import urllib.request
 from pathlib import Path
 
 EXAMPLES = int(os.environ.get("ADMIRAL_FUZZ_EXAMPLES", "50"))
+# A budget for the whole run (CI stays within a few minutes on a slow machine); raise it with
+# ADMIRAL_FUZZ_EXAMPLES for a longer run.
+MAX_SECONDS = int(os.environ.get("ADMIRAL_FUZZ_MAX_SECONDS", "300"))
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -112,6 +115,8 @@ def main() -> int:
                     "--max-examples",
                     str(EXAMPLES),
                     "--generation-deterministic",
+                    "--max-time",
+                    str(MAX_SECONDS),
                     "--workers",
                     "1",
                     "--request-timeout",
@@ -151,7 +156,8 @@ def main() -> int:
                 print(f"server log: {line}")
         print(
             f"fuzz: {cases} cases over {operations} operations in {elapsed:.0f} s "
-            f"({EXAMPLES} examples each, deterministic); server errors: {server_errors} "
+            f"({EXAMPLES} examples each, deterministic, budget {MAX_SECONDS} s); "
+            f"server errors: {server_errors} "
             f"({failing} answers, {errored} run errors, {len(in_log)} logged)"
         )
         return 0 if server_errors == 0 and run.returncode == 0 else 1

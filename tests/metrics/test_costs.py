@@ -47,7 +47,7 @@ async def test_a_month_without_entries_is_modeled(
     costs = (await gql.ok(COSTS, {"period": "2025-02"}, token=master_token))["metrics"]["costs"]
     assert costs["source"] == "MODELED"
     assert costs["total"] == usd(0)
-    assert costs["confidence"] == 0.0  # no usage rollups to model from yet
+    assert costs["confidence"] == 0.0  # no usage rolled up to model from
     assert "no usage" in costs["fallbackReason"]
 
 

@@ -137,15 +137,16 @@ async def test_auth_and_ranges(client: httpx.AsyncClient, world: World) -> None:
     master = {"Authorization": f"Bearer {world.master}"}
     assert (await client.get("/exports/revenue.csv", headers=master)).status_code == 200
     assert (await client.get("/exports/nope.csv", headers=master)).status_code == 404
-    for query, code in [
-        ("start_date=2026-10-05&end_date=2026-10-01", "RANGE_INVALID"),
-        ("start_date=2026-1-05", "RANGE_INVALID"),
-        ("start_date=yesterday", "RANGE_INVALID"),
-        ("start_date=2025-01-01&end_date=2026-06-01", "RANGE_TOO_LONG"),
+    for query, code, field in [
+        ("start_date=2026-10-05&end_date=2026-10-01", "RANGE_REVERSED", "start_date"),
+        ("start_date=2026-1-05", "INVALID", "start_date"),
+        ("end_date=yesterday", "INVALID", "end_date"),
+        ("start_date=2025-01-01&end_date=2026-06-01", "RANGE_TOO_LONG", "end_date"),
     ]:
         response = await client.get(f"/exports/revenue.csv?{query}", headers=master)
         assert response.status_code == 400, query
-        assert response.json()["errors"][0]["extensions"]["code"] == code
+        error = response.json()["errors"][0]
+        assert (error["extensions"]["code"], error["extensions"].get("field")) == (code, [field])
 
 
 async def test_signed_link(client: httpx.AsyncClient, gql: GraphQL, master_token: str) -> None:
@@ -173,7 +174,7 @@ async def test_signed_link(client: httpx.AsyncClient, gql: GraphQL, master_token
         '{ exportUrl(kind: TAX, startDate: "2026-10-02", endDate: "2026-10-01") }',
         token=master_token,
     )
-    assert bad.codes == ["RANGE_INVALID"]
+    assert bad.codes == ["RANGE_REVERSED"]
 
 
 async def _generated(count: int) -> AsyncIterator[Sequence[Any]]:

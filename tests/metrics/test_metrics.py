@@ -39,7 +39,7 @@ async def test_overview(gql: GraphQL, factory: Factory, master_token: str) -> No
         "churnRate": 1 / 3,  # d churned; a, d, f paid on Oct 1
         "trialConversion": 0.5,  # b converted, g canceled
         "unreadFeedback": 2,
-        "usageThisPeriod": 0,  # no usage rollups yet (app/metrics/usage_source.py)
+        "usageThisPeriod": 0,  # no usage in the books (tests/metrics/test_usage_figures.py)
     }
 
 

@@ -111,6 +111,7 @@ async def test_every_background_loop_has_its_queue(
         "license_billing",
         "keys_last_used",
         "alerts",
+        "log_retention",
     } <= names
     # A loop added later without a queue here fails this test.
     assert {loop.name for loop in declared_loops(db, settings)} <= {q["loop"] for q in queues}

@@ -9,8 +9,13 @@ a value; the access log keeps parameter names and the operation name, never a va
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
+import re
+import shutil
+import sqlite3
 from typing import Any
 
 import httpx
@@ -18,9 +23,10 @@ import pytest
 import sqlalchemy as sa
 
 from app.db import Database
+from app.kit.crypto import token_hash
 from app.models import metadata
 from app.settings import Settings
-from tests.helpers import GraphQL, Mutation, World, gid
+from tests.helpers import DEFAULT_PASSWORD, GraphQL, Mutation, World, gid
 from tests.mail import support as mail
 from tests.users.support import USER_IMPERSONATE, events, rows, uid
 
@@ -347,3 +353,136 @@ async def test_a_signing_keys_private_half_is_never_readable_at_rest(
         for form in [*forms, key.private_key_encrypted]:
             assert form not in answer
     assert license["signingKeyId"] == key.kid
+
+
+# ---------------------------------------------------------------- every kind, one full dump
+
+
+async def _database_dump(settings: Settings) -> str:
+    """Everything the database holds, as its own dump tool writes it: `pg_dump` on
+    PostgreSQL, SQLite's `iterdump` (every table, every column, the schema too)."""
+    url = sa.make_url(settings.database_url)
+    if url.get_backend_name() == "postgresql":
+        process = await asyncio.create_subprocess_exec(
+            shutil.which("pg_dump") or "pg_dump",
+            "--no-owner",
+            "-h",
+            url.host or "127.0.0.1",
+            "-p",
+            str(url.port or 5432),
+            "-U",
+            url.username or "postgres",
+            url.database or "",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await process.communicate()
+        assert process.returncode == 0, err.decode()
+        return out.decode()
+    with contextlib.closing(sqlite3.connect(url.database or "")) as connection:
+        return "\n".join(connection.iterdump())
+
+
+def _forms(secret: str) -> list[str]:
+    """The secret, and its random part alone (what a redaction keeping the prefix leaves)."""
+    body = secret.split("_", 1)[1] if re.match(r"^[a-z]{3,6}_", secret) else secret
+    return [secret, body] if len(body) >= 16 else [secret]
+
+
+async def test_no_kind_of_secret_is_in_a_full_dump_or_the_logs(
+    client: httpx.AsyncClient,
+    gql: GraphQL,
+    world: World,
+    db: Database,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Every kind of secret Admiral issues, each made the way a caller makes it, then the
+    whole database dumped and every log record of the scenario read: none of them appears."""
+    from tests.keys.support import API_KEY_CREATE, API_KEY_ROTATE, new_key
+    from tests.licenses.support import issue, new_license
+
+    secrets: dict[str, str] = {}
+    with caplog.at_level(logging.DEBUG):
+        master = await Mutation("masterKeyCreate", "key").ok(
+            gql, {"name": "dumped"}, token=world.master
+        )
+        secrets["master key"] = master["key"]
+        login = await gql.ok(
+            "mutation($e: String!, $p: String!) { sessionCreate(input: {email: $e, password: $p})"
+            " { token userErrors { code } } }",
+            {"e": world.owner.email, "p": DEFAULT_PASSWORD},
+        )
+        secrets["session token"] = login["sessionCreate"]["token"]
+        impersonation = await USER_IMPERSONATE.ok(
+            gql, {"userId": uid(world.member), "readOnly": True}, token=world.master
+        )
+        secrets["impersonation token"] = impersonation["token"]
+        key = await API_KEY_CREATE.ok(gql, new_key(world), token=world.owner_token)
+        secrets["API key"] = key["secret"]
+        rotated = await API_KEY_ROTATE.ok(
+            gql, {"apiKeyId": key["apiKey"]["id"], "gracePeriodSeconds": 0}, token=world.master
+        )
+        secrets["rotated API key"] = rotated["secret"]
+        endpoint = await Mutation("webhookEndpointCreate", "endpoint { id } secret").ok(
+            gql,
+            {
+                "customerId": gid("cus", world.own),
+                "url": "https://93.184.215.14/hooks",
+                "eventTypes": ["member.added"],
+            },
+            token=world.owner_token,
+        )
+        secrets["webhook secret"] = endpoint["secret"]
+        again = await Mutation("webhookEndpointRotateSecret", "secret").ok(
+            gql, {"endpointId": endpoint["endpoint"]["id"]}, token=world.owner_token
+        )
+        secrets["rotated webhook secret"] = again["secret"]
+        reset = await Mutation("userPasswordReset", "resetUrl").ok(
+            gql, {"userId": uid(world.admin)}, token=world.master
+        )
+        secrets["reset token"] = reset["resetUrl"].rsplit("token=", 1)[1]
+        invite = await Mutation("invitationCreate", "acceptUrl").ok(
+            gql,
+            {"customerId": gid("cus", world.own), "email": "new@own.test", "role": "MEMBER"},
+            token=world.owner_token,
+        )
+        secrets["invitation token"] = invite["acceptUrl"].rsplit("token=", 1)[1]
+        _, license_key = await issue(gql, world.master, new_license(world))
+        secrets["issued license key"] = license_key
+        # Each secret works, then is sent back the ways callers send it.
+        assert (await gql("{ me { scope } }", token=secrets["session token"])).status == 200
+        verified = await client.post(
+            "/v1/keys/verify",
+            json={"key": secrets["rotated API key"]},
+            headers={"Authorization": f"Bearer {secrets['master key']}"},
+        )
+        assert verified.json()["code"] == "VALID", verified.text
+        validated = await client.post("/v1/licenses/validate", json={"key": license_key})
+        assert validated.status_code == 200, validated.text
+        async with mail.smtp_server() as inbox:
+            await mail.dispatcher(db, settings, inbox.port).step()
+        assert any(secrets["invitation token"] in mail.Inbox.text(m) for m in inbox.messages)
+
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+    from app.licenses.signing import private_key_of
+
+    [signing] = await rows(db, sa.select(metadata.tables["signing_keys"]))
+    private = private_key_of(signing, settings.resolved_secret_key())
+    raw = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    secrets["license signing key"] = raw.hex()
+
+    dump = await _database_dump(settings)
+    assert "own-co" in dump  # the dump does hold the data: the rows, and the hashes kept
+    for kind in ("master key", "session token", "API key", "reset token", "invitation token"):
+        assert token_hash(secrets[kind]) in dump, kind
+    # Every record but those of the test's own SMTP receiver (aiosmtpd logs what it receives).
+    kept = [record for record in caplog.records if record.name != "mail.log"]
+    logged = "".join(f"{record.getMessage()} {record.__dict__!r}" for record in kept)
+    assert "app.access" in {record.name for record in kept}
+    for kind, secret in secrets.items():
+        for form in _forms(secret):
+            assert form not in dump, f"{kind} in the database dump"
+            assert form not in logged, f"{kind} in the logs"
+    print(f"secrets checked: {len(secrets)} kinds, dump of {len(dump)} characters")

@@ -12,7 +12,7 @@ import httpx
 
 from app.db import Database
 from app.kit import clock
-from app.kit.csvstream import neutralise, stream_csv
+from app.kit.csv_export import cell, csv_stream
 from tests.helpers import Factory, GraphQL, World, gid
 from tests.usage.support import api_key, at, flush_all, metric, send
 
@@ -69,14 +69,16 @@ async def test_usage_csv_ranges_and_auth(
     world: World, client: httpx.AsyncClient, db: Database
 ) -> None:
     assert (await _export(client, None)).status_code == 401
-    for params, code in (
-        ({"start_date": "2025-13-01"}, "INVALID"),
-        ({"start_date": "2025-02-02", "end_date": "2025-02-01"}, "RANGE_REVERSED"),
-        ({"start_date": "2024-01-01", "end_date": "2025-01-01"}, "RANGE_TOO_LONG"),
+    for params, code, field in (
+        ({"start_date": "2025-13-01"}, "INVALID", "start_date"),
+        ({"end_date": "2025-2-01"}, "INVALID", "end_date"),
+        ({"start_date": "2025-02-02", "end_date": "2025-02-01"}, "RANGE_REVERSED", "start_date"),
+        ({"start_date": "2024-01-01", "end_date": "2025-01-01"}, "RANGE_TOO_LONG", "end_date"),
     ):
         response = await _export(client, world.master, **params)
         assert response.status_code == 400
-        assert response.json()["errors"][0]["extensions"]["code"] == code
+        error = response.json()["errors"][0]["extensions"]
+        assert (error["code"], error["field"]) == (code, [field])
     one_day = await _export(client, world.master, start_date="2025-02-01", end_date="2025-02-01")
     assert one_day.status_code == 200
     assert 'filename="usage-2025-02-01-2025-02-01.csv"' in one_day.headers["content-disposition"]
@@ -102,17 +104,17 @@ async def test_old_days_are_exported_from_their_range(
 
 def test_neutralise() -> None:
     for text in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
-        assert neutralise(text) == "'" + text
-    assert neutralise("plain") == "plain"
-    assert neutralise(-5) == "-5"  # a number stays a number
-    assert neutralise(None) == ""
+        assert cell(text) == "'" + text
+    assert cell("plain") == "plain"
+    assert cell(-5) == -5  # a number stays a number
+    assert cell(None) == ""
 
 
-async def test_stream_csv_quotes_and_holds_one_row_at_a_time() -> None:
+async def test_csv_stream_quotes_and_holds_one_row_at_a_time() -> None:
     async def few() -> AsyncIterator[list[object]]:
         yield ['a "quoted", cell', "line\nbreak", 3]
 
-    chunks = [chunk async for chunk in stream_csv(["h1", "h2", "h3"], few())]
+    chunks = [chunk async for chunk in csv_stream(["h1", "h2", "h3"], few())]
     assert b"".join(chunks) == b'h1,h2,h3\r\n"a ""quoted"", cell","line\nbreak",3\r\n'
 
     async def many(count: int) -> AsyncIterator[tuple[object, ...]]:
@@ -122,7 +124,7 @@ async def test_stream_csv_quotes_and_holds_one_row_at_a_time() -> None:
     async def peak(count: int) -> tuple[int, int]:
         tracemalloc.start()
         size = 0
-        async for chunk in stream_csv(["d", "c", "n", "q", "m"], many(count)):
+        async for chunk in csv_stream(["d", "c", "n", "q", "m"], many(count)):
             size += len(chunk)
         _, top = tracemalloc.get_traced_memory()
         tracemalloc.stop()

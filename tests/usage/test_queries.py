@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from app.db import Database
 from app.kit import clock
-from app.models.usage import USAGE_METRICS
+from app.models.usage import NO_PROJECT, USAGE_METRICS, Granularity, UsageRollup
+from app.usage import buckets
 from tests.helpers import Factory, GraphQL, StatementCounter, World, gid
 from tests.support import audit_events, rows
 from tests.usage.support import USAGE_METRIC_CREATE, api_key, at, flush_all, metric, send
@@ -228,4 +229,41 @@ async def test_lists_run_constant_statements(
             await send(client, secret, events)
         counts.append(statements.count)
         measured.append(counts)
+    assert measured[0] == measured[1]
+
+
+CUSTOMER_DAILY = """query($first: Int!) { customers(first: $first) {
+  nodes { slug daily { date metric quantity } }
+} }"""
+
+
+async def test_customer_daily_runs_one_statement_per_page(
+    gql: GraphQL, world: World, db: Database, statements: StatementCounter, factory: Factory
+) -> None:
+    calls = await metric(db, "calls")
+    today = buckets.midnight(clock.now().date())
+    for n in range(10):
+        customer = await factory.customer(f"c-{n:02}", plan=world.plan)
+        await factory._add(
+            UsageRollup(
+                granularity=Granularity.DAY,
+                bucket_start=today,
+                customer_id=customer.id,
+                project_id=NO_PROJECT,
+                metric_id=calls.id,
+                quantity=n + 1,
+                event_count=1,
+            )
+        )
+    await gql.ok("{ __typename }", token=world.master)  # the credential's first use
+    measured = []
+    for first in (2, 10):
+        with statements.measure():
+            data = await gql.ok(CUSTOMER_DAILY, {"first": first}, token=world.master)
+        measured.append(statements.count)
+        nodes = {node["slug"]: node["daily"] for node in data["customers"]["nodes"]}
+        assert len(nodes) == first
+        for slug, days in nodes.items():
+            expected = [] if not slug.startswith("c-") else [int(slug[2:]) + 1]
+            assert [day["quantity"] for day in days] == expected
     assert measured[0] == measured[1]

@@ -215,18 +215,12 @@ class Customer(ModelObject, Node):
         to: date | None = None,
         metric: str | None = None,
     ) -> list[Annotated[UsageDay, strawberry.lazy("app.graphql.usage.types")]]:
-        from app.graphql.usage.types import UsageDay
+        from app.graphql.usage.types import UsageDay, UsageDaysByCustomerIdLoader
         from app.usage import figures
 
         start, end = figures.checked_range(from_, to)
-        days = await figures.daily(
-            info.context.reader,
-            info.context.row_scope,
-            start,
-            end,
-            customer_ids=[self.pk],
-            metric=metric,
-        )
+        loader = info.context.loader(UsageDaysByCustomerIdLoader, start, end, metric)
+        days = await loader.load(self.pk)
         return [UsageDay.of(day) for day in days]
 
     @strawberry.field(description="Staff notes, newest first.")

@@ -83,7 +83,7 @@ def _period(value: str | None) -> DateRange:
         except ValueError:
             raise UserInputError(
                 "Give a period as YYYY-MM or YYYY-MM-DD..YYYY-MM-DD.",
-                ErrorCode.RANGE_INVALID,
+                ErrorCode.INVALID,
                 "period",
             ) from None
     return checked_month(value)

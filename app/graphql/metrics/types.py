@@ -49,7 +49,8 @@ class MetricsOverview:
         "every feedback message."
     )
     usage_this_period: int = strawberry.field(
-        description="Usage of every customer in the period (the usage rollups)."
+        description="Usage events of every customer rolled up in the period (counted as "
+        "monthly quotas count them)."
     )
 
 
@@ -159,8 +160,9 @@ class CostDay:
 class Costs:
     period: str
     source: CostSource = strawberry.field(
-        description="LIVE: recorded cost entries; MODELED: the month has none, so usage × "
-        "unit costs."
+        description="LIVE: recorded cost entries; MODELED: the month has none, so the daily "
+        "usage rollups × each metric's unit cost (per million units, in this currency), by "
+        "metric code as the category; a MAX metric's daily level counts once a day."
     )
     confidence: float = strawberry.field(
         description="1 for live entries, 0.5 for a model from usage, 0 with nothing to model."
@@ -172,7 +174,10 @@ class Costs:
     fallback_reason: str | None = strawberry.field(description="Why the figures are modeled.")
     total: Money
     by_category: list[CostCategory]
-    by_day: list[CostDay] = strawberry.field(description="Days with live entries only.")
+    by_day: list[CostDay] = strawberry.field(
+        description="Days with live entries, or with modeled usage (each day and metric "
+        "rounded half up once, so the days add up to the total)."
+    )
 
 
 @strawberry.type(description="One step of the funnel.")
@@ -242,8 +247,8 @@ class RateLimitHeadroom:
     )
     highest_plan_limit: int = strawberry.field(description="The largest single limit.")
     peak_requests_per_second: float | None = strawberry.field(
-        description="The highest observed rate in the last 90 days; null: no request-rate "
-        "source is recorded yet."
+        description="The busiest hour of the last 90 days: every customer's usage events of "
+        "that hour (the hourly rollups) / 3600; null when no usage was rolled up."
     )
     headroom: float | None = strawberry.field(
         description="plan limit total − peak; null without a peak."
@@ -281,7 +286,9 @@ class MyCustomerOverview:
     members: int
     open_invoices: int
     amount_due: Money = strawberry.field(description="What the open invoices still ask for.")
-    usage_this_month: int = strawberry.field(description="From the usage rollups.")
+    usage_this_month: int = strawberry.field(
+        description="Usage events rolled up this UTC month, as the monthly quota counts them."
+    )
     monthly_quota: int | None = strawberry.field(
         description="The live subscription's plan version's quota; null: unlimited or none."
     )

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
 import strawberry
+from aiodataloader import DataLoader
 
+from app.db import Reader
 from app.kit.ids import encode
+from app.kit.scope import RowScope
 from app.models.customers import Customer
 from app.models.projects import Project
 from app.models.usage import NO_PROJECT, Aggregation
 from app.models.usage import UsageMetric as UsageMetricRow
+from app.usage import figures
 from app.usage.aggregator import Telemetry
 from app.usage.figures import Day, MetricCheck
 
@@ -94,6 +99,25 @@ class UsageDay:
     @classmethod
     def of(cls, day: Day) -> UsageDay:
         return cls(date=day.date, metric=day.metric, quantity=day.quantity)
+
+
+class UsageDaysByCustomerIdLoader(DataLoader[uuid.UUID, list[Day]]):
+    """Customers' daily usage series over one range (and metric), in the caller's scope: one
+    statement per batch, so a page of customers' `daily` costs one statement."""
+
+    def __init__(
+        self, reader: Reader, scope: RowScope, start: datetime, end: datetime, metric: str | None
+    ) -> None:
+        super().__init__()
+        self.reader = reader
+        self.scope = scope
+        self.start, self.end, self.metric = start, end, metric
+
+    async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[list[Day]]:
+        found = await figures.daily_by_customer(
+            self.reader, self.scope, self.start, self.end, list(keys), self.metric
+        )
+        return [found[key] for key in keys]
 
 
 @strawberry.type(description="A customer's daily usage series.")

@@ -1,7 +1,7 @@
 """ops: runtime settings and alerts
 
-Revision ID: 0015_runtime_settings
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-02 06:10:00.000000
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0015_runtime_settings"
-down_revision: str | None = "0014"
+revision: str = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
