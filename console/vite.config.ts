@@ -22,7 +22,7 @@ export default defineConfig({
   plugins: [react(), persistedDocuments()],
   build: { manifest: true, outDir: "dist", emptyOutDir: true, sourcemap: false },
   server: {
-    proxy: { "/graphql": api, "/v1": api },
+    proxy: { "/graphql": api, "/v1": api, "/exports": api },
   },
   test: {
     environment: "happy-dom",

@@ -197,7 +197,7 @@ export function ActionDialog<TResult, TVariables extends Controls>(
   }
   return (
     <Dialog title={props.title} onClose={props.onClose} actions={actions}>
-      <FieldErrors messages={general} />
+      <FieldErrors messages={general} codes={grouped.generalCodes} />
       {busy && step !== "done" && <div className="muted">Asking the API…</div>}
       {body}
     </Dialog>

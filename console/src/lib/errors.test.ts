@@ -20,6 +20,7 @@ describe("userErrors next to their field", () => {
     );
     expect(grouped.byField).toEqual({ email: ["Taken."] });
     expect(grouped.general).toEqual(["slug: Bad slug.", "Not allowed."]);
+    expect(grouped.generalCodes).toEqual(["INVALID", "FORBIDDEN"]);
   });
 });
 

@@ -9,6 +9,8 @@ export interface UserError {
 export interface ErrorsByField {
   byField: Record<string, string[]>;
   general: string[];
+  /** The codes of the general ones, shown with them (MAINTENANCE_MODE says more than a message). */
+  generalCodes: string[];
 }
 
 export function fieldKey(path: readonly string[] | null): string | null {
@@ -38,6 +40,7 @@ export function groupErrors(
 ): ErrorsByField {
   const byField: Record<string, string[]> = {};
   const general: string[] = [];
+  const generalCodes: string[] = [];
   for (const error of errors) {
     const key = fieldKey(error.field);
     const field = key === null ? null : formFieldOf(key, knownFields);
@@ -45,7 +48,8 @@ export function groupErrors(
       (byField[field] ??= []).push(error.message);
     } else {
       general.push(key ? `${key}: ${error.message}` : error.message);
+      if (!generalCodes.includes(error.code)) generalCodes.push(error.code);
     }
   }
-  return { byField, general };
+  return { byField, general, generalCodes };
 }

@@ -116,3 +116,59 @@ export const WebhookDeliveryFields = graphql(`
     createdAt
   }
 `);
+
+// The system report: the System screen and the dashboard's health panel read the same fields.
+export const SystemFields = graphql(`
+  fragment SystemFields on System {
+    version
+    uptimeSeconds
+    status
+    database {
+      ok
+      latencyMs
+      migrationHead
+      migrationsAtHead
+      pool {
+        size
+        inUse
+      }
+      error
+    }
+    redis {
+      configured
+      ok
+      latencyMs
+    }
+    queues {
+      name
+      loop
+      pending
+      running
+      failed
+      oldestAgeSeconds
+      status
+    }
+    usageAggregator {
+      enabled
+      flushIntervalMs
+      pendingEvents
+      lastFlushAt
+      lastFlushDurationMs
+      flushedTotal
+      errorsTotal
+      lastError
+      lagSeconds
+    }
+    stripe {
+      configured
+      reachable
+    }
+    dependencies {
+      name
+      url
+      ok
+      latencyMs
+      error
+    }
+  }
+`);

@@ -23,11 +23,16 @@ export function initialValues(fields: readonly FieldSpec[]): Values {
   );
 }
 
-export function FieldErrors({ messages }: { messages?: readonly string[] }) {
+export function FieldErrors({ messages, codes }: { messages?: readonly string[]; codes?: readonly string[] }) {
   if (!messages?.length) return null;
   return (
-    <div className="field-error" role="alert">
+    <div className="field-error" role="alert" data-codes={codes?.length ? codes.join(" ") : undefined}>
       {messages.join(" ")}
+      {codes?.map((code) => (
+        <code key={code} className="error-code">
+          {code}
+        </code>
+      ))}
     </div>
   );
 }

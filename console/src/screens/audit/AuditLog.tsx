@@ -6,7 +6,8 @@ import { execute } from "../../lib/client";
 import { dateTime, json } from "../../lib/format";
 import { useQuery } from "../../lib/useQuery";
 import { Pager, useCursors } from "../../ui/Pager";
-import { AuditChainVerifyQuery, AuditEventsQuery } from "./documents";
+import { AuditChainVerifyQuery, AuditEventsQuery, AuditExportUrlQuery } from "./documents";
+import { download } from "./download";
 
 const PAGE_SIZE = 50;
 const FILTERS = ["action", "actorId", "targetId", "from", "to"] as const;
@@ -26,6 +27,8 @@ export default function AuditLog() {
     Object.fromEntries(FILTERS.map((name) => [name, params.get(name) ?? ""])),
   );
   const [verification, setVerification] = useState<string | null>(null);
+  const [exportRange, setExportRange] = useState({ startDate: "", endDate: "" });
+  const [exportError, setExportError] = useState<string | null>(null);
   const cursors = useCursors();
   const filter = {
     action: params.get("action"),
@@ -55,9 +58,45 @@ export default function AuditLog() {
     );
   }
 
+  async function exportCsv() {
+    setExportError(null);
+    const result = await execute(AuditExportUrlQuery, {
+      startDate: exportRange.startDate || null,
+      endDate: exportRange.endDate || null,
+    });
+    const link = result.data?.exportUrl;
+    if (link) download(link);
+    else setExportError(result.errors.map((error) => error.message).join(" ") || "No link.");
+  }
+
   return (
     <section>
       <h1>Audit log</h1>
+      <Allowed field="Query.exportUrl">
+        <form
+          className="toolbar"
+          aria-label="Export"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void exportCsv();
+          }}
+        >
+          <label>
+            Export from{" "}
+            <input type="date" aria-label="Export from" value={exportRange.startDate} onChange={(e) => setExportRange({ ...exportRange, startDate: e.target.value })} />
+          </label>
+          <label>
+            to <input type="date" aria-label="Export to" value={exportRange.endDate} onChange={(e) => setExportRange({ ...exportRange, endDate: e.target.value })} />
+          </label>
+          <button type="submit">Download CSV</button>
+          <span className="muted">Days in UTC; without dates, the current month.</span>
+        </form>
+        {exportError && (
+          <div className="field-error" role="alert">
+            {exportError}
+          </div>
+        )}
+      </Allowed>
       <form
         className="toolbar"
         role="search"

@@ -38,3 +38,10 @@ export const AuditChainVerifyQuery = graphql(`
     }
   }
 `);
+
+// A signed link, valid a few minutes: the browser downloads it without the Bearer header.
+export const AuditExportUrlQuery = graphql(`
+  query AuditExportUrl($startDate: Date, $endDate: Date) {
+    exportUrl(kind: AUDIT, startDate: $startDate, endDate: $endDate)
+  }
+`);

@@ -15,6 +15,7 @@ import {
 import { count, dateTime, major, money, percent } from "../../lib/format";
 import { useQuery } from "../../lib/useQuery";
 import { DashboardQuery } from "./documents";
+import { SystemPanel } from "./SystemPanel";
 import { costRows, funnelRows, lastDays, previousMonth, scenarioRows, usageRows } from "./series";
 
 const COLORS = ["#1e3a8a", "#047857", "#b45309", "#7c3aed", "#be123c", "#0e7490"];
@@ -95,6 +96,13 @@ export default function Dashboard() {
         <Figure label="Usage this month" value={count(overview.usageThisPeriod)} />
         <Figure label="Unread feedback" value={count(overview.unreadFeedback)} />
       </div>
+      <SystemPanel
+        system={data?.system ?? null}
+        error={errors
+          .filter((error) => error.path?.[0] === "system")
+          .map((error) => error.message)
+          .join(" ")}
+      />
 
       <div className="grid">
         <Chart title={`Revenue by day (${money(revenue.revenue)})`} label="Revenue by day">

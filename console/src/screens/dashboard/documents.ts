@@ -126,5 +126,9 @@ export const DashboardQuery = graphql(`
       metric
       quantity
     }
+    # Nullable: a report that fails leaves the figures standing, and the panel says so.
+    system {
+      ...SystemFields
+    }
   }
 `);
