@@ -10,6 +10,7 @@ import strawberry
 
 from app.graphql.context import Info
 from app.graphql.metrics.types import (
+    BandwidthDay,
     CostCategory,
     CostDay,
     Costs,
@@ -211,6 +212,21 @@ class Metrics:
                 info, chosen, await repository.revenue_by_day(reader, chosen, currency, pk)
             ),
         )
+
+    @strawberry.field(
+        description="Bytes moved per UTC day over [from, to] (inclusive, at most 366 days; "
+        "default this month), every day of the range listed: the daily rollups' quantities of "
+        "the SUM metrics whose unit is `bytes` (also `byte` or `B`, any case), added across "
+        "customers, projects and metrics. A MAX metric in bytes is a level (storage held), not "
+        "traffic, and is left out."
+    )
+    async def bandwidth_daily(
+        self, info: Info, from_: From = None, to: To = None
+    ) -> list[BandwidthDay]:
+        chosen = checked_range(from_, to)
+        found = await usage_source.bandwidth_by_day(info.context.reader, chosen)
+        days = (chosen.start + timedelta(days=offset) for offset in range(chosen.days))
+        return [BandwidthDay(date=day, bytes=float(found.get(day, 0))) for day in days]
 
     @strawberry.field(
         description="A month's costs (`YYYY-MM`, default this one): live from cost entries, "

@@ -92,6 +92,14 @@ class MrrMovements:
     reactivated_customers: int
 
 
+@strawberry.type(description="One day's bandwidth (UTC days).")
+class BandwidthDay:
+    date: date
+    bytes: float = strawberry.field(
+        description="Bytes moved that day (a Float: a day's total may pass 2³¹)."
+    )
+
+
 @strawberry.type(description="One day of revenue.")
 class RevenueDay:
     date: date
