@@ -403,6 +403,7 @@ async def my_overview(info: Info) -> MyOverview:
                 amount_due=_money(info, row.amount_due),
                 usage_this_month=usage.get(row.customer_id, 0),
                 monthly_quota=row.monthly_quota,
+                licenses=row.licenses,
             )
             for row in rows
         ]

@@ -300,9 +300,13 @@ class MyCustomerOverview:
     monthly_quota: int | None = strawberry.field(
         description="The live subscription's plan version's quota; null: unlimited or none."
     )
+    licenses: int = strawberry.field(
+        description="Licenses issued to the customer and not revoked (suspended or expired "
+        "ones included: they can come back)."
+    )
 
 
-@strawberry.type(description="A session admin's own customers (licenses: not built yet).")
+@strawberry.type(description="A session admin's own customers.")
 class MyOverview:
     customers: list[MyCustomerOverview]
 
