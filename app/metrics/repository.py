@@ -552,9 +552,7 @@ async def own_customers(reader: Reader, customer_ids: frozenset[uuid.UUID]) -> l
         .scalar_subquery()
     )
     statement = (
-        sa.select(
-            c.id, c.slug, c.name, active_keys, members, open_invoices, due, quota, licenses
-        )
+        sa.select(c.id, c.slug, c.name, active_keys, members, open_invoices, due, quota, licenses)
         .where(c.id.in_(list(customer_ids)))
         .order_by(c.slug)
     )

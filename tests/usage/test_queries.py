@@ -331,4 +331,3 @@ async def test_user_daily_runs_one_statement_per_page(
         ("calls", 9),
         ("seats", 40),
     ]
-

@@ -45,6 +45,7 @@ from app.metrics.costs import month_costs
 from app.metrics.exports import KINDS, signed_url
 from app.metrics.periods import DateRange, checked_month, checked_range
 from app.models.customers import Customer
+from app.models.users import User
 from app.runtime_settings import values
 
 From = Annotated[
@@ -416,20 +417,31 @@ class ExportKind(enum.Enum):
     CUSTOMERS = "customers"
     TAX = "tax"
     AUDIT = "audit"
+    USAGE = "usage"
 
 
 @query(
-    master_only,
-    "A link to download an export as CSV without an Authorization header, valid 5 minutes.",
+    authenticated,
+    "A link to download an export as CSV without an Authorization header, valid 5 minutes. "
+    "Master only, but for USAGE: a session admin's usage link downloads the usage of the "
+    "customers they administer when it is fetched.",
 )
 def export_url(
     info: Info, kind: ExportKind, start_date: date | None = None, end_date: date | None = None
 ) -> str | None:
+    principal = info.context.require_principal()
+    user: str | None = None
+    if not principal.is_master:
+        if kind is not ExportKind.USAGE or principal.row_scope.user_id is None:
+            raise RequestError(
+                "Only a master admin may export this; a session admin may export USAGE.",
+                ErrorCode.FORBIDDEN,
+            )
+        # The link carries who asked, never a list of customers: fetched, it is scoped to
+        # what that user administers then.
+        user = encode(User.PREFIX, principal.row_scope.user_id)
     chosen = checked_range(start_date, end_date, ("startDate", "endDate"))
-    assert kind.value in KINDS
+    assert kind.value in (*KINDS, ExportKind.USAGE.value)
     return signed_url(
-        info.context.settings.public_url,
-        info.context.runtime.secret_key,
-        kind.value,
-        chosen,
+        info.context.settings.public_url, info.context.runtime.secret_key, kind.value, chosen, user
     )
