@@ -303,6 +303,7 @@ class Money_:
     credit_notes_to_balance: int
     credits_granted: int
     costs: int
+    cost_entries: int  # how many cost entries `costs` adds up (0: none recorded)
 
 
 async def money(
@@ -329,16 +330,18 @@ async def money(
         credit.currency == currency,
         *scoped(credit.customer_id),
     )
-    costs = sa.select(coalesce_sum(cost.amount)).where(
+    costs = sa.select(coalesce_sum(cost.amount), sa.func.count()).where(
         cost.incurred_on >= period.start, cost.incurred_on <= period.end, cost.currency == currency
     )
     refunds, to_balance = await _one(reader, notes)
+    spent, entries = (0, 0) if customer_id is not None else await _one(reader, costs)
     return Money_(
         revenue=int(await reader.scalar(revenue) or 0),
         refunds=int(refunds),
         credit_notes_to_balance=int(to_balance),
         credits_granted=int(await reader.scalar(granted) or 0),
-        costs=0 if customer_id is not None else int(await reader.scalar(costs) or 0),
+        costs=int(spent),
+        cost_entries=int(entries),
     )
 
 

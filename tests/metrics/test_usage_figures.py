@@ -5,12 +5,14 @@ Every expectation is worked out by hand beside it."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from app.kit import clock
+from app.models.metrics import CostEntry
 from app.models.usage import NO_PROJECT, Aggregation, Granularity, UsageMetric, UsageRollup
 from app.usage import buckets
 from tests.helpers import Factory, GraphQL, World
+from tests.metrics.support import invoice
 
 DAY, HOUR = Granularity.DAY, Granularity.HOUR
 P1 = uuid.UUID(int=1)
@@ -216,3 +218,40 @@ async def test_bandwidth_daily(gql: GraphQL, world: World, factory: Factory) -> 
     assert all(day["date"][:7] == first.isoformat()[:7] for day in this_month)
     refused = await gql(BANDWIDTH, token=world.owner_token)
     assert refused.codes == ["FORBIDDEN"]
+
+
+MARGIN = """query($from: Date, $to: Date) { metrics { revenue(from: $from, to: $to) {
+  revenue costs costsSource grossMargin grossMarginPercent
+} } }"""
+
+
+async def test_gross_margin_from_the_cost_model(
+    gql: GraphQL, world: World, factory: Factory
+) -> None:
+    await _march(factory, world)
+    await invoice(factory, world.own, None, total=12_000, tax=2_000, paid_at=march(10, 9))
+    query = {"from": "2025-03-01", "to": "2025-03-31"}
+    modeled = (await gql.ok(MARGIN, query, token=world.master))["metrics"]["revenue"]
+    # No cost entries in March: the modeled 6,513 (see test_costs_modeled_from_usage) against
+    # revenue 12,000 − 2,000 tax = 10,000: margin 3,487, 34.87 %.
+    assert modeled == {
+        "revenue": usd(10_000),
+        "costs": usd(6513),
+        "costsSource": "MODELED",
+        "grossMargin": usd(3487),
+        "grossMarginPercent": 34.87,
+    }
+    # Mar 1–2 only: calls 4,000 + 2,500 and storage 10 (Mar 31's 3 is outside); no revenue.
+    early = await gql.ok(MARGIN, {"from": "2025-03-01", "to": "2025-03-02"}, token=world.master)
+    assert early["metrics"]["revenue"]["costs"] == usd(6510)
+    assert early["metrics"]["revenue"]["grossMargin"] == usd(-6510)
+    assert early["metrics"]["revenue"]["grossMarginPercent"] is None
+    # One cost entry in the range and the live figures replace the model's.
+    await factory._add(CostEntry(incurred_on=date(2025, 3, 20), category="hosting", amount=900))
+    live = (await gql.ok(MARGIN, query, token=world.master))["metrics"]["revenue"]
+    assert (live["costs"], live["costsSource"], live["grossMargin"]) == (
+        usd(900),
+        "LIVE",
+        usd(9100),
+    )
+    assert live["grossMarginPercent"] == 91.0

@@ -137,7 +137,12 @@ class Metrics:
         plans = await repository.by_plan(reader, chosen, currency)
         totals = await repository.money(reader, chosen, currency)
         days = await repository.revenue_by_day(reader, chosen, currency)
-        margin = totals.revenue - totals.costs
+        costs, source = totals.costs, CostSource.LIVE
+        if not totals.cost_entries:
+            # No entries recorded for the range: the cost model's figure, as `costs` does.
+            modeled = await usage_source.modeled_costs(reader, chosen, currency)
+            costs, source = sum(item.amount for item in modeled), CostSource.MODELED
+        margin = totals.revenue - costs
         net = moved.new + moved.expansion + moved.reactivation - moved.contraction - moved.churned
         return Revenue(
             start_date=chosen.start,
@@ -169,7 +174,8 @@ class Metrics:
                 reactivated_customers=moved.reactivated_customers,
             ),
             revenue=_money(info, totals.revenue),
-            costs=_money(info, totals.costs),
+            costs=_money(info, costs),
+            costs_source=source,
             gross_margin=_money(info, margin),
             gross_margin_percent=_percent(margin, totals.revenue),
             refunds=_money(info, totals.refunds),

@@ -120,8 +120,18 @@ class Revenue:
     revenue: Money = strawberry.field(
         description="Net revenue (total − tax) of invoices paid in the range."
     )
-    costs: Money = strawberry.field(description="Cost entries of the range.")
-    gross_margin: Money = strawberry.field(description="Revenue − costs.")
+    costs: Money = strawberry.field(
+        description="The cost entries of the range (`costsSource` LIVE); when the range has "
+        "none, the modeled costs: each day's usage × the metrics' unit costs (MODELED), as "
+        "`costs(period)` models a month."
+    )
+    costs_source: CostSource = strawberry.field(
+        description="Where `costs`, and so `grossMargin`, come from."
+    )
+    gross_margin: Money = strawberry.field(
+        description="Revenue − costs (`costsSource` says which costs). By plan, only cost "
+        "entries attributed to a plan count: modeled costs belong to no plan."
+    )
     gross_margin_percent: float | None = strawberry.field(
         description="Gross margin / revenue × 100; null without revenue."
     )
