@@ -1,8 +1,11 @@
-"""The CSV exports (revenue, customers, tax, audit) as streamed SQL, and their signed links.
+"""The CSV exports (revenue, customers, tax, audit) as streamed SQL, and their signed links
+(those kinds' and the usage export's, `app/rest/usage.py`).
 
 A signed link names the kind and the range and expires 5 minutes after it was made; its
 signature is an HMAC-SHA256 with a key derived from the application's secret, so a link cannot
-be stretched to another range, another kind, or a later time.
+be stretched to another range, another kind, or a later time. A session admin's usage link
+names the user too (signed with the rest), and the download is scoped to the customers that
+user administers when it is fetched.
 """
 
 from __future__ import annotations
@@ -186,29 +189,45 @@ def _key(secret: str) -> bytes:
     return hashlib.sha256(b"admiral-exports:" + secret.encode()).digest()
 
 
-def signature(secret: str, kind: str, period: DateRange, expires: int) -> str:
-    message = f"{kind}|{period.start.isoformat()}|{period.end.isoformat()}|{expires}".encode()
-    return hmac.new(_key(secret), message, hashlib.sha256).hexdigest()
+def signature(
+    secret: str, kind: str, period: DateRange, expires: int, user: str | None = None
+) -> str:
+    message = f"{kind}|{period.start.isoformat()}|{period.end.isoformat()}|{expires}"
+    if user is not None:
+        message += f"|{user}"
+    return hmac.new(_key(secret), message.encode(), hashlib.sha256).hexdigest()
 
 
-def signed_url(base: str, secret: str, kind: str, period: DateRange) -> str:
+def signed_url(
+    base: str, secret: str, kind: str, period: DateRange, user: str | None = None
+) -> str:
+    """`user` (an encoded user id): the link of a session admin, scoped to their customers."""
     expires = int(clock.now().timestamp()) + LINK_SECONDS
     query = {
         "start_date": period.start.isoformat(),
         "end_date": period.end.isoformat(),
         "expires": str(expires),
-        "signature": signature(secret, kind, period, expires),
     }
+    if user is not None:
+        query["user"] = user
+    query["signature"] = signature(secret, kind, period, expires, user)
     return f"{base}/exports/{kind}.csv?{urlencode(query)}"
 
 
-def check_signature(secret: str, kind: str, period: DateRange, expires: str, given: str) -> None:
+def check_signature(
+    secret: str,
+    kind: str,
+    period: DateRange,
+    expires: str,
+    given: str,
+    user: str | None = None,
+) -> None:
     """Raises with SIGNATURE_INVALID or SIGNATURE_EXPIRED."""
     try:
         at = int(expires)
     except ValueError:
         raise UserInputError("The link is not valid.", ErrorCode.SIGNATURE_INVALID) from None
-    wanted = signature(secret, kind, period, at)
+    wanted = signature(secret, kind, period, at, user)
     if not hmac.compare_digest(wanted, given):
         raise UserInputError("The link is not valid.", ErrorCode.SIGNATURE_INVALID)
     if clock.now().timestamp() > at:

@@ -34,8 +34,10 @@ from app.metrics.sql import (
     subscription_mrr,
 )
 from app.models.keys import ApiKey
+from app.models.licenses import License
 
 API_KEYS = ApiKey.__table__  # type: ignore[attr-defined]
+LICENSES = License.__table__  # type: ignore[attr-defined]
 
 
 async def _rows(reader: Reader, statement: sa.Executable) -> list[tuple[Any, ...]]:
@@ -301,6 +303,7 @@ class Money_:
     credit_notes_to_balance: int
     credits_granted: int
     costs: int
+    cost_entries: int  # how many cost entries `costs` adds up (0: none recorded)
 
 
 async def money(
@@ -327,16 +330,18 @@ async def money(
         credit.currency == currency,
         *scoped(credit.customer_id),
     )
-    costs = sa.select(coalesce_sum(cost.amount)).where(
+    costs = sa.select(coalesce_sum(cost.amount), sa.func.count()).where(
         cost.incurred_on >= period.start, cost.incurred_on <= period.end, cost.currency == currency
     )
     refunds, to_balance = await _one(reader, notes)
+    spent, entries = (0, 0) if customer_id is not None else await _one(reader, costs)
     return Money_(
         revenue=int(await reader.scalar(revenue) or 0),
         refunds=int(refunds),
         credit_notes_to_balance=int(to_balance),
         credits_granted=int(await reader.scalar(granted) or 0),
-        costs=0 if customer_id is not None else int(await reader.scalar(costs) or 0),
+        costs=int(spent),
+        cost_entries=int(entries),
     )
 
 
@@ -518,6 +523,7 @@ class OwnCustomer:
     open_invoices: int
     amount_due: int
     monthly_quota: int | None
+    licenses: int
 
 
 async def own_customers(reader: Reader, customer_ids: frozenset[uuid.UUID]) -> list[OwnCustomer]:
@@ -530,6 +536,11 @@ async def own_customers(reader: Reader, customer_ids: frozenset[uuid.UUID]) -> l
         .scalar_subquery()
     )
     members = sa.select(sa.func.count()).where(m.customer_id == c.id).scalar_subquery()
+    licenses = (
+        sa.select(sa.func.count())
+        .where(LICENSES.c.customer_id == c.id, LICENSES.c.revoked_at.is_(None))
+        .scalar_subquery()
+    )
     open_invoices = (
         sa.select(sa.func.count()).where(inv.customer_id == c.id, inv.status == "OPEN")
     ).scalar_subquery()
@@ -544,7 +555,7 @@ async def own_customers(reader: Reader, customer_ids: frozenset[uuid.UUID]) -> l
         .scalar_subquery()
     )
     statement = (
-        sa.select(c.id, c.slug, c.name, active_keys, members, open_invoices, due, quota)
+        sa.select(c.id, c.slug, c.name, active_keys, members, open_invoices, due, quota, licenses)
         .where(c.id.in_(list(customer_ids)))
         .order_by(c.slug)
     )
@@ -558,6 +569,7 @@ async def own_customers(reader: Reader, customer_ids: frozenset[uuid.UUID]) -> l
             int(row[5]),
             int(row[6]),
             None if row[7] is None else int(row[7]),
+            int(row[8]),
         )
         for row in await _rows(reader, statement)
     ]

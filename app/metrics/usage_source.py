@@ -18,9 +18,11 @@ import sqlalchemy as sa
 from app.db import Reader
 from app.metrics.periods import DateRange
 from app.models.base import UTCDateTime
-from app.models.usage import USAGE_METRICS, USAGE_ROLLUPS, Granularity
+from app.models.usage import USAGE_METRICS, USAGE_ROLLUPS, Aggregation, Granularity
 
 SECONDS_PER_HOUR = 3600
+# Units a metric declares when its quantity is bytes moved (compared case-insensitively).
+BYTE_UNITS = ("bytes", "byte", "b")
 _MICROS = 1_000_000
 
 
@@ -99,6 +101,28 @@ async def modeled_costs(reader: Reader, period: DateRange, currency: str) -> lis
         )
         for row in rows
     ]
+
+
+async def bandwidth_by_day(reader: Reader, period: DateRange) -> dict[date, int]:
+    """Per day, the bytes moved: the daily rollups' quantities, added across customers,
+    projects and metrics, of the SUM metrics whose unit is bytes (`BYTE_UNITS`). A MAX metric
+    in bytes is a level (storage held), not traffic, so it is left out. Days without any are
+    absent."""
+    r, m = USAGE_ROLLUPS.c, USAGE_METRICS.c
+    rows = await reader.all(
+        sa.select(
+            sa.type_coerce(r.bucket_start, UTCDateTime()).label("day"),
+            sa.func.sum(r.quantity).label("bytes"),
+        )
+        .select_from(USAGE_ROLLUPS.join(USAGE_METRICS, m.id == r.metric_id))
+        .where(
+            *_in(period, Granularity.DAY),
+            sa.func.lower(m.unit).in_(BYTE_UNITS),
+            m.aggregation == Aggregation.SUM.value,
+        )
+        .group_by(r.bucket_start)
+    )
+    return {row.day.date(): int(row.bytes) for row in rows}
 
 
 async def peak_requests_per_second(reader: Reader, period: DateRange) -> float | None:

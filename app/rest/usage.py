@@ -1,5 +1,6 @@
 """`POST /v1/usage` (usage events sent with a customer's API key) and
-`GET /exports/usage.csv` (daily usage as CSV, for a master or a session admin's customers)."""
+`GET /exports/usage.csv` (daily usage as CSV, for a master or a session admin's customers,
+with a Bearer header or a signed link from `exportUrl(kind: USAGE)`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
+from app.auth.repository import administered_customer_ids
 from app.keys import tokens
 from app.keys.ratelimit import Limiter, storage_for
 from app.keys.verify import Verifier, VerifyCode
@@ -19,11 +21,14 @@ from app.kit.actor import Actor
 from app.kit.csv_export import csv_stream
 from app.kit.errors import ErrorCode, UserInputError
 from app.kit.http import BodyTooLarge, error_response, read_body
-from app.kit.ids import encode
+from app.kit.ids import decode, encode
 from app.kit.jsonutil import JSONInputError, loads_from_client
-from app.kit.scope import NOTHING
+from app.kit.scope import NOTHING, RowScope
 from app.kit.uow import UnitOfWork
+from app.metrics.exports import check_signature
+from app.metrics.periods import DateRange
 from app.models.keys import ApiKey
+from app.models.users import User
 from app.rest.common import RestError, bearer_principal, endpoint, runtime_of
 from app.runtime import Runtime
 from app.settings import Settings
@@ -77,6 +82,35 @@ def _range(request: Request) -> tuple[datetime, datetime]:
     return buckets.midnight(first), buckets.midnight(last) + timedelta(days=1)
 
 
+async def _signed_scope(
+    request: Request, runtime: Runtime, start: datetime, end: datetime
+) -> RowScope:
+    """The scope a signed link grants: everything for a master's link; for a session admin's
+    (it names the user, signed), the customers that user administers now."""
+    params = request.query_params
+    period = DateRange(start.date(), (end - timedelta(days=1)).date())
+    user = params.get("user")
+    try:
+        check_signature(
+            runtime.secret_key,
+            "usage",
+            period,
+            params.get("expires", ""),
+            params.get("signature", ""),
+            user,
+        )
+    except UserInputError as error:
+        raise RestError(401, error.code, error.message) from None
+    if user is None:
+        return RowScope(None)
+    user_id = decode(user, User.PREFIX)
+    reader = runtime.db.reader()
+    try:
+        return RowScope(await administered_customer_ids(reader, user_id), user_id)
+    finally:
+        await reader.close()
+
+
 def routes(settings: Settings) -> list[BaseRoute]:
     limiter = Limiter(storage_for(settings))
     verifiers: dict[int, Verifier] = {}
@@ -126,15 +160,19 @@ def routes(settings: Settings) -> list[BaseRoute]:
 
     async def usage_csv(request: Request) -> Response:
         runtime = runtime_of(request)
+        signed = "signature" in request.query_params
         try:
-            principal = await bearer_principal(request, runtime)
             start, end = _range(request)
+            if signed:
+                scope = await _signed_scope(request, runtime, start, end)
+            else:
+                scope = (await bearer_principal(request, runtime)).row_scope
         except RestError as error:
             response = error_response(request, error.status, error.code, error.message, error.field)
-            if error.status == 401:
+            if error.status == 401 and not signed:
                 response.headers["WWW-Authenticate"] = 'Bearer realm="admiral"'
             return response
-        rows = exports.usage_rows(runtime.db, principal.row_scope, start, end)
+        rows = exports.usage_rows(runtime.db, scope, start, end)
         last = (end - timedelta(days=1)).date().isoformat()
         name = f"usage-{start.date().isoformat()}-{last}.csv"
         return StreamingResponse(

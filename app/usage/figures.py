@@ -74,6 +74,24 @@ async def daily_by_customer(
     return found
 
 
+async def daily_by_user(
+    reader: Reader,
+    scope: RowScope,
+    start: datetime,
+    end: datetime,
+    user_ids: list[uuid.UUID],
+    metric: str | None = None,
+) -> dict[uuid.UUID, list[Day]]:
+    """The daily series of several users in one statement: each over the customers they are
+    members of (within the caller's scope), combined per day and metric as `daily` combines
+    customers."""
+    rows = await reader.all(daily_statement(scope, start, end, user_ids=user_ids, metric=metric))
+    found: dict[uuid.UUID, list[Day]] = {user_id: [] for user_id in user_ids}
+    for row in rows:
+        found[row.user_id].append(Day(row.day.date(), row.metric, int(row.quantity)))
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class MetricCheck:
     metric: str

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.kit.readmodel import within
 from app.kit.scope import RowScope
 from app.models.base import UTCDateTime
-from app.models.tables import PROJECTS
+from app.models.tables import MEMBERSHIPS, PROJECTS
 from app.models.usage import (
     USAGE_EVENTS,
     USAGE_IDEMPOTENCY_KEYS,
@@ -155,10 +155,13 @@ def daily_statement(
     project_id: uuid.UUID | None = None,
     metric: str | None = None,
     per_customer: bool = False,
+    user_ids: Sequence[uuid.UUID] | None = None,
 ) -> sa.Select[Any]:
     """Daily quantity per metric over [start, end) from the daily rollups: added for SUM and
     UNIQUE_COUNT metrics (distinct values per customer and project, added across them), the
-    largest for MAX. `per_customer` groups by customer too."""
+    largest for MAX. `per_customer` groups by customer too; `user_ids` keeps the customers
+    those users are members of and groups by user (a customer shared by two of them counts
+    in each one's series)."""
     r, m = USAGE_ROLLUPS.c, USAGE_METRICS.c
     quantity = sa.case(
         (m.aggregation == Aggregation.MAX.value, sa.func.max(r.quantity)),
@@ -167,12 +170,18 @@ def daily_statement(
     day = sa.type_coerce(r.bucket_start, UTCDateTime()).label("day")
     columns: list[Any] = [day, m.code.label("metric"), quantity.label("quantity")]
     groups: list[Any] = [r.bucket_start, m.code, m.aggregation]
+    source: Any = USAGE_ROLLUPS.join(USAGE_METRICS, USAGE_METRICS.c.id == r.metric_id)
     if per_customer:
         columns.insert(0, r.customer_id)
         groups.insert(0, r.customer_id)
+    if user_ids is not None:
+        member = MEMBERSHIPS.c
+        source = source.join(MEMBERSHIPS, member.customer_id == r.customer_id)
+        columns.insert(0, member.user_id)
+        groups.insert(0, member.user_id)
     statement = (
         sa.select(*columns)
-        .select_from(USAGE_ROLLUPS.join(USAGE_METRICS, USAGE_METRICS.c.id == r.metric_id))
+        .select_from(source)
         .where(
             r.granularity == Granularity.DAY.value,
             r.bucket_start >= sa.literal(start, UTCDateTime()),
@@ -184,6 +193,8 @@ def daily_statement(
     )
     if customer_ids is not None:
         statement = statement.where(r.customer_id.in_(list(customer_ids)))
+    if user_ids is not None:
+        statement = statement.where(MEMBERSHIPS.c.user_id.in_(list(user_ids)))
     if project_id is not None:
         statement = statement.where(r.project_id == project_id)
     if metric is not None:

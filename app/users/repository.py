@@ -183,7 +183,7 @@ USER_MODEL = registry.register(
             }
         ),
         # Audit events naming the user as actor or target: matched by public id, not a key.
-        resolved=frozenset({"activity"}),
+        resolved=frozenset({"activity", "daily"}),
     )
 )
 

@@ -11,6 +11,7 @@ from app.kit import clock
 from app.metrics import predictions
 from app.models.invoices import Invoice, InvoiceStatus
 from app.models.keys import ApiKey
+from app.models.licenses import License, SigningKey
 from app.models.metrics import CostEntry, SubscriptionChange
 from tests.helpers import Factory, GraphQL, Mutation, World, gid
 
@@ -84,8 +85,18 @@ async def test_metrics_are_for_masters_only(gql: GraphQL, world: World) -> None:
 
 
 MY = """{ myOverview { customers {
-  slug activeKeys members openInvoices amountDue usageThisMonth monthlyQuota
+  slug activeKeys members openInvoices amountDue usageThisMonth monthlyQuota licenses
 } } }"""
+
+
+def _license(key: SigningKey, customer: object, hint: str, **fields: object) -> License:
+    return License(
+        customer_id=customer.id,  # type: ignore[attr-defined]
+        signing_key_id=key.id,
+        key_hash=hint * 64,
+        key_hint=hint,
+        **fields,
+    )
 
 
 async def test_my_overview_shows_own_customers_only(
@@ -112,6 +123,14 @@ async def test_my_overview_shows_own_customers_only(
         Invoice(customer_id=world.own.id, status=InvoiceStatus.PAID, total=500),
         Invoice(customer_id=world.other.id, status=InvoiceStatus.OPEN, total=900, amount_due=900),
     )
+    key = SigningKey(kid="k1", public_key="x", private_key_encrypted="y")
+    await factory._add(key)
+    await factory._add(
+        _license(key, world.own, "a"),
+        _license(key, world.own, "b", suspended_at=clock.now()),
+        _license(key, world.own, "c", revoked_at=clock.now()),
+        _license(key, world.other, "d"),
+    )
     mine = await gql.ok(MY, token=world.owner_token)
     assert mine["myOverview"]["customers"] == [
         {
@@ -122,6 +141,7 @@ async def test_my_overview_shows_own_customers_only(
             "amountDue": {"amount": 450, "currency": "USD"},
             "usageThisMonth": 0,  # no usage rolled up
             "monthlyQuota": None,
+            "licenses": 2,  # the active and the suspended one; the revoked one is gone
         }
     ]
     theirs = await gql.ok(MY, token=world.admin_token)

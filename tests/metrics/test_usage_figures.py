@@ -5,12 +5,14 @@ Every expectation is worked out by hand beside it."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from app.kit import clock
+from app.models.metrics import CostEntry
 from app.models.usage import NO_PROJECT, Aggregation, Granularity, UsageMetric, UsageRollup
 from app.usage import buckets
 from tests.helpers import Factory, GraphQL, World
+from tests.metrics.support import invoice
 
 DAY, HOUR = Granularity.DAY, Granularity.HOUR
 P1 = uuid.UUID(int=1)
@@ -175,3 +177,81 @@ async def test_peak_requests_per_second(gql: GraphQL, world: World, factory: Fac
         "peakRequestsPerSecond": 1.5,
         "headroom": -1.5,
     }
+
+
+BANDWIDTH = """query($from: Date, $to: Date) {
+  metrics { bandwidthDaily(from: $from, to: $to) { date bytes } }
+}"""
+
+
+async def test_bandwidth_daily(gql: GraphQL, world: World, factory: Factory) -> None:
+    m = await _metrics(factory)
+    egress = UsageMetric(code="egress", name="Egress", unit="bytes", aggregation=Aggregation.SUM)
+    ingress = UsageMetric(code="ingress", name="Ingress", unit="B", aggregation=Aggregation.SUM)
+    disk = UsageMetric(code="disk", name="Disk", unit="bytes", aggregation=Aggregation.MAX)
+    await factory._add(egress, ingress, disk)
+    await factory._add(
+        rollup(DAY, march(1), world.own, egress, 3_000_000_000, 3),
+        rollup(DAY, march(1), world.own, egress, 500, 1, project=P1),
+        rollup(DAY, march(1), world.other, ingress, 1_200, 2),
+        rollup(DAY, march(3), world.other, egress, 7, 1),
+        rollup(DAY, march(1), world.own, disk, 9_000, 1),  # a level, not traffic
+        rollup(DAY, march(1), world.own, m["calls"], 40, 40),  # requests, not bytes
+        rollup(HOUR, march(1, 5), world.own, egress, 3_000_000_000, 3),  # hours aside
+        rollup(DAY, march(4), world.own, egress, 11, 1),  # after the range
+    )
+    data = await gql.ok(BANDWIDTH, {"from": "2025-03-01", "to": "2025-03-03"}, token=world.master)
+    # Mar 1: 3,000,000,000 + 500 (egress, both projects) + 1,200 (ingress, in `B`) bytes.
+    assert data["metrics"]["bandwidthDaily"] == [
+        {"date": "2025-03-01", "bytes": 3_000_001_700},
+        {"date": "2025-03-02", "bytes": 0},
+        {"date": "2025-03-03", "bytes": 7},
+    ]
+    for variables, code in (
+        ({"from": "2025-03-02", "to": "2025-03-01"}, "RANGE_REVERSED"),
+        ({"from": "2025-01-01", "to": "2026-01-02"}, "RANGE_TOO_LONG"),
+    ):
+        assert (await gql(BANDWIDTH, variables, token=world.master)).codes == [code]
+    this_month = (await gql.ok(BANDWIDTH, token=world.master))["metrics"]["bandwidthDaily"]
+    first = clock.now().date().replace(day=1)
+    assert this_month[0] == {"date": first.isoformat(), "bytes": 0}
+    assert all(day["date"][:7] == first.isoformat()[:7] for day in this_month)
+    refused = await gql(BANDWIDTH, token=world.owner_token)
+    assert refused.codes == ["FORBIDDEN"]
+
+
+MARGIN = """query($from: Date, $to: Date) { metrics { revenue(from: $from, to: $to) {
+  revenue costs costsSource grossMargin grossMarginPercent
+} } }"""
+
+
+async def test_gross_margin_from_the_cost_model(
+    gql: GraphQL, world: World, factory: Factory
+) -> None:
+    await _march(factory, world)
+    await invoice(factory, world.own, None, total=12_000, tax=2_000, paid_at=march(10, 9))
+    query = {"from": "2025-03-01", "to": "2025-03-31"}
+    modeled = (await gql.ok(MARGIN, query, token=world.master))["metrics"]["revenue"]
+    # No cost entries in March: the modeled 6,513 (see test_costs_modeled_from_usage) against
+    # revenue 12,000 − 2,000 tax = 10,000: margin 3,487, 34.87 %.
+    assert modeled == {
+        "revenue": usd(10_000),
+        "costs": usd(6513),
+        "costsSource": "MODELED",
+        "grossMargin": usd(3487),
+        "grossMarginPercent": 34.87,
+    }
+    # Mar 1–2 only: calls 4,000 + 2,500 and storage 10 (Mar 31's 3 is outside); no revenue.
+    early = await gql.ok(MARGIN, {"from": "2025-03-01", "to": "2025-03-02"}, token=world.master)
+    assert early["metrics"]["revenue"]["costs"] == usd(6510)
+    assert early["metrics"]["revenue"]["grossMargin"] == usd(-6510)
+    assert early["metrics"]["revenue"]["grossMarginPercent"] is None
+    # One cost entry in the range and the live figures replace the model's.
+    await factory._add(CostEntry(incurred_on=date(2025, 3, 20), category="hosting", amount=900))
+    live = (await gql.ok(MARGIN, query, token=world.master))["metrics"]["revenue"]
+    assert (live["costs"], live["costsSource"], live["grossMargin"]) == (
+        usd(900),
+        "LIVE",
+        usd(9100),
+    )
+    assert live["grossMarginPercent"] == 91.0

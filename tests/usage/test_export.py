@@ -7,12 +7,16 @@ import io
 import tracemalloc
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import httpx
+import sqlalchemy as sa
 
 from app.db import Database
 from app.kit import clock
 from app.kit.csv_export import cell, csv_stream
+from app.models.tables import MEMBERSHIPS
+from app.models.users import User
 from tests.helpers import Factory, GraphQL, World, gid
 from tests.usage.support import api_key, at, flush_all, metric, send
 
@@ -135,3 +139,68 @@ async def test_csv_stream_quotes_and_holds_one_row_at_a_time() -> None:
     assert size > 10_000_000
     # 200 times the rows, the same memory (within noise): nothing accumulates.
     assert large < small + 64 * 1024, (small, large)
+
+
+USAGE_LINK = "query($s: Date, $e: Date) { exportUrl(kind: USAGE, startDate: $s, endDate: $e) }"
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"
+
+
+async def _customers_of(response: httpx.Response) -> list[str]:
+    assert response.status_code == 200, response.text
+    return sorted(row[1] for row in list(csv.reader(io.StringIO(response.text)))[1:])
+
+
+async def test_signed_usage_link(
+    gql: GraphQL, world: World, db: Database, client: httpx.AsyncClient, factory: Factory
+) -> None:
+    await metric(db, "calls")
+    own, other = await api_key(gql, world), await api_key(gql, world, world.other)
+    await send(client, own, [{"metric": "calls", "quantity": 2}])
+    await send(client, other, [{"metric": "calls", "quantity": 7}])
+    await flush_all(db)
+    both = sorted([gid("cus", world.own), gid("cus", world.other)])
+
+    master_link = _path((await gql.ok(USAGE_LINK, token=world.master))["exportUrl"])
+    assert master_link.startswith("/exports/usage.csv?")
+    assert "user=" not in master_link
+    assert await _customers_of(await client.get(master_link)) == both  # no header
+
+    # A session admin's link: their own customers only, without a header as well.
+    mine = _path((await gql.ok(USAGE_LINK, token=world.owner_token))["exportUrl"])
+    assert f"user={gid('usr', world.owner)}" in mine
+    assert await _customers_of(await client.get(mine)) == [gid("cus", world.own)]
+    # Naming someone else, or no one (a master's reach), breaks the signature.
+    for forged in (
+        mine.replace(gid("usr", world.owner), gid("usr", world.outsider)),
+        mine.replace(f"user={gid('usr', world.owner)}&", ""),
+    ):
+        refused = await client.get(forged)
+        assert refused.status_code == 401
+        assert refused.json()["errors"][0]["extensions"]["code"] == "SIGNATURE_INVALID"
+    stretched = await client.get(mine.replace("start_date=", "start_date=2000"))
+    assert stretched.status_code == 400  # not a date at all
+    # The scope is the user's when fetched: once they no longer administer own-co, nothing.
+    await memberships_deleted(db, world.owner)
+    assert await _customers_of(await client.get(mine)) == []
+    with clock.travel(timedelta(minutes=5, seconds=10)):
+        expired = await client.get(master_link)
+    assert expired.json()["errors"][0]["extensions"]["code"] == "SIGNATURE_EXPIRED"
+
+
+async def test_only_usage_links_for_session_admins(gql: GraphQL, world: World) -> None:
+    for kind in ("REVENUE", "CUSTOMERS", "TAX", "AUDIT"):
+        refused = await gql(f"{{ exportUrl(kind: {kind}) }}", token=world.owner_token)
+        assert refused.codes == ["FORBIDDEN"], kind
+        assert (await gql.ok(f"{{ exportUrl(kind: {kind}) }}", token=world.master))["exportUrl"]
+    assert (await gql(USAGE_LINK, token=None)).codes == ["UNAUTHENTICATED"]
+    bad = await gql(USAGE_LINK, {"s": "2026-10-02", "e": "2026-10-01"}, token=world.owner_token)
+    assert bad.codes == ["RANGE_REVERSED"]
+
+
+async def memberships_deleted(db: Database, user: User) -> None:
+    async with db.write_engine.begin() as connection:
+        await connection.execute(sa.delete(MEMBERSHIPS).where(MEMBERSHIPS.c.user_id == user.id))

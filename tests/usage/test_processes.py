@@ -1,5 +1,6 @@
 """Real `admiral serve` processes: the usage subscription over graphql-transport-ws (in one
-process, and across two through Redis), and SIGTERM during an ingest burst."""
+process, and across two through Redis), and SIGTERM during an ingest burst (on the suite's
+engine)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import json
 import os
 import signal
 import socket
-import sqlite3
 import subprocess
 import threading
 import time
@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
@@ -32,9 +33,9 @@ from app.kit.scope import EVERYTHING
 from app.kit.uow import UnitOfWork
 from app.models.customers import MemberRole
 from app.models.keys import KeyEnvironment
-from app.models.usage import UsageMetric
+from app.models.usage import USAGE_EVENTS, USAGE_ROLLUPS, UsageMetric
 from app.runtime import database
-from tests.conftest import make_settings
+from tests.conftest import BACKEND, _postgres_database, make_settings
 from tests.helpers import Factory
 from tests.support import ADMIRAL, admiral_env
 
@@ -104,8 +105,10 @@ class Prepared:
     other_key: str
 
 
-async def _prepare(db_file: Path) -> Prepared:
-    settings = make_settings(f"sqlite+aiosqlite:///{db_file}", db_file.parent / "secret")
+async def _prepare(db_file: Path, url: str | None = None) -> Prepared:
+    """Callers, keys and the `calls` metric, written before a process starts: in the SQLite
+    file, or in the database at `url`."""
+    settings = make_settings(url or f"sqlite+aiosqlite:///{db_file}", db_file.parent / "secret")
     db = database(settings)
     try:
         factory = Factory(db, settings)
@@ -269,22 +272,57 @@ def test_two_processes_hear_each_other_through_redis(tmp_path: Path) -> None:
             listener.close()
 
 
-def _counts(db_file: Path) -> tuple[set[str], int, int, int]:
-    with sqlite3.connect(db_file) as connection:
-        keys = {row[0] for row in connection.execute("SELECT idempotency_key FROM usage_events")}
-        pending = connection.execute(
-            "SELECT count(*) FROM usage_events WHERE flush_batch IS NULL"
-        ).fetchone()[0]
-        rolled = connection.execute(
-            "SELECT coalesce(sum(event_count), 0), coalesce(sum(quantity), 0) FROM usage_rollups "
-            "WHERE granularity = 'DAY'"
-        ).fetchone()
-    return keys, pending, int(rolled[0]), int(rolled[1])
+@contextmanager
+def _served_database(tmp_path: Path) -> Iterator[str]:
+    """A database of its own for the served processes, on the suite's engine."""
+    if BACKEND == "postgresql":
+        with contextmanager(_postgres_database)(f"admiral_ingest_{uuid.uuid4().hex[:8]}") as url:
+            yield url
+    else:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'usage.db'}"
+
+
+async def _read_counts(url: str, secret_dir: Path) -> tuple[set[str], int, int, int]:
+    db = database(make_settings(url, secret_dir / "secret"))
+    reader = db.reader()
+    e, r = USAGE_EVENTS.c, USAGE_ROLLUPS.c
+    try:
+        keys = {row.idempotency_key for row in await reader.all(sa.select(e.idempotency_key))}
+        pending = await reader.scalar(
+            sa.select(sa.func.count()).select_from(USAGE_EVENTS).where(e.flush_batch.is_(None))
+        )
+        rolled = (
+            await reader.all(
+                sa.select(
+                    sa.func.coalesce(sa.func.sum(r.event_count), 0),
+                    sa.func.coalesce(sa.func.sum(r.quantity), 0),
+                ).where(r.granularity == "DAY")
+            )
+        )[0]
+    finally:
+        await reader.close()
+        await db.dispose()
+    return keys, int(pending or 0), int(rolled[0]), int(rolled[1])
+
+
+def _counts(url: str, secret_dir: Path) -> tuple[set[str], int, int, int]:
+    return asyncio.run(_read_counts(url, secret_dir))
 
 
 def test_sigterm_during_an_ingest_burst_loses_nothing(tmp_path: Path) -> None:
-    db_file, prepared = _prepared(tmp_path)
-    settings = {"background_loops": "true", "usage_flush_interval_ms": "50"}
+    with _served_database(tmp_path) as database_url:
+        _sigterm_during_a_burst(tmp_path, database_url)
+
+
+def _sigterm_during_a_burst(tmp_path: Path, database_url: str) -> None:
+    db_file = tmp_path / "usage.db"
+    migrate.upgrade(database_url)
+    prepared = asyncio.run(_prepare(db_file, database_url))
+    settings = {
+        "background_loops": "true",
+        "usage_flush_interval_ms": "50",
+        "database_url": database_url,
+    }
     process, url = _start(db_file, **settings)
     acknowledged: set[str] = set()
     lock = threading.Lock()
@@ -317,10 +355,10 @@ def test_sigterm_during_an_ingest_burst_loses_nothing(tmp_path: Path) -> None:
     # Restarted, the aggregator rolls up whatever the stopped process left.
     with _serving(db_file, **settings):
         deadline = time.monotonic() + 60
-        while _counts(db_file)[1]:
+        while _counts(database_url, tmp_path)[1]:
             assert time.monotonic() < deadline, "the aggregator did not catch up"
             time.sleep(0.1)  # waiting for a background loop of another process
-    stored, pending, events, quantity = _counts(db_file)
+    stored, pending, events, quantity = _counts(database_url, tmp_path)
     assert pending == 0
     assert acknowledged <= stored  # every acknowledged event was stored…
     assert events == quantity == len(stored)  # …and every stored event rolled up exactly once

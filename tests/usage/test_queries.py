@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from app.db import Database
 from app.kit import clock
-from app.models.usage import NO_PROJECT, USAGE_METRICS, Granularity, UsageRollup
+from app.models import MemberRole
+from app.models.usage import NO_PROJECT, USAGE_METRICS, Aggregation, Granularity, UsageRollup
 from app.usage import buckets
 from tests.helpers import Factory, GraphQL, StatementCounter, World, gid
 from tests.support import audit_events, rows
@@ -267,3 +268,66 @@ async def test_customer_daily_runs_one_statement_per_page(
             expected = [] if not slug.startswith("c-") else [int(slug[2:]) + 1]
             assert [day["quantity"] for day in days] == expected
     assert measured[0] == measured[1]
+
+
+USER_DAILY = """query($first: Int!) { users(first: $first) {
+  nodes { email daily { date metric quantity } }
+} }"""
+
+
+async def test_user_daily_runs_one_statement_per_page(
+    gql: GraphQL, world: World, db: Database, statements: StatementCounter, factory: Factory
+) -> None:
+    calls = await metric(db, "calls")
+    seats = await metric(db, "seats", Aggregation.MAX)
+    today = buckets.midnight(clock.now().date())
+    expected: dict[str, list[tuple[str, int]]] = {}
+    customers, users = [], []
+    for n in range(10):
+        customer = await factory.customer(f"c-{n:02}", plan=world.plan)
+        customers.append(customer)
+        user = await factory.user(f"u-{n:02}@example.com")
+        users.append(user)
+        await factory.member(customer, user)
+        await factory._add(
+            UsageRollup(
+                granularity=Granularity.DAY,
+                bucket_start=today,
+                customer_id=customer.id,
+                project_id=NO_PROJECT,
+                metric_id=calls.id,
+                quantity=n + 1,
+                event_count=1,
+            ),
+            UsageRollup(
+                granularity=Granularity.DAY,
+                bucket_start=today,
+                customer_id=customer.id,
+                project_id=NO_PROJECT,
+                metric_id=seats.id,
+                quantity=10 * n,
+                event_count=1,
+            ),
+        )
+        expected[f"u-{n:02}@example.com"] = [("calls", n + 1), ("seats", 10 * n)]
+    # u-03 is a member of c-04 too: calls 4 + 5 added, seats the larger level (MAX).
+    await factory.member(customers[4], users[3], MemberRole.ADMIN)
+    expected["u-03@example.com"] = [("calls", 9), ("seats", 40)]
+    await gql.ok("{ __typename }", token=world.master)  # the credential's first use
+    measured = []
+    for first in (2, 10):
+        with statements.measure():
+            data = await gql.ok(USER_DAILY, {"first": first}, token=world.master)
+        measured.append(statements.count)
+        nodes = {node["email"]: node["daily"] for node in data["users"]["nodes"]}
+        assert len(nodes) == first
+        for email, days in nodes.items():
+            assert [(d["metric"], d["quantity"]) for d in days] == expected.get(email, [])
+            assert all(d["date"] == today.date().isoformat() for d in days)
+    assert measured[0] == measured[1]
+    everyone = await gql.ok(USER_DAILY, {"first": 50}, token=world.master)
+    seen = {node["email"]: node["daily"] for node in everyone["users"]["nodes"]}
+    assert [(d["metric"], d["quantity"]) for d in seen["u-03@example.com"]] == [
+        ("calls", 9),
+        ("seats", 40),
+    ]

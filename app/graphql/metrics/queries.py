@@ -10,6 +10,7 @@ import strawberry
 
 from app.graphql.context import Info
 from app.graphql.metrics.types import (
+    BandwidthDay,
     CostCategory,
     CostDay,
     Costs,
@@ -44,6 +45,7 @@ from app.metrics.costs import month_costs
 from app.metrics.exports import KINDS, signed_url
 from app.metrics.periods import DateRange, checked_month, checked_range
 from app.models.customers import Customer
+from app.models.users import User
 from app.runtime_settings import values
 
 From = Annotated[
@@ -135,7 +137,12 @@ class Metrics:
         plans = await repository.by_plan(reader, chosen, currency)
         totals = await repository.money(reader, chosen, currency)
         days = await repository.revenue_by_day(reader, chosen, currency)
-        margin = totals.revenue - totals.costs
+        costs, source = totals.costs, CostSource.LIVE
+        if not totals.cost_entries:
+            # No entries recorded for the range: the cost model's figure, as `costs` does.
+            modeled = await usage_source.modeled_costs(reader, chosen, currency)
+            costs, source = sum(item.amount for item in modeled), CostSource.MODELED
+        margin = totals.revenue - costs
         net = moved.new + moved.expansion + moved.reactivation - moved.contraction - moved.churned
         return Revenue(
             start_date=chosen.start,
@@ -167,7 +174,8 @@ class Metrics:
                 reactivated_customers=moved.reactivated_customers,
             ),
             revenue=_money(info, totals.revenue),
-            costs=_money(info, totals.costs),
+            costs=_money(info, costs),
+            costs_source=source,
             gross_margin=_money(info, margin),
             gross_margin_percent=_percent(margin, totals.revenue),
             refunds=_money(info, totals.refunds),
@@ -211,6 +219,21 @@ class Metrics:
                 info, chosen, await repository.revenue_by_day(reader, chosen, currency, pk)
             ),
         )
+
+    @strawberry.field(
+        description="Bytes moved per UTC day over [from, to] (inclusive, at most 366 days; "
+        "default this month), every day of the range listed: the daily rollups' quantities of "
+        "the SUM metrics whose unit is `bytes` (also `byte` or `B`, any case), added across "
+        "customers, projects and metrics. A MAX metric in bytes is a level (storage held), not "
+        "traffic, and is left out."
+    )
+    async def bandwidth_daily(
+        self, info: Info, from_: From = None, to: To = None
+    ) -> list[BandwidthDay]:
+        chosen = checked_range(from_, to)
+        found = await usage_source.bandwidth_by_day(info.context.reader, chosen)
+        days = (chosen.start + timedelta(days=offset) for offset in range(chosen.days))
+        return [BandwidthDay(date=day, bytes=float(found.get(day, 0))) for day in days]
 
     @strawberry.field(
         description="A month's costs (`YYYY-MM`, default this one): live from cost entries, "
@@ -387,6 +410,7 @@ async def my_overview(info: Info) -> MyOverview:
                 amount_due=_money(info, row.amount_due),
                 usage_this_month=usage.get(row.customer_id, 0),
                 monthly_quota=row.monthly_quota,
+                licenses=row.licenses,
             )
             for row in rows
         ]
@@ -399,20 +423,31 @@ class ExportKind(enum.Enum):
     CUSTOMERS = "customers"
     TAX = "tax"
     AUDIT = "audit"
+    USAGE = "usage"
 
 
 @query(
-    master_only,
-    "A link to download an export as CSV without an Authorization header, valid 5 minutes.",
+    authenticated,
+    "A link to download an export as CSV without an Authorization header, valid 5 minutes. "
+    "Master only, but for USAGE: a session admin's usage link downloads the usage of the "
+    "customers they administer when it is fetched.",
 )
 def export_url(
     info: Info, kind: ExportKind, start_date: date | None = None, end_date: date | None = None
 ) -> str | None:
+    principal = info.context.require_principal()
+    user: str | None = None
+    if not principal.is_master:
+        if kind is not ExportKind.USAGE or principal.row_scope.user_id is None:
+            raise RequestError(
+                "Only a master admin may export this; a session admin may export USAGE.",
+                ErrorCode.FORBIDDEN,
+            )
+        # The link carries who asked, never a list of customers: fetched, it is scoped to
+        # what that user administers then.
+        user = encode(User.PREFIX, principal.row_scope.user_id)
     chosen = checked_range(start_date, end_date, ("startDate", "endDate"))
-    assert kind.value in KINDS
+    assert kind.value in (*KINDS, ExportKind.USAGE.value)
     return signed_url(
-        info.context.settings.public_url,
-        info.context.runtime.secret_key,
-        kind.value,
-        chosen,
+        info.context.settings.public_url, info.context.runtime.secret_key, kind.value, chosen, user
     )

@@ -92,6 +92,14 @@ class MrrMovements:
     reactivated_customers: int
 
 
+@strawberry.type(description="One day's bandwidth (UTC days).")
+class BandwidthDay:
+    date: date
+    bytes: float = strawberry.field(
+        description="Bytes moved that day (a Float: a day's total may pass 2³¹)."
+    )
+
+
 @strawberry.type(description="One day of revenue.")
 class RevenueDay:
     date: date
@@ -112,8 +120,18 @@ class Revenue:
     revenue: Money = strawberry.field(
         description="Net revenue (total − tax) of invoices paid in the range."
     )
-    costs: Money = strawberry.field(description="Cost entries of the range.")
-    gross_margin: Money = strawberry.field(description="Revenue − costs.")
+    costs: Money = strawberry.field(
+        description="The cost entries of the range (`costsSource` LIVE); when the range has "
+        "none, the modeled costs: each day's usage × the metrics' unit costs (MODELED), as "
+        "`costs(period)` models a month."
+    )
+    costs_source: CostSource = strawberry.field(
+        description="Where `costs`, and so `grossMargin`, come from."
+    )
+    gross_margin: Money = strawberry.field(
+        description="Revenue − costs (`costsSource` says which costs). By plan, only cost "
+        "entries attributed to a plan count: modeled costs belong to no plan."
+    )
     gross_margin_percent: float | None = strawberry.field(
         description="Gross margin / revenue × 100; null without revenue."
     )
@@ -292,9 +310,13 @@ class MyCustomerOverview:
     monthly_quota: int | None = strawberry.field(
         description="The live subscription's plan version's quota; null: unlimited or none."
     )
+    licenses: int = strawberry.field(
+        description="Licenses issued to the customer and not revoked (suspended or expired "
+        "ones included: they can come back)."
+    )
 
 
-@strawberry.type(description="A session admin's own customers (licenses: not built yet).")
+@strawberry.type(description="A session admin's own customers.")
 class MyOverview:
     customers: list[MyCustomerOverview]
 

@@ -120,6 +120,25 @@ class UsageDaysByCustomerIdLoader(DataLoader[uuid.UUID, list[Day]]):
         return [found[key] for key in keys]
 
 
+class UsageDaysByUserIdLoader(DataLoader[uuid.UUID, list[Day]]):
+    """Users' daily usage series (across the customers each is a member of) over one range
+    (and metric), in the caller's scope: one statement per batch."""
+
+    def __init__(
+        self, reader: Reader, scope: RowScope, start: datetime, end: datetime, metric: str | None
+    ) -> None:
+        super().__init__()
+        self.reader = reader
+        self.scope = scope
+        self.start, self.end, self.metric = start, end, metric
+
+    async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[list[Day]]:
+        found = await figures.daily_by_user(
+            self.reader, self.scope, self.start, self.end, list(keys), self.metric
+        )
+        return [found[key] for key in keys]
+
+
 @strawberry.type(description="A customer's daily usage series.")
 class CustomerUsageDaily:
     customer_id: strawberry.ID

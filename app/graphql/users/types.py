@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -24,6 +25,9 @@ from app.graphql.scalars import JSON
 from app.kit.pagination import check_page_size
 from app.models import FeedbackKind, NoteCategory, UserStatus
 from app.users.repository import FEEDBACK_MODEL, NOTE_MODEL, USER_MODEL
+
+if TYPE_CHECKING:
+    from app.graphql.usage.types import UsageDay
 
 UserStatusEnum = strawberry.enum(UserStatus, name="UserStatus")
 NoteCategoryEnum = strawberry.enum(NoteCategory, name="NoteCategory")
@@ -63,6 +67,26 @@ class User(ModelObject, Node):
     @strawberry.field(description="The customers this user belongs to, with the role in each.")
     def memberships(self, info: Info) -> list[Membership]:
         return related(self, info, "memberships")  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description="Daily usage per metric over [from, to] (inclusive UTC dates, at most 366 "
+        "days; default the current month) across the customers this user is a member of (any "
+        "role; only those the caller may see), combined as `usageDaily` combines customers."
+    )
+    async def daily(
+        self,
+        info: Info,
+        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
+        to: date | None = None,
+        metric: str | None = None,
+    ) -> list[Annotated[UsageDay, strawberry.lazy("app.graphql.usage.types")]]:
+        from app.graphql.usage.types import UsageDay, UsageDaysByUserIdLoader
+        from app.usage import figures
+
+        start, end = figures.checked_range(from_, to)
+        loader = info.context.loader(UsageDaysByUserIdLoader, start, end, metric)
+        days = await loader.load(self.pk)
+        return [UsageDay.of(day) for day in days]
 
     @strawberry.field(description="How many admin notes exist.")
     def notes_count(self, info: Info) -> int | None:
