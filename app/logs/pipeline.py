@@ -118,7 +118,10 @@ def row_of(record: logging.LogRecord) -> dict[str, Any]:
         found = error_key(error)
         row["error_type"] = _text(found.error_type, 200)
         row["error_place"] = _text(found.place, 300)
-        row["fingerprint"] = found.fingerprint
+        # Only errors are grouped (`errorGroups`): a warning with its exception (a fallback
+        # that recovered, such as the compiled read path's) keeps its stack but is no error.
+        if record.levelno >= logging.ERROR:
+            row["fingerprint"] = found.fingerprint
         row["stack"] = _stack(error)
     return row
 

@@ -225,3 +225,19 @@ async def test_lines_logged_inside_a_request_carry_its_context(
     assert access["outcome"] == "error"
     assert access["operation_type"] == "query"
     assert world.owner_token not in written.getvalue()
+
+
+async def test_a_warning_with_its_exception_is_stored_but_not_grouped(
+    gql: GraphQL, world: World, db: Database, pipeline: LogPipeline
+) -> None:
+    try:
+        raise ValueError("recovered")
+    except ValueError:
+        logging.getLogger("app.graphql.compiled.path").warning("fell back", exc_info=True)
+    await pipeline.flush()
+    [entry] = [row for row in await stored(db) if row.message == "fell back"]
+    assert entry.error_type == "ValueError"
+    assert entry.stack is not None
+    assert entry.fingerprint is None
+    groups = (await gql.ok(GROUPS, token=world.master))["errorGroups"]
+    assert groups["totalCount"] == 0
