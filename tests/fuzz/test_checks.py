@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.fuzz.checks import admiral_no_server_error
+from tests.fuzz.run import logged_errors
 
 
 @dataclass
@@ -61,3 +63,18 @@ def test_server_errors_fail_the_run(status: int, body: Any) -> None:
 )
 def test_coded_refusals_pass(status: int, body: Any) -> None:
     check(status, body)
+
+
+def test_logged_errors_leave_out_the_entries_log_test_was_asked_for(tmp_path: Path) -> None:
+    log = tmp_path / "server.log"
+    log.write_text(
+        "\n".join(
+            [
+                json.dumps({"level": "ERROR", "logger": "app.logs.test", "message": "asked"}),
+                json.dumps({"level": "ERROR", "logger": "app.errors", "message": "boom"}),
+                json.dumps({"level": "INFO", "logger": "app.access", "message": "POST"}),
+                "Traceback (most recent call last):",
+            ]
+        )
+    )
+    assert logged_errors(log) == ["app.errors: boom", "Traceback (most recent call last):"]
