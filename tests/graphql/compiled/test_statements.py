@@ -56,6 +56,8 @@ async def test_w1_compiled_is_one_statement_beside_authentication(
         # The first request authenticated (and may have recorded the credential's use).
         await _statements(gql, db, token)
         assert await _statements(gql, db, token) == 1, caller
+        # Its statement is compiled once for the shape and then sent as it is.
+        assert both.read_path.prepared, caller
         assert first > 1
         both.read_path.enabled = False
         try:
