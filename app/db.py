@@ -70,6 +70,15 @@ def is_unavailable(error: BaseException) -> bool:
 
 AUTH_TABLES = frozenset({"master_keys", "login_sessions", "users", "memberships"})
 _WRITE = re.compile(r'\s*(?:UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
+# Recording a credential's use (`last_used_at`, `last_seen_at`, and nothing else set) changes
+# no authentication's outcome: it leaves cached principals standing. Counted as a change, each
+# touch dropped every entry while requests were in flight, and they all looked their
+# principal up again.
+_TOUCH = re.compile(
+    r'\s*UPDATE\s+"?(?:master_keys|login_sessions|users)"?\s+SET\s+last_(?:used|seen)_at\s*='
+    r"[^,]*?\sWHERE\s",
+    re.IGNORECASE,
+)
 
 
 class AuthGeneration:
@@ -91,7 +100,7 @@ class AuthGeneration:
         if statement[:1] not in ("U", "I", "D", "u", "i", "d"):
             return
         match = _WRITE.match(statement)
-        if match is not None and match.group(1) in AUTH_TABLES:
+        if match is not None and match.group(1) in AUTH_TABLES and not _TOUCH.match(statement):
             self.value += 1
             self._written.add(connection)
 
