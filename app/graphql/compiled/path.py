@@ -230,13 +230,18 @@ class ReadPath:
             cursor is None,
             tuple(name for name, value in sorted(filters.items()) if value is not None),
         )
-        found = self._compiled(shape, statement, renderer, reader.dialect)
+        found = self._compiled(field, shape, statement, renderer, reader.dialect)
         if found is None:
             return self._finish((await reader.all(statement))[0][0])
         return self._finish((await reader.all_sql(found[0], found[1]))[0][0])
 
     def _compiled(
-        self, shape: tuple[Any, ...], statement: Any, renderer: Renderer, dialect: Dialect
+        self,
+        field: ConnectionPlan,
+        shape: tuple[Any, ...],
+        statement: Any,
+        renderer: Renderer,
+        dialect: Dialect,
     ) -> tuple[str, tuple[Any, ...]] | None:
         """The statement's SQL, compiled once per shape (plan, scope, ordering, direction,
         cursor or not, which filters), and this request's parameters for it.
@@ -254,8 +259,12 @@ class ReadPath:
                 return None
             keys.append(key)
         prepared = self.prepared.get(shape)
-        if prepared is None or prepared.structure != tuple(key.key for key in keys):
-            prepared = _prepare_statement(statement, keys, dialect)
+        if (
+            prepared is None
+            or prepared.plan is not field
+            or prepared.structure != tuple(key.key for key in keys)
+        ):
+            prepared = _prepare_statement(field, statement, keys, dialect)
             if len(self.prepared) >= MAX_PLANS:
                 self.prepared.clear()
             self.prepared[shape] = prepared
@@ -308,6 +317,7 @@ class ReadPath:
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
+    plan: ConnectionPlan  # (the shape names it by id, which a newer plan may reuse)
     structure: tuple[Any, ...]  # the pieces' cache keys without their values
     compiled: SQLCompiler | None  # None: this shape runs through SQLAlchemy each time
     sql: str = ""
@@ -318,24 +328,27 @@ class Prepared:
     sources: tuple[tuple[int, int] | BindParameter[Any], ...] = ()
 
 
-def _prepare_statement(statement: Any, keys: list[CacheKey], dialect: Dialect) -> Prepared:
+def _prepare_statement(
+    plan: ConnectionPlan, statement: Any, keys: list[CacheKey], dialect: Dialect
+) -> Prepared:
     structure = tuple(key.key for key in keys)
     full = statement._generate_cache_key()
     if full is None:
-        return Prepared(structure, None)
+        return Prepared(plan, structure, None)
     compiled = dialect.statement_compiler(dialect, statement, cache_key=full)
     if (
         compiled.positiontup is None
         or compiled.literal_execute_params
         or compiled.post_compile_params
     ):
-        return Prepared(structure, None)
+        return Prepared(plan, structure, None)
     where: dict[int, tuple[int, int]] = {}
     for piece, key in enumerate(keys):
         for index, bind in enumerate(key.bindparams):
             where.setdefault(id(bind), (piece, index))
     sources = tuple(where.get(id(bind), bind) for bind in full.bindparams)
     return Prepared(
+        plan,
         structure,
         compiled,
         compiled.string,
