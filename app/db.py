@@ -20,7 +20,7 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import Row
+from sqlalchemy.engine import Dialect, Result, Row
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
@@ -70,6 +70,15 @@ def is_unavailable(error: BaseException) -> bool:
 
 AUTH_TABLES = frozenset({"master_keys", "login_sessions", "users", "memberships"})
 _WRITE = re.compile(r'\s*(?:UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
+# Recording a credential's use (`last_used_at`, `last_seen_at`, and nothing else set) changes
+# no authentication's outcome: it leaves cached principals standing. Counted as a change, each
+# touch dropped every entry while requests were in flight, and they all looked their
+# principal up again.
+_TOUCH = re.compile(
+    r'\s*UPDATE\s+"?(?:master_keys|login_sessions|users)"?\s+SET\s+last_(?:used|seen)_at\s*='
+    r"[^,]*?\sWHERE\s",
+    re.IGNORECASE,
+)
 
 
 class AuthGeneration:
@@ -91,7 +100,7 @@ class AuthGeneration:
         if statement[:1] not in ("U", "I", "D", "u", "i", "d"):
             return
         match = _WRITE.match(statement)
-        if match is not None and match.group(1) in AUTH_TABLES:
+        if match is not None and match.group(1) in AUTH_TABLES and not _TOUCH.match(statement):
             self.value += 1
             self._written.add(connection)
 
@@ -371,19 +380,33 @@ class Reader:
         self._connection: AsyncConnection | None = None
         self._lock = asyncio.Lock()
 
+    @property
+    def dialect(self) -> Dialect:
+        return self._engine.dialect
+
     async def all(self, statement: Executable) -> Sequence[Row[Any]]:
+        return await self._run(lambda connection: connection.execute(statement))
+
+    async def all_sql(self, sql: str, parameters: tuple[Any, ...]) -> Sequence[Row[Any]]:
+        """A statement already compiled for this dialect, with its positional parameters:
+        no compilation (nor cache key) per call."""
+        return await self._run(lambda connection: connection.exec_driver_sql(sql, parameters))
+
+    async def _run(
+        self, run: Callable[[AsyncConnection], Awaitable[Result[Any]]]
+    ) -> Sequence[Row[Any]]:
         async with self._lock:
             try:
                 fresh = self._connection is None
                 try:
-                    return await self._execute(statement)
+                    return await self._execute(run)
                 except DBAPIError as error:
                     # A pooled connection that died while idle (no pre-ping finds it): the
                     # pool is invalidated; one retry on a new connection.
                     if not (fresh and error.connection_invalidated):
                         raise
                     await self._discard()
-                    return await self._execute(statement)
+                    return await self._execute(run)
             except Exception as error:
                 if is_unavailable(error):
                     raise ServiceUnavailable(
@@ -391,10 +414,12 @@ class Reader:
                     ) from error
                 raise
 
-    async def _execute(self, statement: Executable) -> Sequence[Row[Any]]:
+    async def _execute(
+        self, run: Callable[[AsyncConnection], Awaitable[Result[Any]]]
+    ) -> Sequence[Row[Any]]:
         if self._connection is None:
             self._connection = await self._engine.connect()
-        result = await self._connection.execute(statement)
+        result = await run(self._connection)
         return result.all()
 
     async def _discard(self) -> None:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 import orjson
@@ -27,6 +29,10 @@ from graphql import (
     get_operation_ast,
 )
 from graphql.execution.values import get_argument_values, get_variable_values
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.cache_key import CacheKey
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import BindParameter
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -85,6 +91,7 @@ class ReadPath:
         self.json = json_for(dialect)
         self.is_postgres = dialect != "sqlite"
         self.plans: dict[tuple[Any, ...], Any] = {}
+        self.prepared: dict[tuple[Any, ...], Prepared] = {}
 
     async def respond(
         self, request: Request, principal: Principal | None, reader: Reader, request_id: str
@@ -213,10 +220,68 @@ class ReadPath:
         cursor = (
             decode_cursor(query.after, kind, model.sort_type(ordering)) if query.after else None
         )
-        statement = renderer.connection(
-            field, dict(query.filters), ordering, query.descending, size, cursor
+        filters = dict(query.filters)
+        statement = renderer.connection(field, filters, ordering, query.descending, size, cursor)
+        shape = (
+            id(field),
+            renderer.scope,
+            ordering,
+            query.descending,
+            cursor is None,
+            tuple(name for name, value in sorted(filters.items()) if value is not None),
         )
-        return self._finish((await reader.all(statement))[0][0])
+        found = self._compiled(field, shape, statement, renderer, reader.dialect)
+        if found is None:
+            return self._finish((await reader.all(statement))[0][0])
+        return self._finish((await reader.all_sql(found[0], found[1]))[0][0])
+
+    def _compiled(
+        self,
+        field: ConnectionPlan,
+        shape: tuple[Any, ...],
+        statement: Any,
+        renderer: Renderer,
+        dialect: Dialect,
+    ) -> tuple[str, tuple[Any, ...]] | None:
+        """The statement's SQL, compiled once per shape (plan, scope, ordering, direction,
+        cursor or not, which filters), and this request's parameters for it.
+
+        Per request only the page and the counts are built anew; their cache keys (small)
+        give this request's values, which replace the first request's in the compiled
+        statement. A shape whose pieces are not structured alike (or whose statement needs
+        rendering per call) is executed the ordinary SQLAlchemy way."""
+        if not renderer.reused:
+            return None
+        keys: list[CacheKey] = []
+        for piece in renderer.pieces:
+            key = piece._generate_cache_key()
+            if key is None:
+                return None
+            keys.append(key)
+        prepared = self.prepared.get(shape)
+        if (
+            prepared is None
+            or prepared.plan is not field
+            or prepared.structure != tuple(key.key for key in keys)
+        ):
+            prepared = _prepare_statement(field, statement, keys, dialect)
+            if len(self.prepared) >= MAX_PLANS:
+                self.prepared.clear()
+            self.prepared[shape] = prepared
+        if prepared.compiled is None:
+            return None
+        extracted = [
+            keys[source[0]].bindparams[source[1]] if isinstance(source, tuple) else source
+            for source in prepared.sources
+        ]
+        values = prepared.compiled.construct_params(
+            extracted_parameters=extracted, escape_names=False
+        )
+        processors = prepared.processors
+        return prepared.sql, tuple(
+            processors[name](values[name]) if name in processors else values[name]
+            for name in prepared.names
+        )
 
     async def _single(
         self, field: SinglePlan, arguments: dict[str, Any], renderer: Renderer, reader: Reader
@@ -248,6 +313,49 @@ class ReadPath:
                 for index, item in enumerate(value[part[0]]):
                     _walk(part[1], item, [field.key, part[0], index], request_id, errors)
         return errors
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    plan: ConnectionPlan  # (the shape names it by id, which a newer plan may reuse)
+    structure: tuple[Any, ...]  # the pieces' cache keys without their values
+    compiled: SQLCompiler | None  # None: this shape runs through SQLAlchemy each time
+    sql: str = ""
+    names: tuple[str, ...] = ()  # the positional parameters' names, in order
+    processors: Mapping[str, Any] = dataclass_field(default_factory=dict)
+    # Per bound parameter of the statement's cache key: (piece, index) when a piece built per
+    # request carries it, else the parameter itself (from the cached part of the statement).
+    sources: tuple[tuple[int, int] | BindParameter[Any], ...] = ()
+
+
+def _prepare_statement(
+    plan: ConnectionPlan, statement: Any, keys: list[CacheKey], dialect: Dialect
+) -> Prepared:
+    structure = tuple(key.key for key in keys)
+    full = statement._generate_cache_key()
+    if full is None:
+        return Prepared(plan, structure, None)
+    compiled = dialect.statement_compiler(dialect, statement, cache_key=full)
+    if (
+        compiled.positiontup is None
+        or compiled.literal_execute_params
+        or compiled.post_compile_params
+    ):
+        return Prepared(plan, structure, None)
+    where: dict[int, tuple[int, int]] = {}
+    for piece, key in enumerate(keys):
+        for index, bind in enumerate(key.bindparams):
+            where.setdefault(id(bind), (piece, index))
+    sources = tuple(where.get(id(bind), bind) for bind in full.bindparams)
+    return Prepared(
+        plan,
+        structure,
+        compiled,
+        compiled.string,
+        tuple(compiled.positiontup),
+        dict(compiled._bind_processors),
+        sources,
+    )
 
 
 def _has_forbidden(part: Any) -> bool:

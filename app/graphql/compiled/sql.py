@@ -289,6 +289,11 @@ class Renderer:
     def __init__(self, json: Json, scope: RowScope) -> None:
         self.json = json
         self.scope = scope
+        # What the last `connection` built per request (the page, then each count), and
+        # whether the rest of its statement was the cached one: then only those pieces carry
+        # values that differ between requests of one shape.
+        self.pieces: list[sa.Select[Any]] = []
+        self.reused = False
 
     def object(self, plan: ObjectPlan, row: Row) -> Expr:
         json = self.json
@@ -346,10 +351,13 @@ class Renderer:
             self.scope, filters, ordering, descending, size, cursor
         ).limit(size)
         parts = self._parts(plan, page_select, descending)
+        self.pieces = [page_select]
         pairs: list[tuple[str, Expr]] = []
         for key, part in parts:
             if part is None:
-                pairs.append((key, self.json.count(model.count_statement(self.scope, filters))))
+                counted = model.count_statement(self.scope, filters)
+                self.pieces.append(counted)
+                pairs.append((key, self.json.count(counted)))
             else:
                 pairs.append((key, part))
         data = sa.type_coerce(self.json.obj(pairs), sa.Text).label("data")
@@ -360,6 +368,7 @@ class Renderer:
     ) -> list[tuple[str, Expr | None]]:
         key = (id(plan), self.scope, type(self.json), descending)
         found = _parts_cache.get(key)
+        self.reused = found is not None and found[0] is plan
         if found is not None and found[0] is plan:
             return found[1]
         page = sa.table(

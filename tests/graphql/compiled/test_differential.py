@@ -31,7 +31,15 @@ COMPILED_DOCUMENTS = [
     '{ users(filter: {search: "own"}) { nodes { email notesCount lastSeenAt } } }',
 ]
 VARIABLES = {
-    4: [{"f": {"status": "SUSPENDED"}, "n": 5}, {"f": None, "n": None}, {"f": {"search": "ZOË"}}],
+    # Requests of one shape (same filters given) share a compiled statement: other values
+    # under the same shape must be this request's, not the first one's.
+    4: [
+        {"f": {"status": "SUSPENDED"}, "n": 5},
+        {"f": {"status": "ACTIVE"}, "n": 2},
+        {"f": None, "n": None},
+        {"f": {"search": "ZOË"}},
+        {"f": {"search": "own"}, "n": 1},
+    ],
     5: [{"skip": True}, {"skip": False}],
 }
 

@@ -3,15 +3,20 @@ cache never outlives a revocation or a change of role."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from app.auth.cache import PrincipalCache
+from app.auth.principal import master_key_principal
 from app.db import Database
+from app.kit import clock
 from app.models import MemberRole
-from app.models.tables import MEMBERSHIPS
+from app.models.tables import MASTER_KEYS, MEMBERSHIPS
 from tests.graphql.compiled.conftest import Both, Callers
 from tests.graphql.compiled.test_differential import W1
 from tests.helpers import Factory, GraphQL, Mutation
@@ -56,6 +61,8 @@ async def test_w1_compiled_is_one_statement_beside_authentication(
         # The first request authenticated (and may have recorded the credential's use).
         await _statements(gql, db, token)
         assert await _statements(gql, db, token) == 1, caller
+        # Its statement is compiled once for the shape and then sent as it is.
+        assert both.read_path.prepared, caller
         assert first > 1
         both.read_path.enabled = False
         try:
@@ -106,3 +113,38 @@ async def test_a_role_change_narrows_the_scope_on_the_next_request(
         )
         await session.commit()
     assert (await gql(W1, token=token)).data["users"]["totalCount"] == 0
+
+
+async def test_recording_a_credentials_use_keeps_cached_principals(db: Database) -> None:
+    """Only a change that can alter an authentication's outcome drops the cached principals."""
+    now = clock.now()
+    touch = sa.update(MASTER_KEYS).where(MASTER_KEYS.c.id.is_not(None))
+    before = db.auth_generation.value
+    async with db.write_session() as session:
+        await session.execute(touch.values(last_used_at=now))
+        await session.commit()
+    assert db.auth_generation.value == before
+    async with db.write_session() as session:
+        await session.execute(touch.values(last_used_at=now, name=MASTER_KEYS.c.name))
+        await session.commit()
+    assert db.auth_generation.value > before
+
+
+def test_one_caller_reads_an_entry_again_before_it_runs_out(db: Database) -> None:
+    cache = PrincipalCache(db, 10)
+    principal = master_key_principal(uuid.uuid4())
+    start = clock.now()
+    with clock.pinned(start):
+        cache.put("token", principal, cache.generation())
+    with clock.pinned(start + timedelta(seconds=7)):
+        assert cache.get("token") is principal
+    with clock.pinned(start + timedelta(seconds=8.5)):
+        # The first caller in the last fifth looks it up again; the others keep the entry.
+        assert cache.get("token") is None
+        assert cache.get("token") is principal
+    with clock.pinned(start + timedelta(seconds=10)):
+        assert cache.get("token") is None
+    with clock.pinned(start + timedelta(seconds=9)):
+        cache.put("token", principal, cache.generation())
+    with clock.pinned(start + timedelta(seconds=16)):
+        assert cache.get("token") is principal
