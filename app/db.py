@@ -195,8 +195,20 @@ def _postgres_reader_engine(url: str, settings: Settings) -> AsyncEngine:
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_pool_size,
         pool_timeout=settings.database_pool_timeout,
-        connect_args={"timeout": settings.database_pool_timeout},
+        connect_args=postgres_connect_args(settings),
     )
+
+
+@asynccontextmanager
+async def snapshot_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection inside one REPEATABLE READ transaction, for streamed reads: a server-side
+    cursor needs a transaction (the PostgreSQL read engine autocommits), and a long export
+    then reads one consistent snapshot."""
+    async with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection = await connection.execution_options(isolation_level="REPEATABLE READ")
+        async with connection.begin():
+            yield connection
 
 
 def create_engine_for(url: str, settings: Settings, *, writer: bool) -> AsyncEngine:

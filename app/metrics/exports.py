@@ -20,6 +20,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.db import snapshot_connection
 from app.kit import clock
 from app.kit.errors import ErrorCode, UserInputError
 from app.metrics.periods import DateRange
@@ -173,7 +174,7 @@ def statement(kind: str, period: DateRange, currency: str) -> tuple[list[str], s
 
 async def stream_rows(engine: AsyncEngine, select: sa.Select[Any]) -> AsyncIterator[Sequence[Any]]:
     """Rows as the database sends them (a server-side cursor on PostgreSQL), never all at once."""
-    async with engine.connect() as connection:
+    async with snapshot_connection(engine) as connection:
         result = await connection.stream(select.execution_options(yield_per=1000))
         async for row in result:
             yield [

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.db import Database
+from app.db import Database, snapshot_connection
 from app.kit.ids import encode
 from app.kit.readmodel import within
 from app.kit.scope import RowScope
@@ -54,7 +54,7 @@ async def usage_rows(
     db: Database, scope: RowScope, start: datetime, end: datetime
 ) -> AsyncIterator[tuple[Any, ...]]:
     """One CSV row per daily rollup in [start, end), fetched `CHUNK` rows at a time."""
-    async with db.read_engine.connect() as connection:
+    async with snapshot_connection(db.read_engine) as connection:
         result = await connection.stream(
             statement(scope, start, end).execution_options(yield_per=CHUNK)
         )

@@ -72,6 +72,8 @@ export default function AuditLog() {
   return (
     <section>
       <h1>Audit log</h1>
+      {/* exportUrl is open to session admins for usage only: the audit export is a master's. */}
+      {master && (
       <Allowed field="Query.exportUrl">
         <form
           className="toolbar"
@@ -97,6 +99,7 @@ export default function AuditLog() {
           </div>
         )}
       </Allowed>
+      )}
       <form
         className="toolbar"
         role="search"
