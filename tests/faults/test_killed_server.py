@@ -52,8 +52,10 @@ def node(module_database: str, module_fleet: Fleet) -> Node:
     master = asyncio.run(
         seed(sqlalchemy_url(module_database), module_fleet.folder, lambda f: f.master_key())
     )
-    # The loops run too: a stop must end them cleanly, a restart pick up their work.
-    (server,) = module_fleet.start({"background_loops": "true"})
+    # The loops run too: a stop must end them cleanly, a restart pick up their work. Every
+    # request authenticates against the database (no cached principal), so a lock on the
+    # master keys holds requests inside the server.
+    (server,) = module_fleet.start({"background_loops": "true", "auth_cache_seconds": "0"})
     return Node(module_database, master, server, module_fleet.folder)
 
 
